@@ -1,0 +1,53 @@
+"""The exception tree.
+
+    KodegenError
+    ├── InputError              bad user input: exit code 2, kopf.PermanentError
+    │   ├── ManifestError       the CodeGeneration manifest (YAML, fields, apiVersion/kind)
+    │   ├── SpecError           the specification (names the JSON pointer of the problem)
+    │   ├── TemplateError       template resolution, template files, sandbox escapes
+    │   └── VariableError       a template variable is missing or invalid
+    └── GateError               a quality gate could not run at all (not: it found problems)
+
+Messages are built from keyword arguments and say where the problem is and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class KodegenError(Exception):
+    """Base of every error kodegen raises on purpose."""
+
+
+class InputError(KodegenError):
+    """The user's input is invalid; retrying will not help."""
+
+
+class ManifestError(InputError):
+    def __init__(self, *, field: str, reason: str) -> None:
+        self.field, self.reason = field, reason
+        super().__init__(f"manifest: {field}: {reason}")
+
+
+class SpecError(InputError):
+    def __init__(self, *, pointer: str, reason: str) -> None:
+        self.pointer, self.reason = pointer, reason
+        super().__init__(f"specification at {pointer or '#'}: {reason}")
+
+
+class TemplateError(InputError):
+    def __init__(self, *, template: str, reason: str, file: str | None = None) -> None:
+        self.template, self.reason, self.file = template, reason, file
+        where = f"{template}:{file}" if file else template
+        super().__init__(f"template {where}: {reason}")
+
+
+class VariableError(InputError):
+    def __init__(self, *, variable: str, reason: str) -> None:
+        self.variable, self.reason = variable, reason
+        super().__init__(f"variable {variable!r}: {reason}")
+
+
+class GateError(KodegenError):
+    def __init__(self, *, gate: str, reason: str) -> None:
+        self.gate, self.reason = gate, reason
+        super().__init__(f"gate {gate}: {reason}")

@@ -1,0 +1,129 @@
+"""Publish generated files into a folder, all or nothing.
+
+`publish` never leaves a half-written `out`: the files go into a fresh folder created next to
+`out` (same parent, so the same filesystem, so `rename(2)` is atomic), every file and folder is
+fsynced, and only then is the new folder renamed into place.
+
+POSIX cannot rename a folder onto a non-empty folder (`ENOTEMPTY`), and Python exposes no
+portable atomic exchange of two folders (Linux's `renameat2(RENAME_EXCHANGE)` is not in `os`).
+So when `out` already exists the swap is three steps: rename the old `out` aside, rename the new
+folder in, delete the old one. Each rename is atomic; if the second one fails or is interrupted,
+the old folder is renamed back. At every instant `out` is either the complete previous output,
+the complete new output, or (for the instant between the two renames) absent — never partial.
+
+A non-empty `out` that kodegen did not produce (no `.kodegen/provenance.json` inside) is never
+replaced: that protects a user who points `--out` at the wrong folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+from kodegen import errors
+
+__all__ = ["MARKER", "publish"]
+
+MARKER = PurePosixPath(".kodegen/provenance.json")
+"""The file whose presence marks a folder as kodegen's output (safe to replace)."""
+
+
+def publish(files: Mapping[str, bytes], out: Path) -> None:
+    """Write `files` (relative POSIX path -> content) as the whole content of the folder `out`.
+
+    Raises `errors.InputError` when `out` is a file, or a non-empty folder kodegen did not
+    produce, or when a path would land outside `out`. Nothing is changed in that case.
+    """
+    relative = [_checked(name) for name in files]
+    out = Path(os.path.abspath(out))
+    _check_replaceable(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = _fresh_sibling(out, "new")
+    try:
+        for name, path in zip(files, relative, strict=True):
+            _write(staging / path, files[name])
+        _fsync_tree(staging)
+        _swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _fsync_dir(out.parent)
+
+
+def _checked(name: str) -> PurePosixPath:
+    path = PurePosixPath(name)
+    if not name or path.is_absolute() or any(part in ("", ".", "..") for part in name.split("/")):
+        raise errors.InputError(
+            f"output path {name!r} is not a plain relative path; "
+            "a template may only write inside the output folder"
+        )
+    return path
+
+
+def _check_replaceable(out: Path) -> None:
+    if not os.path.lexists(out):
+        return
+    if not out.is_dir() or out.is_symlink():
+        raise errors.InputError(
+            f"output {out} exists and is not a folder; choose another --out or remove it"
+        )
+    if any(out.iterdir()) and not (out / MARKER).is_file():
+        raise errors.InputError(
+            f"refusing to replace {out}: it is not empty and was not produced by kodegen "
+            f"(no {MARKER} inside); choose another --out or empty that folder first"
+        )
+
+
+def _fresh_sibling(out: Path, role: str) -> Path:
+    """Create (or for role 'old', only name) a hidden folder next to `out`."""
+    while True:
+        candidate = out.parent / f".{out.name}.kodegen-{role}-{secrets.token_hex(4)}"
+        if role != "new":
+            if not os.path.lexists(candidate):
+                return candidate
+            continue
+        try:
+            candidate.mkdir()  # honours the umask, unlike tempfile.mkdtemp's 0o700
+        except FileExistsError:
+            continue
+        return candidate
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("xb") as stream:
+        stream.write(content)
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+def _fsync_tree(root: Path) -> None:
+    for folder, _, _ in os.walk(root):
+        _fsync_dir(Path(folder))
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # some filesystems refuse fsync on folders
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    if not os.path.lexists(out):
+        os.rename(staging, out)
+        return
+    old = _fresh_sibling(out, "old")
+    os.rename(out, old)
+    try:
+        os.rename(staging, out)
+    except BaseException:
+        os.rename(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

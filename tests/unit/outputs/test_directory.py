@@ -1,0 +1,160 @@
+"""outputs.directory.publish: all or nothing, never over a user's folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from kodegen import errors
+from kodegen.outputs import directory
+
+GOOD = {
+    ".kodegen/provenance.json": b"{}\n",
+    "app/__init__.py": b"",
+    "app/main.py": b"print('new')\n",
+    "README.md": b"# new\n",
+}
+
+
+class Exploding(Mapping[str, bytes]):
+    """A file mapping whose n-th read raises: a write that fails midway."""
+
+    def __init__(self, files: Mapping[str, bytes], after: int, error: BaseException) -> None:
+        self.files, self.after, self.error, self.reads = dict(files), after, error, 0
+
+    def __getitem__(self, key: str) -> bytes:
+        self.reads += 1
+        if self.reads > self.after:
+            raise self.error
+        return self.files[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.files)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def siblings(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name != out.name)
+
+
+def previous_output(out: Path) -> dict[str, bytes]:
+    old = {".kodegen/provenance.json": b'{"old": true}\n', "old.py": b"print('old')\n"}
+    directory.publish(old, out)
+    return old
+
+
+def test_writes_every_file_into_a_new_folder(tmp_path: Path) -> None:
+    out = tmp_path / "deep" / "out"
+    directory.publish(GOOD, out)
+    assert tree(out) == GOOD
+    assert siblings(out) == []
+
+
+def test_replaces_a_previous_output_completely(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    previous_output(out)
+    directory.publish(GOOD, out)
+    assert tree(out) == GOOD  # old.py is gone
+    assert siblings(out) == []
+
+
+def test_empty_existing_folder_is_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    directory.publish(GOOD, out)
+    assert tree(out) == GOOD
+
+
+def test_files_honour_the_umask_not_mkdtemp_0700(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    directory.publish(GOOD, out)
+    assert out.stat().st_mode & 0o077 == 0o777 & ~_umask() & 0o077
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_write_failing_midway_leaves_no_out(tmp_path: Path, error: BaseException) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(type(error)):
+        directory.publish(Exploding(GOOD, after=2, error=error), out)
+    assert not out.exists()
+    assert siblings(out) == []
+
+
+@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_write_failing_midway_keeps_the_previous_output(
+    tmp_path: Path, error: BaseException
+) -> None:
+    out = tmp_path / "out"
+    old = previous_output(out)
+    with pytest.raises(type(error)):
+        directory.publish(Exploding(GOOD, after=2, error=error), out)
+    assert tree(out) == old
+    assert siblings(out) == []
+
+
+def test_a_failed_rename_in_puts_the_previous_output_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    old = previous_output(out)
+    real_rename = os.rename
+    calls: list[str] = []
+
+    def rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        calls.append(Path(src).name)
+        if len(calls) == 2:  # 1: old out aside, 2: new folder in
+            raise KeyboardInterrupt
+        real_rename(src, dst)
+
+    monkeypatch.setattr(directory.os, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        directory.publish(GOOD, out)
+    monkeypatch.undo()
+    assert tree(out) == old
+    assert siblings(out) == []
+
+
+def test_refuses_a_non_empty_folder_kodegen_did_not_produce(tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    with pytest.raises(errors.InputError, match=r"refusing to replace .*mine.*provenance\.json"):
+        directory.publish(GOOD, out)
+    assert tree(out) == {"thesis.tex": b"precious"}
+    assert siblings(out) == []
+
+
+def test_refuses_a_file_in_place_of_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.write_text("x")
+    with pytest.raises(errors.InputError, match="not a folder"):
+        directory.publish(GOOD, out)
+    assert out.read_text() == "x"
+
+
+@pytest.mark.parametrize("name", ["../escape.py", "/etc/passwd", "a/../../b", "a//b", "./a", ""])
+def test_refuses_paths_that_leave_the_folder(tmp_path: Path, name: str) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(errors.InputError, match="plain relative path"):
+        directory.publish({name: b"x"}, out)
+    assert not out.exists()
+    assert not (tmp_path / "escape.py").exists()
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -1,0 +1,427 @@
+"""Spec model + template -> what gets rendered, and what is honestly not implemented.
+
+The context is plain data (dicts, lists, strings) so any template, builtin or a team's own,
+can render it: `api`, `operations`, `resources`, `models` and the validated variables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kodegen import errors
+from kodegen.api import codetemplate
+from kodegen.pipeline import pyview
+from kodegen.specs import model, samples, schemas
+from kodegen.templates import model as template_model
+from kodegen.templates import render
+
+PAGING = {
+    "limit": "limit", "pageSize": "limit", "page_size": "limit", "per_page": "limit",
+    "perPage": "limit", "size": "limit", "max": "limit", "count": "limit",
+    "offset": "offset", "skip": "offset", "start": "offset", "page": "page",
+}  # fmt: skip
+INVALID = ("400", "422", "4XX", "default")
+NOT_FOUND = ("404", "4XX", "default")
+FALLBACK = {"invalid": (422, "application/json", {"detail": "invalid request"}),
+            "not_found": (404, "application/json", {"detail": "not found"})}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NotImplementedOp:
+    operation_id: str
+    method: str
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Plan:
+    context: dict[str, Any]
+    not_implemented: tuple[NotImplementedOp, ...]
+    entrypoints: codetemplate.Entrypoints
+
+
+def build(
+    spec: model.ApiSpec,
+    template: template_model.Template,
+    variables: Mapping[str, Any],
+    operations: Sequence[str] | None = None,
+) -> Plan:
+    selected = _select(spec, operations)
+    types = pyview.Types(spec.schemas)
+    owners = {op_id: r for r in spec.resources for op_id in r.operations}
+    views, missing = [], []
+    funcs: set[str] = set()
+    for op in selected:
+        resource = owners.get(op.operation_id)
+        view = _operation(spec, op, resource, types, funcs)
+        views.append(view)
+        if view["semantics"] == "custom":
+            missing.append(NotImplementedOp(op.operation_id, op.method, op.path, _why(op)))
+        for callback in op.callbacks:
+            reason = f"callback {callback!r}: kodegen does not call clients back"
+            missing.append(NotImplementedOp(f"{op.operation_id}.{callback}", "callback", op.path, reason))
+    used = {owners[op.operation_id].collection_path for op in selected if op.operation_id in owners}
+    resource_views = [_resource(spec, r) for r in spec.resources if r.collection_path in used]
+    context = {
+        **variables,
+        "api": {
+            "title": spec.title,
+            "version": spec.version,
+            "description": spec.description or "",
+            "base_path": _base_path(spec.raw),
+        },
+        "openapi_json": json.dumps(spec.raw, indent=2, ensure_ascii=False) + "\n",
+        "models": [dataclasses.asdict(m) for m in types.models.values()],
+        **_imports(types, views),
+        "operations": views,
+        "resources": resource_views,
+        "not_implemented": [m.to_dict() for m in missing],
+    }
+    entry = template.spec.entrypoints
+    expanded = codetemplate.Entrypoints(
+        package=render.expand(entry.package, context),
+        app=render.expand(entry.app, context) if entry.app else None,
+        openapi=render.expand(entry.openapi, context) if entry.openapi else None,
+    )
+    return Plan(context=context, not_implemented=tuple(missing), entrypoints=expanded)
+
+
+def _base_path(raw: Mapping[str, Any]) -> str:
+    """The path of the first server URL (its variables at their defaults): where the API lives."""
+    servers = raw.get("servers") or [{"url": "/"}]
+    url = str(servers[0].get("url", "/"))
+    for name, variable in (servers[0].get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str(variable.get("default", "")))
+    path = urllib.parse.urlsplit(url).path if "//" in url else url
+    return "/" + path.strip("/") if path.strip("/") else ""
+
+
+def _select(spec: model.ApiSpec, wanted: Sequence[str] | None) -> list[model.Operation]:
+    if not wanted:
+        return list(spec.operations)
+    known = [op.operation_id for op in spec.operations]
+    for op_id in wanted:
+        if op_id not in known:
+            raise errors.ManifestError(
+                field="spec.specification.operations",
+                reason=f"unknown operation {op_id!r}; the specification has {', '.join(known)}",
+            )
+    return [op for op in spec.operations if op.operation_id in wanted]
+
+
+def _why(op: model.Operation) -> str:
+    return (
+        f"{op.method.upper()} {op.path} is not the list, create, get, replace, update or delete "
+        "of a resource with a create operation"
+    )
+
+
+def _resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
+    item = schemas.flatten(resource.item_schema, spec.schemas)
+    create = next(
+        op for op in spec.operations if resource.operations.get(op.operation_id) == "create"
+    )
+    assert create.body is not None
+    writable = {p.name for p in schemas.flatten(create.body.schema, spec.schemas).properties}
+    generate, owned, hidden = {}, [], []
+    for prop in item.properties:
+        resolved = schemas.resolve(prop.schema, spec.schemas)
+        if resolved.write_only:
+            hidden.append(prop.name)
+        if resolved.read_only or prop.name not in writable:
+            owned.append(prop.name)
+        if prop.name in owned and prop.required or prop.name == resource.key:
+            generate[prop.name] = _generator(resolved)
+    list_op = next((op for op in spec.operations if resource.operations.get(op.operation_id) == "list"), None)
+    max_items = None
+    if list_op is not None:
+        success = _success(list_op)
+        if success and success.schema is not None:
+            max_items = schemas.resolve(success.schema, spec.schemas).max_items
+    return {
+        "var": pyview.snake(resource.name).upper() + "S",
+        "name": resource.name,
+        "key": resource.key,
+        "generate": generate,
+        "owned": owned,
+        "hidden": sorted(hidden),
+        "max_items": max_items,
+    }
+
+
+def _generator(schema: model.Schema) -> str:
+    """Python source of a store value generator for a server-owned field."""
+    if schema.type in ("integer", "number"):
+        low = int(schema.minimum if schema.minimum is not None else 1)
+        high = schema.maximum
+        return f"store.sequence({max(low, 0)}, {int(high) if high is not None else None})"
+    if schema.format == "date-time":
+        return "store.timestamp"
+    if schema.format == "date":
+        return "store.today"
+    if schema.format == "uuid":
+        return "store.uuid"
+    if schema.type == "boolean":
+        return "store.constant(False)"
+    return "store.text_sequence()"
+
+
+def _success(op: model.Operation) -> model.Response | None:
+    ordered = sorted(op.responses, key=lambda r: r.status)
+    return next((r for r in ordered if r.status.startswith("2")), None) or next(
+        (r for r in ordered if r.status[0] in "123"), None
+    )
+
+
+def _status(op: model.Operation) -> tuple[int, model.Response | None]:
+    success = _success(op)
+    if success is not None:
+        status = int(success.status.replace("X", "0"))
+    else:
+        status = {"post": 201, "delete": 204}.get(op.method, 200)
+    return status, success
+
+
+def _problem(
+    spec: model.ApiSpec, op: model.Operation, wanted: tuple[str, ...], kind: str
+) -> tuple[int, str | None, Any]:
+    by_status = {r.status: r for r in op.responses}
+    for status in wanted:
+        if status in by_status:
+            response = by_status[status]
+            code = int(status.replace("X", "0")) if status != "default" else FALLBACK[kind][0]
+            if response.schema is None:
+                return code, response.media_type, None
+            hints = {h: code for h in ("code", "status", "statusCode", "status_code")}
+            message = "invalid request" if kind == "invalid" else "not found"
+            hints |= {h: message for h in ("message", "error", "detail", "title", "description")}
+            return code, response.media_type, samples.sample(response.schema, spec.schemas, hints=hints)
+    return FALLBACK[kind]
+
+
+def _operation(
+    spec: model.ApiSpec,
+    op: model.Operation,
+    resource: model.Resource | None,
+    types: pyview.Types,
+    funcs: set[str],
+) -> dict[str, Any]:
+    func = pyview.snake(op.operation_id)
+    while func in funcs:
+        func += "_"
+    funcs.add(func)
+    semantics = resource.operations[op.operation_id] if resource else "custom"
+    status, success = _status(op)
+    params, names = [], {}
+    path = op.path
+    for param in op.parameters:
+        name = pyview.snake(param.name)
+        while name in names.values() or name in ("body", "request", "key", "scope"):
+            name += "_"
+        names[(param.location, param.name)] = name
+        if param.location == "path":
+            path = path.replace("{" + param.name + "}", "{" + name + "}")
+        params.append(_parameter(spec, op, param, name, types))
+    scope = [names[("path", p.name)] for p in op.parameters
+             if p.location == "path" and (resource is None or p.name != resource.id_parameter)]  # fmt: skip
+    body = None
+    if op.body is not None:
+        body = {
+            "type": types.expr(op.body.schema, pyview.pascal(func) + "Body"),
+            "kind": _body_kind(op.body.media_type),
+            "media_type": op.body.media_type,
+            "required": op.body.required,
+            "sample": samples.sample(op.body.schema, spec.schemas, writing=True),
+        }
+    response_body = success is not None and success.media_type is not None
+    sample = None
+    if response_body and success is not None:
+        if success.example is not model.MISSING:
+            sample = success.example
+        elif success.schema is not None:
+            sample = samples.sample(success.schema, spec.schemas)
+    filters, paging = {}, {}
+    if resource is not None and semantics == "list":
+        props = {p.name for p in schemas.flatten(resource.item_schema, spec.schemas).properties}
+        for param in op.parameters:
+            if param.location != "query":
+                continue
+            if param.name in PAGING:
+                paging[PAGING[param.name]] = names[("query", param.name)]
+            elif param.name in props or param.name.rstrip("s") in props:
+                prop = param.name if param.name in props else param.name.rstrip("s")
+                filters[prop] = names[("query", param.name)]
+    return {
+        "id": op.operation_id,
+        "func": func,
+        "method": op.method,
+        "path": path,
+        "spec_path": op.path,
+        "summary": _summary(op),
+        "deprecated": op.deprecated,
+        "tags": list(op.tags),
+        "params": sorted(params, key=lambda p: p["default"] != ""),
+        "body": body,
+        "semantics": semantics,
+        "resource": pyview.snake(resource.name).upper() + "S" if resource else None,
+        "key_param": names.get(("path", resource.id_parameter or "")) if resource else None,
+        "scope": scope,
+        "filters": filters,
+        "paging": paging,
+        "status": status,
+        "media_type": success.media_type if success else None,
+        "sample": sample,
+        "responses": sorted({r.status for r in op.responses}),
+        "invalid": _problem(spec, op, INVALID, "invalid"),
+        "not_found": _problem(spec, op, NOT_FOUND, "not_found"),
+        "test": _test(spec, op, resource, names, path, scope),
+    }
+
+
+def _summary(op: model.Operation) -> str:
+    """One line that fits a docstring: the first sentence of the summary, shortened."""
+    text = " ".join((op.summary or op.operation_id).split()).split(". ")[0]
+    return text if len(text) <= 80 else text[:77].rsplit(" ", 1)[0] + "..."
+
+
+def _parameter(
+    spec: model.ApiSpec, op: model.Operation, param: model.Parameter, name: str, types: pyview.Types
+) -> dict[str, Any]:
+    resolved = schemas.resolve(param.schema, spec.schemas)
+    type_ = types.expr(param.schema, pyview.pascal(op.operation_id + " " + param.name))
+    default = ""
+    if not param.required:
+        type_ = type_ if type_.endswith("| None") or type_ == "Any" else f"{type_} | None"
+        default = "None"
+        if resolved.default is not model.MISSING:
+            default = pyview.literal(resolved.default)
+    kind = {"path": "Path", "query": "Query", "header": "Header", "cookie": "Cookie"}[param.location]
+    arguments = [] if param.location == "path" else [f"alias={pyview.literal(param.name)}"]
+    if types.constraints(resolved):
+        arguments.append(types.constraints(resolved))
+    return {
+        "name": name,
+        "alias": param.name,
+        "location": param.location,
+        "kind": {"path": "Path", "query": "Query", "header": "Header", "cookie": "Cookie"}[param.location],
+        "type": type_,
+        "default": default,
+        "constraints": types.constraints(resolved),
+        "call": f"{kind}({', '.join(arguments)})",
+        "required": param.required,
+    }
+
+
+def _body_kind(media_type: str) -> str:
+    base = media_type.split(";")[0].strip()
+    if "json" in base:
+        return "json"
+    if base in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return "form"
+    return "raw"
+
+
+def _test(
+    spec: model.ApiSpec,
+    op: model.Operation,
+    resource: model.Resource | None,
+    names: Mapping[tuple[str, str], str],
+    path: str,
+    scope: Sequence[str],
+) -> dict[str, Any]:
+    """A valid request for the generated tests, and the item to seed the store with."""
+    url, query, headers, cookies, scope_values = path, {}, {}, {}, {}
+    key_param = resource.id_parameter if resource else None
+    unknown: Any = "unknown"
+    for param in op.parameters:
+        value = param.example
+        if value is model.MISSING:
+            value = samples.sample(param.schema, spec.schemas)
+        text = value if isinstance(value, str) else json.dumps(value)
+        name = names.get((param.location, param.name), "")
+        if param.location == "path" and param.name == key_param:
+            url = url.replace("{" + name + "}", "{key}")
+            unknown = _unknown(schemas.resolve(param.schema, spec.schemas))
+        elif param.location == "path":
+            url = url.replace("{" + name + "}", urllib.parse.quote(text, safe=""))
+            scope_values[name] = pyview.literal(value)
+        elif not param.required:
+            continue
+        elif param.location == "query":
+            query[param.name] = value
+        elif param.location == "header":
+            headers[param.name] = text
+        else:
+            cookies[param.name] = text
+    seed = None
+    if resource is not None:
+        create = next(o for o in spec.operations if resource.operations.get(o.operation_id) == "create")
+        assert create.body is not None
+        seed = samples.sample(create.body.schema, spec.schemas, writing=True)
+    return {
+        "url": url,
+        "query": query,
+        "headers": headers,
+        "cookies": cookies,
+        "scope_values": [scope_values[name] for name in scope],
+        "seed": seed,
+        "key": resource.key if resource else None,
+        "unknown_key": unknown,
+    }
+
+
+def _unknown(schema: model.Schema) -> Any:
+    """A key no seeded item has, valid for the key parameter's schema."""
+    if schema.type in ("integer", "number"):
+        high = schema.maximum if schema.maximum is not None else 999_999
+        return int(high)
+    if schema.format == "uuid":
+        return "ffffffff-ffff-4fff-bfff-ffffffffffff"
+    return "unknown" if schema.max_length is None or schema.max_length >= 7 else "z" * schema.max_length
+
+
+def _imports(types: pyview.Types, views: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Import lines of models.py and routes.py, from the names their type expressions use."""
+    model_types = [f.type for m in types.models.values() for f in m.fields]
+    model_types += [m.root for m in types.models.values() if m.root]
+    route_types = [p["type"] for v in views for p in v["params"]]
+    route_types += [v["body"]["type"] for v in views if v["body"]]
+    kinds = {p["kind"] for v in views for p in v["params"]}
+    kinds |= {"Body" if v["body"]["kind"] == "json" else "Form" for v in views if v["body"]}
+    model_names = set(types.models)
+    used = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(route_types)))
+    pydantic = ["BaseModel", "ConfigDict", "Field"]
+    if any(m.root for m in types.models.values()):
+        pydantic.append("RootModel")
+    if "EmailStr" in " ".join(model_types):
+        pydantic.append("EmailStr")
+    return {
+        "model_imports": sorted(set(re.findall(r"[A-Za-z_]+", " ".join(model_types)))),
+        "model_import_lines": [*_stdlib(model_types), "", f"from pydantic import {', '.join(sorted(pydantic))}"],
+        "route_import_lines": _stdlib([*route_types, "Annotated"] if kinds else route_types),
+        "route_param_kinds": sorted(kinds),
+        "route_models": sorted(used & model_names),
+    }
+
+
+def _stdlib(type_texts: Sequence[str]) -> list[str]:
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(type_texts)))
+    lines = []
+    if names & {"date", "datetime"}:
+        lines.append(f"from datetime import {', '.join(sorted(names & {'date', 'datetime'}))}")
+    typing_names = sorted(names & {"Annotated", "Any", "Literal"})
+    if typing_names:
+        lines.append(f"from typing import {', '.join(typing_names)}")
+    if "UUID" in names:
+        lines.append("from uuid import UUID")
+    return lines

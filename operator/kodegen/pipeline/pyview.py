@@ -1,0 +1,191 @@
+"""Schemas seen from Python: type expressions, `Field(...)` constraints, pydantic models.
+
+Language knowledge lives here rather than in Jinja macros so templates stay readable: a
+template gets plain strings (`"list[Pet] | None"`) and lists of model descriptions.
+Inline object schemas are lifted into named models so every object is typed.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kodegen.specs import model, samples, schemas
+
+FORMATS = {"date-time": "datetime", "date": "date", "uuid": "UUID", "email": "EmailStr"}
+RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | {"self", "model_config", "model_fields"}
+
+
+def snake(text: str) -> str:
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
+    text = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "value"
+    if text[0].isdigit():
+        text = "_" + text
+    return text + "_" if text in RESERVED or text.startswith("model_") else text
+
+
+def pascal(text: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text))
+    name = "".join(w[:1].upper() + w[1:] for w in words) or "Model"
+    return "M" + name if name[0].isdigit() else name
+
+
+@dataclass
+class Field:
+    name: str
+    alias: str
+    type: str
+    default: str  # Python source; "" = required
+    constraints: str  # keyword arguments for Field(...), "" when none
+    description: str
+
+
+@dataclass
+class Model:
+    name: str
+    description: str
+    fields: list[Field]
+    extra: str  # "ignore" | "forbid"
+    root: str | None = None  # RootModel[...] type for non-object component schemas
+    sample: Any = None  # a conforming value, for the generated tests
+
+
+@dataclass
+class Types:
+    """Accumulates the models needed while type expressions are asked for."""
+
+    components: Mapping[str, model.Schema]
+    models: dict[str, Model] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # component name -> class name
+    imports: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        for name in self.components:
+            self.names[name] = self._unique(pascal(name))
+        for name, schema in self.components.items():
+            self._component(name, schema)
+
+    def _unique(self, base: str) -> str:
+        taken = set(self.names.values()) | set(self.models)
+        candidate, n = base, 2
+        while candidate in taken:
+            candidate, n = f"{base}{n}", n + 1
+        return candidate
+
+    def _component(self, name: str, schema: model.Schema) -> None:
+        class_name = self.names[name]
+        flat = schemas.flatten(schema, self.components)
+        if flat.type == "object" and flat.properties:
+            self._object(class_name, flat)
+        else:
+            root = self.expr(schema, class_name)
+            self.models[class_name] = Model(
+                class_name, _doc(schema), [], "ignore", root, self._sample(schema)
+            )
+
+    def _object(self, class_name: str, schema: model.Schema) -> str:
+        placeholder = Model(class_name, _doc(schema), [], "ignore", None, self._sample(schema))
+        self.models[class_name] = placeholder  # reserve first: recursion ends here
+        taken: set[str] = set()
+        for prop in schema.properties:
+            name = snake(prop.name)
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            resolved = schemas.resolve(prop.schema, self.components)
+            optional = not prop.required or resolved.read_only
+            type_ = self.expr(prop.schema, class_name + pascal(prop.name))
+            default = ""
+            if optional:
+                type_ = _optional(type_)
+                default = "None"
+            if resolved.default is not model.MISSING and not resolved.read_only:
+                default = _literal(resolved.default)
+            placeholder.fields.append(
+                Field(name, prop.name, type_, default, self.constraints(resolved), _doc(resolved))
+            )
+        placeholder.extra = "forbid" if schema.additional_properties is False else "ignore"
+        return class_name
+
+    def _sample(self, schema: model.Schema) -> Any:
+        return samples.sample(schema, self.components, writing=True)
+
+    def constraints(self, schema: model.Schema) -> str:
+        pairs = {
+            "ge": schema.minimum,
+            "le": schema.maximum,
+            "gt": schema.exclusive_minimum,
+            "lt": schema.exclusive_maximum,
+            "multiple_of": schema.multiple_of,
+        }
+        if schema.type in ("string", "any") and not schema.format in FORMATS:
+            pairs |= {"min_length": schema.min_length, "max_length": schema.max_length}
+            pairs["pattern"] = schema.pattern
+        if schema.type == "array":
+            pairs |= {"min_length": schema.min_items, "max_length": schema.max_items}
+        return ", ".join(f"{k}={_literal(v)}" for k, v in pairs.items() if v is not None)
+
+    def expr(self, schema: model.Schema, context: str) -> str:
+        """The Python type of values of `schema`; `context` names lifted inline models."""
+        if schema.ref is not None:
+            name = self.names.get(schema.ref, "Any")
+            return _optional(name) if schema.nullable else name
+        text = self._expr(schema, context)
+        return _optional(text) if schema.nullable and text != "Any" else text
+
+    def _expr(self, schema: model.Schema, context: str) -> str:
+        if schema.all_of:
+            flat = schemas.flatten(schema, self.components)
+            return self._object(self._unique(context), flat) if flat.properties else "dict[str, Any]"
+        options = schema.one_of or schema.any_of
+        if options:
+            members = list(dict.fromkeys(self.expr(s, f"{context}Option{i + 1}") for i, s in enumerate(options)))
+            return " | ".join(members) if "Any" not in members else "Any"
+        if schema.enum:
+            self.imports.add("Literal")
+            return "Literal[" + ", ".join(_literal(v) for v in schema.enum) + "]"
+        kind = schema.type
+        if kind == "object" or (kind == "any" and schema.properties):
+            if schema.properties:
+                return self._object(self._unique(context), schema)
+            extra = schema.additional_properties
+            value = self.expr(extra, context + "Value") if isinstance(extra, model.Schema) else "Any"
+            return f"dict[str, {value}]"
+        if kind == "array":
+            item = self.expr(schema.items, context + "Item") if schema.items else "Any"
+            return f"list[{item}]"
+        if kind == "string":
+            return FORMATS.get(schema.format or "", "str")
+        return {"integer": "int", "number": "float", "boolean": "bool", "null": "None"}.get(kind, "Any")
+
+
+def _optional(type_: str) -> str:
+    return type_ if type_ == "Any" or type_.endswith("| None") else f"{type_} | None"
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, (int, float)):
+        return repr(int(value)) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal(str(k))}: {_literal(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def literal(value: Any) -> str:
+    """A Python literal for JSON data, double-quoted like ruff format writes it."""
+    return _literal(value)
+
+
+def _doc(schema: model.Schema) -> str:
+    text = (schema.description or schema.title or "").strip()
+    return " ".join(text.split())[:200].replace("\\", "\\\\").replace('"""', "'''")

@@ -1,0 +1,347 @@
+"""OpenAPI 3.0 / 3.1 documents -> `model.ApiSpec`.
+
+Validation first (every `$ref`, then openapi-spec-validator), normalization after, so the
+builders below can trust the document's shape. Every error names the JSON pointer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, cast
+
+import jsonschema.exceptions
+import openapi_spec_validator
+import referencing.exceptions
+
+from kodegen import errors
+from kodegen.specs import model, refs, resources
+
+METHODS: tuple[model.Method, ...] = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+IGNORED_HEADERS = {"accept", "content-type", "authorization"}  # OpenAPI 3: "SHALL be ignored"
+JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json$")
+
+
+def parse(document: Mapping[str, Any]) -> model.ApiSpec:
+    """Validate and normalize one OpenAPI document."""
+    if not isinstance(document, Mapping):
+        raise errors.SpecError(pointer="", reason="an OpenAPI document must be a mapping")
+    raw = json.loads(json.dumps(document, default=str))  # plain JSON data: no YAML dates, no aliasing
+    version = str(raw.get("openapi", ""))
+    if not re.match(r"^3\.[01]\.\d+$", version):
+        reason = "swagger 2.0 is not supported; convert it to OpenAPI 3" if "swagger" in raw else (
+            f"unsupported or missing version {version!r}; expected 3.0.x or 3.1.x"
+        )
+        raise errors.SpecError(pointer="/openapi", reason=reason)
+    refs.check(raw)
+    _validate(raw, version)
+    return _Builder(raw).build(version)
+
+
+def digest(document: Mapping[str, Any]) -> str:
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _validate(raw: dict[str, Any], version: str) -> None:
+    validator_class = (
+        openapi_spec_validator.OpenAPIV31SpecValidator
+        if version.startswith("3.1")
+        else openapi_spec_validator.OpenAPIV30SpecValidator
+    )
+    try:
+        error = next(iter(validator_class(raw).iter_errors()), None)
+    except (referencing.exceptions.Unresolvable, RecursionError) as exc:
+        raise errors.SpecError(pointer="", reason=f"cannot resolve references: {exc}") from exc
+    if error is None:
+        return
+    if isinstance(error, jsonschema.exceptions.ValidationError):
+        error = jsonschema.exceptions.best_match([error, *(error.context or [])]) or error
+        pointer = refs.join("", *error.absolute_path)
+        message = error.message
+    else:
+        pointer, message = "", str(error)
+    if len(message) > 200:
+        message = message[:197] + "..."
+    raise errors.SpecError(pointer=pointer, reason=message)
+
+
+class _Builder:
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+
+    def build(self, version: str) -> model.ApiSpec:
+        info = self.raw["info"]
+        components = self.raw.get("components", {}).get("schemas", {})
+        schemas = {
+            name: self.schema(node, refs.join("/components/schemas", name))
+            for name, node in components.items()
+        }
+        operations = self.operations()
+        return model.ApiSpec(
+            title=str(info["title"]),
+            version=str(info["version"]),
+            openapi_version=version,
+            description=info.get("description"),
+            schemas=schemas,
+            operations=operations,
+            resources=resources.infer(operations, schemas),
+            raw=self.raw,
+            digest=digest(self.raw),
+        )
+
+    def deref(self, node: Any, pointer: str) -> Any:
+        return refs.deref(self.raw, node, at=pointer)
+
+    # -- schemas --------------------------------------------------------------------------
+    def schema(self, node: Any, pointer: str) -> model.Schema:
+        if isinstance(node, bool) or node is None:  # 3.1: `true`/`false` schemas
+            return model.Schema(pointer=pointer)
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(refs.COMPONENT_SCHEMA):
+            name = ref[len(refs.COMPONENT_SCHEMA) :]
+            if "/" not in name:
+                return model.Schema(ref=name, pointer=pointer, nullable=bool(node.get("nullable")))
+        if isinstance(ref, str):
+            return self.schema(self.deref(node, pointer), pointer)
+
+        kind, nullable = _type(node)
+        properties = node.get("properties", {})
+        required = tuple(node.get("required", ()))
+        additional = node.get("additionalProperties", True)
+        enum = node.get("enum")
+        if "const" in node:
+            enum = [node["const"]]
+        examples = node.get("examples")
+        example = node.get("example", model.MISSING)
+        if example is model.MISSING and isinstance(examples, list) and examples:
+            example = examples[0]
+        minimum, maximum = node.get("minimum"), node.get("maximum")
+        exclusive_min, exclusive_max = node.get("exclusiveMinimum"), node.get("exclusiveMaximum")
+        if isinstance(exclusive_min, bool):  # 3.0: a flag on `minimum`
+            minimum, exclusive_min = (None, minimum) if exclusive_min else (minimum, None)
+        if isinstance(exclusive_max, bool):
+            maximum, exclusive_max = (None, maximum) if exclusive_max else (maximum, None)
+        return model.Schema(
+            type=kind,
+            title=node.get("title"),
+            description=node.get("description"),
+            properties=tuple(
+                model.Property(
+                    name=name,
+                    schema=self.schema(sub, refs.join(pointer, "properties", name)),
+                    required=name in required,
+                )
+                for name, sub in properties.items()
+            ),
+            required=required,
+            additional_properties=(
+                additional
+                if isinstance(additional, bool)
+                else self.schema(additional, refs.join(pointer, "additionalProperties"))
+            ),
+            items=(
+                self.schema(node["items"], refs.join(pointer, "items")) if "items" in node else None
+            ),
+            all_of=self.schemas(node, "allOf", pointer),
+            one_of=self.schemas(node, "oneOf", pointer),
+            any_of=self.schemas(node, "anyOf", pointer),
+            enum=tuple(enum) if isinstance(enum, list) else None,
+            format=node.get("format"),
+            nullable=nullable or bool(node.get("nullable")),
+            read_only=bool(node.get("readOnly")),
+            write_only=bool(node.get("writeOnly")),
+            default=node.get("default", model.MISSING),
+            example=example,
+            minimum=minimum,
+            maximum=maximum,
+            exclusive_minimum=exclusive_min,
+            exclusive_maximum=exclusive_max,
+            multiple_of=node.get("multipleOf"),
+            min_length=node.get("minLength"),
+            max_length=node.get("maxLength"),
+            pattern=node.get("pattern"),
+            min_items=node.get("minItems"),
+            max_items=node.get("maxItems"),
+            unique_items=bool(node.get("uniqueItems")),
+            pointer=pointer,
+        )
+
+    def schemas(self, node: dict[str, Any], key: str, pointer: str) -> tuple[model.Schema, ...]:
+        return tuple(
+            self.schema(sub, refs.join(pointer, key, index))
+            for index, sub in enumerate(node.get(key, ()))
+        )
+
+    # -- operations -----------------------------------------------------------------------
+    def operations(self) -> tuple[model.Operation, ...]:
+        taken = {
+            str(op["operationId"])
+            for item in self.raw.get("paths", {}).values()
+            for method, op in self.deref(item, "/paths").items()
+            if method in METHODS and isinstance(op, dict) and "operationId" in op
+        }
+        result = []
+        for path, item_node in self.raw.get("paths", {}).items():
+            item_pointer = refs.join("/paths", path)
+            item = self.deref(item_node, item_pointer)
+            shared = self.parameters(item.get("parameters", ()), refs.join(item_pointer, "parameters"))
+            for method in METHODS:
+                if method in item:
+                    op_pointer = refs.join(item_pointer, method)
+                    result.append(self.operation(path, method, item[method], shared, op_pointer, taken))
+        return tuple(result)
+
+    def operation(
+        self,
+        path: str,
+        method: model.Method,
+        node: dict[str, Any],
+        shared: tuple[model.Parameter, ...],
+        pointer: str,
+        taken: set[str],
+    ) -> model.Operation:
+        own = self.parameters(node.get("parameters", ()), refs.join(pointer, "parameters"))
+        merged = {(p.location, p.name): p for p in (*shared, *own)}  # operation-level wins
+        operation_id = node.get("operationId") or _derive_id(method, path, taken)
+        taken.add(operation_id)
+        body = None
+        if "requestBody" in node:
+            body = self.body(node["requestBody"], refs.join(pointer, "requestBody"))
+        responses = tuple(
+            self.response(str(status), sub, refs.join(pointer, "responses", status))
+            for status, sub in node.get("responses", {}).items()
+        )
+        return model.Operation(
+            operation_id=str(operation_id),
+            method=method,
+            path=path,
+            summary=node.get("summary") or node.get("description"),
+            parameters=tuple(merged.values()),
+            body=body,
+            responses=responses,
+            tags=tuple(node.get("tags", ())),
+            deprecated=bool(node.get("deprecated")),
+            callbacks=tuple(node.get("callbacks", {})),
+            pointer=pointer,
+        )
+
+    def parameters(self, nodes: Any, pointer: str) -> tuple[model.Parameter, ...]:
+        result = []
+        for index, node in enumerate(nodes):
+            where = refs.join(pointer, index)
+            param = self.deref(node, where)
+            location = param["in"]
+            if location == "header" and param["name"].lower() in IGNORED_HEADERS:
+                continue
+            schema_node = param.get("schema")
+            if schema_node is None:  # the `content` form: one media type with a schema
+                schema_node = next(iter(param.get("content", {}).values()), {}).get("schema", {})
+            result.append(
+                model.Parameter(
+                    name=str(param["name"]),
+                    location=location,
+                    schema=self.schema(schema_node, refs.join(where, "schema")),
+                    required=bool(param.get("required")) or location == "path",
+                    description=param.get("description"),
+                    example=_example(param),
+                )
+            )
+        return tuple(result)
+
+    def body(self, node: Any, pointer: str) -> model.Body | None:
+        body = self.deref(node, pointer)
+        content = body.get("content", {})
+        if not content:
+            return None
+        media_type = _preferred(content)
+        media = content[media_type]
+        return model.Body(
+            media_type=media_type,
+            schema=self.schema(media.get("schema", {}), refs.join(pointer, "content", media_type, "schema")),
+            required=bool(body.get("required")),
+            example=self.media_example(media, pointer),
+        )
+
+    def response(self, status: str, node: Any, pointer: str) -> model.Response:
+        response = self.deref(node, pointer)
+        content = response.get("content", {})
+        headers = tuple(
+            model.Parameter(
+                name=name,
+                location="header",
+                schema=self.schema(
+                    self.deref(header, pointer).get("schema", {}),
+                    refs.join(pointer, "headers", name, "schema"),
+                ),
+                required=bool(self.deref(header, pointer).get("required")),
+            )
+            for name, header in response.get("headers", {}).items()
+        )
+        if not content:
+            return model.Response(status, str(response.get("description", "")), headers=headers)
+        media_type = _preferred(content)
+        media = content[media_type]
+        schema_node = media.get("schema")
+        return model.Response(
+            status=status,
+            description=str(response.get("description", "")),
+            media_type=media_type,
+            schema=(
+                None
+                if schema_node is None
+                else self.schema(schema_node, refs.join(pointer, "content", media_type, "schema"))
+            ),
+            example=self.media_example(media, pointer),
+            headers=headers,
+        )
+
+    def media_example(self, media: dict[str, Any], pointer: str) -> Any:
+        if "example" in media:
+            return media["example"]
+        for example in media.get("examples", {}).values():
+            resolved = self.deref(example, pointer)
+            if isinstance(resolved, dict) and "value" in resolved:
+                return resolved["value"]
+        return model.MISSING
+
+
+def _type(node: dict[str, Any]) -> tuple[model.SchemaType, bool]:
+    declared = node.get("type")
+    nullable = False
+    if isinstance(declared, list):  # 3.1: ["string", "null"]
+        nullable = "null" in declared
+        rest = [t for t in declared if t != "null"]
+        declared = rest[0] if len(rest) == 1 else (None if rest else "null")
+    if isinstance(declared, str):
+        return cast(model.SchemaType, declared), nullable
+    if "properties" in node or "additionalProperties" in node:
+        return "object", nullable
+    if "items" in node:
+        return "array", nullable
+    return "any", nullable
+
+
+def _preferred(content: dict[str, Any]) -> str:
+    """JSON first, then the spec's own order."""
+    return next((m for m in content if JSON_MEDIA.match(m.split(";")[0].strip())), next(iter(content)))
+
+
+def _example(node: dict[str, Any]) -> Any:
+    if "example" in node:
+        return node["example"]
+    for example in node.get("examples", {}).values():
+        if isinstance(example, dict) and "value" in example:
+            return example["value"]
+    return model.MISSING
+
+
+def _derive_id(method: str, path: str, taken: set[str]) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", path)
+    base = method + "".join(w[:1].upper() + w[1:] for w in words)
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}{n}", n + 1
+    return candidate

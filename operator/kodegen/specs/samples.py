@@ -1,0 +1,127 @@
+"""JSON values that conform to a schema: the spec's own examples first, then built ones.
+
+Used for answers of operations kodegen cannot implement, error bodies, and generated tests.
+Deterministic: the same schema gives the same value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from kodegen.specs import model, schemas
+
+STRINGS = {
+    "date-time": "2024-01-01T00:00:00Z",
+    "date": "2024-01-01",
+    "time": "00:00:00Z",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "email": "user@example.com",
+    "uri": "https://example.com/",
+    "url": "https://example.com/",
+    "hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+    "byte": "c3RyaW5n",
+}
+MAX_DEPTH = 4
+
+
+def sample(
+    schema: model.Schema,
+    components: Mapping[str, model.Schema],
+    *,
+    hints: Mapping[str, Any] | None = None,
+    writing: bool = False,
+) -> Any:
+    """A value for `schema`. `hints` give values by property name; `writing` leaves out readOnly."""
+    return _Sampler(components, hints or {}, writing).value(schema, frozenset(), 0)
+
+
+class _Sampler:
+    def __init__(self, components: Mapping[str, model.Schema], hints: Mapping[str, Any], writing: bool):
+        self.components, self.hints, self.writing = components, hints, writing
+
+    def value(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        if schema.ref is not None:
+            seen = seen | {schema.ref}
+        schema = schemas.flatten(schema, self.components)
+        for given in (schema.example, schema.default):
+            if given is not model.MISSING and not (self.writing and schema.type == "object"):
+                return given
+        if schema.enum:
+            return next((v for v in schema.enum if v is not None), schema.enum[0])
+        for options in (schema.one_of, schema.any_of):
+            if options:
+                return self.value(options[0], seen, depth + 1)
+        kind = schema.type
+        if kind == "any":
+            kind = "object" if schema.properties else "string"
+        return getattr(self, kind)(schema, seen, depth)
+
+    def object(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        result: dict[str, Any] = {}
+        for prop in schema.properties:
+            sub = prop.schema
+            resolved = schemas.resolve(sub, self.components)
+            if self.writing and resolved.read_only:
+                continue
+            if not self.writing and resolved.write_only:
+                continue
+            recursive = sub.ref in seen or (resolved.items is not None and resolved.items.ref in seen)
+            if not prop.required and (recursive or depth >= MAX_DEPTH):
+                continue
+            if prop.name in self.hints and not isinstance(self.hints[prop.name], dict):
+                result[prop.name] = _cast(self.hints[prop.name], resolved.type)
+            else:
+                result[prop.name] = self.value(sub, seen, depth + 1)
+        return result
+
+    def array(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        count = max(1, schema.min_items or 0)
+        if schema.max_items is not None:
+            count = min(count, schema.max_items)
+        if schema.items is None or depth >= MAX_DEPTH and not schema.min_items:
+            return [] if schema.items is not None else ["string"] * count
+        item = self.value(schema.items, seen, depth + 1)
+        if schema.unique_items and count > 1 and isinstance(item, int):
+            return [item + i for i in range(count)]
+        return [item] * count
+
+    def string(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        text = STRINGS.get(schema.format or "", "string")
+        if schema.min_length is not None and len(text) < schema.min_length:
+            text = text + "x" * (schema.min_length - len(text))
+        if schema.max_length is not None:
+            text = text[: schema.max_length]
+        return text
+
+    def integer(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        return int(self.number(schema, seen, depth))
+
+    def number(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        low = schema.minimum if schema.minimum is not None else schema.exclusive_minimum
+        high = schema.maximum if schema.maximum is not None else schema.exclusive_maximum
+        value: float = 1 if low is None or low <= 1 else math.ceil(low)
+        if schema.exclusive_minimum is not None and value <= schema.exclusive_minimum:
+            value = math.floor(schema.exclusive_minimum) + 1
+        if high is not None and value > high:
+            value = high if schema.exclusive_maximum is None else high - 1
+        if schema.multiple_of:
+            value = math.ceil(value / schema.multiple_of) * schema.multiple_of
+        return int(value) if float(value).is_integer() else value
+
+    def boolean(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        return True
+
+    def null(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        return None
+
+
+def _cast(value: Any, kind: str) -> Any:
+    if kind == "string":
+        return str(value)
+    if kind in ("integer", "number") and isinstance(value, str) and value.isdigit():
+        return int(value)
+    return value

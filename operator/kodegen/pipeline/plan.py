@@ -27,8 +27,11 @@ PAGING = {
     "offset": "offset", "skip": "offset", "start": "offset", "page": "page",
 }  # fmt: skip
 INVALID = ("400", "422", "4XX", "default")
+UNAUTHORIZED = ("401", "403", "4XX", "default")
+CREDENTIAL = "kodegen-test-credential"
 NOT_FOUND = ("404", "4XX", "default")
 FALLBACK = {"invalid": (422, "application/json", {"detail": "invalid request"}),
+            "unauthorized": (401, "application/json", {"detail": "not authenticated"}),
             "not_found": (404, "application/json", {"detail": "not found"})}  # fmt: skip
 
 
@@ -133,7 +136,7 @@ def _resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
     )
     assert create.body is not None
     writable = {p.name for p in schemas.flatten(create.body.schema, spec.schemas).properties}
-    generate, owned, hidden = {}, [], []
+    generate, owned, hidden, defaults = {}, [], [], {}
     for prop in item.properties:
         resolved = schemas.resolve(prop.schema, spec.schemas)
         if resolved.write_only:
@@ -142,6 +145,8 @@ def _resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
             owned.append(prop.name)
         if prop.name in owned and prop.required or prop.name == resource.key:
             generate[prop.name] = _generator(resolved)
+        elif prop.required and not create.body.required:  # a create without a body still answers whole items
+            defaults[prop.name] = samples.sample(prop.schema, spec.schemas, writing=True)
     list_op = next((op for op in spec.operations if resource.operations.get(op.operation_id) == "list"), None)
     max_items = None
     if list_op is not None:
@@ -154,6 +159,7 @@ def _resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         "key": resource.key,
         "generate": generate,
         "owned": owned,
+        "defaults": defaults,
         "hidden": sorted(hidden),
         "max_items": max_items,
     }
@@ -203,7 +209,7 @@ def _problem(
             if response.schema is None:
                 return code, response.media_type, None
             hints = {h: code for h in ("code", "status", "statusCode", "status_code")}
-            message = "invalid request" if kind == "invalid" else "not found"
+            message = kind.replace("_", " ")
             hints |= {h: message for h in ("message", "error", "detail", "title", "description")}
             return code, response.media_type, samples.sample(response.schema, spec.schemas, hints=hints)
     return FALLBACK[kind]
@@ -284,8 +290,29 @@ def _operation(
         "responses": sorted({r.status for r in op.responses}),
         "invalid": _problem(spec, op, INVALID, "invalid"),
         "not_found": _problem(spec, op, NOT_FOUND, "not_found"),
+        "unauthorized": _problem(spec, op, UNAUTHORIZED, "unauthorized"),
+        "security": _security(spec, op),
         "test": _test(spec, op, resource, names, path, scope),
     }
+
+
+def _security(spec: model.ApiSpec, op: model.Operation) -> list[list[dict[str, str]]]:
+    """The alternatives of credentials an operation accepts; [] when it needs none."""
+    schemes = spec.raw.get("components", {}).get("securitySchemes", {})
+    requirements = op.security if op.security is not None else spec.raw.get("security", [])
+    alternatives = []
+    for requirement in requirements:
+        if not requirement:
+            return []  # `{}` among the alternatives: anonymous access is allowed
+        alternatives.append([_credential(name, schemes.get(name, {})) for name in sorted(requirement)])
+    return alternatives
+
+
+def _credential(name: str, scheme: Mapping[str, Any]) -> dict[str, str]:
+    if scheme.get("type") == "apiKey":
+        return {"scheme": name, "in": str(scheme.get("in")), "name": str(scheme.get("name"))}
+    prefix = str(scheme.get("scheme", "bearer")) if scheme.get("type") == "http" else "bearer"
+    return {"scheme": name, "in": "authorization", "name": prefix.lower()}
 
 
 def _summary(op: model.Operation) -> str:
@@ -363,6 +390,12 @@ def _test(
             headers[param.name] = text
         else:
             cookies[param.name] = text
+    for credential in (_security(spec, op) or [[]])[0]:
+        where = {"query": query, "header": headers, "cookie": cookies}.get(credential["in"])
+        if where is not None:
+            where[credential["name"]] = CREDENTIAL
+        else:
+            headers["Authorization"] = f"{credential['name'].title()} {CREDENTIAL}"
     seed = None
     if resource is not None:
         create = next(o for o in spec.operations if resource.operations.get(o.operation_id) == "create")

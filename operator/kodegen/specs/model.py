@@ -103,6 +103,7 @@ class Operation:
     tags: tuple[str, ...] = ()
     deprecated: bool = False
     callbacks: tuple[str, ...] = ()  # callback names: kodegen never implements them
+    security: tuple[dict[str, list[str]], ...] | None = None  # None: the document's default
     pointer: str = ""
 
 

@@ -225,6 +225,7 @@ class _Builder:
             tags=tuple(node.get("tags", ())),
             deprecated=bool(node.get("deprecated")),
             callbacks=tuple(node.get("callbacks", {})),
+            security=tuple(node["security"]) if "security" in node else None,
             pointer=pointer,
         )
 

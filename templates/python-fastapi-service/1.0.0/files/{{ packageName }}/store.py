@@ -62,12 +62,14 @@ class Store:
         generate: Mapping[str, Generator] | None = None,
         owned: Iterable[str] = (),
         hidden: Iterable[str] = (),
+        defaults: Mapping[str, Any] | None = None,
         max_items: int | None = None,
     ) -> None:
         self.key = key
         self.generate = dict(generate or {})
         self.owned = frozenset(owned)
         self.hidden = frozenset(hidden)
+        self.defaults = dict(defaults or {})
         self.max_items = max_items
         self._items: dict[tuple[Scope, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -146,6 +148,8 @@ class Store:
         return {name: value for name, value in fields.items() if name not in self.owned}
 
     def _fill(self, scope: Scope, item: dict[str, Any]) -> None:
+        for name, value in self.defaults.items():
+            item.setdefault(name, value)
         for name, generate in self.generate.items():
             if name in item:
                 continue

@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from kodegen import errors
 
-__all__ = ["MARKER", "publish"]
+__all__ = ["MARKER", "check", "publish"]
 
 MARKER = PurePosixPath(".kodegen/provenance.json")
 """The file whose presence marks a folder as kodegen's output (safe to replace)."""
@@ -40,7 +40,7 @@ def publish(files: Mapping[str, bytes], out: Path) -> None:
     """
     relative = [_checked(name) for name in files]
     out = Path(os.path.abspath(out))
-    _check_replaceable(out)
+    check(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = _fresh_sibling(out, "new")
     try:
@@ -64,7 +64,8 @@ def _checked(name: str) -> PurePosixPath:
     return path
 
 
-def _check_replaceable(out: Path) -> None:
+def check(out: Path) -> None:
+    """Raise `errors.InputError` unless `publish` may replace `out` (see the module doc)."""
     if not os.path.lexists(out):
         return
     if not out.is_dir() or out.is_symlink():

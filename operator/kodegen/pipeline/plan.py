@@ -28,7 +28,7 @@ PAGING = {
 }  # fmt: skip
 INVALID = ("400", "422", "4XX", "default")
 UNAUTHORIZED = ("401", "403", "4XX", "default")
-CREDENTIAL = "kodegen-test-credential"
+CREDENTIAL = "<kodegen-test-credential>"  # a placeholder secret scanners know as one
 NOT_FOUND = ("404", "4XX", "default")
 FALLBACK = {"invalid": (422, "application/json", {"detail": "invalid request"}),
             "unauthorized": (401, "application/json", {"detail": "not authenticated"}),

@@ -58,14 +58,21 @@ def _validate(raw: dict[str, Any], version: str) -> None:
     if error is None:
         return
     if isinstance(error, jsonschema.exceptions.ValidationError):
-        error = jsonschema.exceptions.best_match([error, *(error.context or [])]) or error
+        error = _deepest(error)
         pointer = refs.join("", *error.absolute_path)
-        message = error.message
+        message = error.message.strip().splitlines()[0]
     else:
-        pointer, message = "", str(error)
+        pointer, message = "", str(error).strip().splitlines()[0]
     if len(message) > 200:
         message = message[:197] + "..."
     raise errors.SpecError(pointer=pointer, reason=message)
+
+
+def _deepest(error: jsonschema.exceptions.ValidationError) -> jsonschema.exceptions.ValidationError:
+    """The most specific of an error's causes (`oneOf` failures nest one per alternative)."""
+    while error.context:
+        error = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.message)))
+    return error
 
 
 class _Builder:

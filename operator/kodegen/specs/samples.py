@@ -7,6 +7,7 @@ Deterministic: the same schema gives the same value.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -26,6 +27,7 @@ STRINGS = {
     "byte": "c3RyaW5n",
 }
 MAX_DEPTH = 4
+SECRET_NAMES = re.compile(r"(?i)(key|token|secret|passw|credential|auth)")
 
 
 def sample(
@@ -74,6 +76,8 @@ class _Sampler:
                 continue
             if prop.name in self.hints and not isinstance(self.hints[prop.name], dict):
                 result[prop.name] = _cast(self.hints[prop.name], resolved.type)
+            elif _placeholder(prop.name, resolved):
+                result[prop.name] = f"<{prop.name}>"
             else:
                 result[prop.name] = self.value(sub, seen, depth + 1)
         return result
@@ -117,6 +121,19 @@ class _Sampler:
 
     def null(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
         return None
+
+
+def _placeholder(name: str, schema: model.Schema) -> bool:
+    """Secret-looking fields get a templated placeholder, never a plausible-looking value."""
+    return (
+        schema.type == "string"
+        and schema.example is model.MISSING
+        and not schema.enum
+        and not schema.format
+        and SECRET_NAMES.search(name) is not None
+        and len(name) + 2 >= (schema.min_length or 0)
+        and len(name) + 2 <= (schema.max_length or 1 << 30)
+    )
 
 
 def _cast(value: Any, kind: str) -> Any:

@@ -1,0 +1,88 @@
+"""What the gates are told about the project they judge, and how strictly to judge it."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+__all__ = ["SEVERITIES", "GateConfig", "Severity"]
+
+Severity = Literal["low", "medium", "high"]
+
+SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high")
+"""Every severity, from the least to the most severe."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GateConfig:
+    """Settings of one run of the gates: `spec.qualityGates` plus the template's entrypoints."""
+
+    package: str
+    """The import name of the generated package (`petstore`): what coverage is measured on."""
+
+    app: str | None
+    """The ASGI application as `module:attribute` (`petstore.main:app`), or None if there is none.
+
+    The contract gate imports it in-process; without it the contract gate is disabled.
+    """
+
+    openapi: str | None
+    """The source OpenAPI document, relative to the project (`petstore/openapi.json`).
+
+    The contract gate tests the app against this file, not against the schema the framework
+    generates from the code: the specification is the contract, the code must honour it.
+    """
+
+    min_coverage: float = 95.0
+    """Minimal line coverage of `package` by the project's tests, in percent.
+
+    95 rather than 100: generated code has a few defensive lines (error handlers, `__main__`
+    guards) whose tests would cost more than they prove; below 95 whole behaviours go untested.
+    """
+
+    fail_on_severity: Severity = "medium"
+    """The least bandit severity that fails the security gate.
+
+    `medium` because bandit's `low` issues are mostly advice (importing `subprocess`, `assert`)
+    that would drown real problems; `medium` and `high` are issues a reviewer would block.
+    """
+
+    contract: bool = True
+    """Whether to run the contract gate (schemathesis against the app) at all."""
+
+    timeout_seconds: float = 180.0
+    """Wall-time limit of each gate, in seconds; a gate past it is killed and fails.
+
+    180 s is far above what a generated service needs (a couple of seconds) yet bounds a test
+    suite stuck in an infinite loop or waiting on a network that is not there.
+    """
+
+    memory_mb: int = 2048
+    """Address-space limit of each gate subprocess, in MiB (`RLIMIT_AS`).
+
+    Address space, not resident memory: Python with its thread stacks and mapped libraries
+    reserves several hundred MiB it never touches, so 2 GiB is roomy for pytest or schemathesis
+    while still stopping a runaway allocation long before it hurts the node. Gates run in
+    parallel, so the worst case is six times this.
+    """
+
+    max_examples: int = 25
+    """Cases schemathesis generates per API operation.
+
+    25 finds the usual contract breaks (undocumented status codes, wrong response shapes,
+    server errors on edge values) in about a second for a small API; more is for fuzzing.
+    """
+
+    def __post_init__(self) -> None:
+        rules = (
+            ("min_coverage", 0.0 <= self.min_coverage <= 100.0, "a percentage from 0 to 100"),
+            ("fail_on_severity", self.fail_on_severity in SEVERITIES, "'low', 'medium' or 'high'"),
+            ("timeout_seconds", self.timeout_seconds > 0, "a positive number of seconds"),
+            ("memory_mb", self.memory_mb > 0, "a positive number of MiB"),
+            ("max_examples", self.max_examples >= 1, "at least 1"),
+        )
+        for field, valid, expected in rules:
+            if not valid:
+                raise ValueError(
+                    f"GateConfig.{field}={getattr(self, field)!r}: expected {expected}"
+                )

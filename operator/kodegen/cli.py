@@ -1,0 +1,304 @@
+"""The `kodegen` command: flags in, pipeline calls, exit codes out.
+
+    kodegen generate MANIFEST --out DIR    render, run the gates, publish DIR atomically
+    kodegen validate MANIFEST              check the manifest, spec, template and variables
+    kodegen crds [--out DIR]               the CustomResourceDefinitions (print or write)
+    kodegen version
+
+Exit codes: 0 success; 1 quality gates failed (the output is still written, marked failed in
+its provenance) or a gate could not run; 2 bad input, reported as one `error: ...` line on
+stderr, nothing written; 130 interrupted, nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import rich.console
+import rich.progress
+import rich.table
+import rich.text
+
+import kodegen
+from kodegen import errors
+from kodegen.gates import report
+from kodegen.outputs import directory
+from kodegen.pipeline import generate, manifest
+
+__all__ = ["main"]
+
+OK, GATES_FAILED, BAD_INPUT, INTERRUPTED = 0, 1, 2, 130
+_FINDINGS_SHOWN = 10  # per failed gate; every finding is in the provenance
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `kodegen` with `argv` (default: the process arguments); return the exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error argparse already printed
+        return exc.code if isinstance(exc.code, int) else BAD_INPUT
+    command: Callable[[argparse.Namespace], int] | None = getattr(args, "command", None)
+    if command is None:
+        parser.print_usage(sys.stderr)
+        _error("a command is required: generate, validate, crds or version")
+        return BAD_INPUT
+    try:
+        return command(args)
+    except errors.InputError as exc:
+        _error(str(exc))
+        return BAD_INPUT
+    except errors.KodegenError as exc:
+        _error(str(exc))
+        return GATES_FAILED
+    except KeyboardInterrupt:
+        _error("interrupted; nothing was written")
+        return INTERRUPTED
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+def _generate(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    directory.check(out.absolute())  # refuse a user's folder before minutes of work, not after
+    cg = manifest.load(args.manifest)
+    console = _console()
+    with _Display(console) as display:
+        generator = generate.Generator(
+            templates_root=args.templates, gate_timeout=args.gates_timeout, progress=display
+        )
+        result = generator.run(cg)
+    directory.publish(result.files, out)
+    _summary(console, result)
+    if result.passed:
+        console.print(f"wrote {out} ({result.counts.files} files): every gate passed")
+        return OK
+    console.print(
+        f"wrote {out} ({result.counts.files} files), but quality gates FAILED: "
+        f"see above; the output is marked failed in {directory.MARKER}"
+    )
+    return GATES_FAILED
+
+
+def _validate(args: argparse.Namespace) -> int:
+    cg = manifest.load(args.manifest)
+    console = _console()
+    with _Display(console) as display:
+        prepared = generate.Generator(templates_root=args.templates, progress=display).validate(cg)
+    template = prepared.template.spec
+    operations = len(prepared.plan.context.get("operations", ()))
+    console.print(
+        f"{args.manifest}: valid: {cg.metadata.name} -> {template.family}@{template.version}, "
+        f"{operations} operations, {len(prepared.plan.not_implemented)} not implemented"
+    )
+    _not_implemented(console, prepared.plan.not_implemented)
+    return OK
+
+
+def _crds(args: argparse.Namespace) -> int:
+    from kodegen.api import crd
+
+    if args.out is None:
+        sys.stdout.write(crd.render_yaml())
+    else:
+        crd.write(args.out)
+    return OK
+
+
+def _version(args: argparse.Namespace) -> int:
+    print(f"{kodegen.GENERATOR} {kodegen.__version__}")
+    return OK
+
+
+# -- flags -------------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kodegen",
+        description="Turn formal specifications into tested, scanned, provenance-stamped code.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    templates = argparse.ArgumentParser(add_help=False)
+    templates.add_argument(
+        "--templates",
+        type=Path,
+        metavar="DIR",
+        help="folder of <family>/<version>/ templates (default: the builtin ones)",
+    )
+
+    run = commands.add_parser(
+        "generate", parents=[templates], help="generate, test and publish a service"
+    )
+    run.add_argument("manifest", type=Path, metavar="MANIFEST", help="a CodeGeneration YAML")
+    run.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="output folder, replaced atomically (only if empty or made by kodegen)",
+    )
+    run.add_argument(
+        "--gates-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="wall-time limit of each quality gate (default 180)",
+    )
+    run.set_defaults(command=_generate)
+
+    check = commands.add_parser(
+        "validate", parents=[templates], help="check a manifest without generating"
+    )
+    check.add_argument("manifest", type=Path, metavar="MANIFEST", help="a CodeGeneration YAML")
+    check.set_defaults(command=_validate)
+
+    crds = commands.add_parser("crds", help="print or write the CustomResourceDefinitions")
+    crds.add_argument("--out", type=Path, metavar="DIR", help="write one file per CRD into DIR")
+    crds.set_defaults(command=_crds)
+
+    version = commands.add_parser("version", help="print kodegen's version")
+    version.set_defaults(command=_version)
+    return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+# -- display -----------------------------------------------------------------------------------
+
+
+def _console() -> rich.console.Console:
+    return rich.console.Console(file=sys.stdout, highlight=False, markup=False)
+
+
+def _error(message: str) -> None:
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+
+
+class _Display(generate.Silent):
+    """Live progress per stage on a terminal; one plain line per stage otherwise."""
+
+    def __init__(self, console: rich.console.Console) -> None:
+        self.console = console
+        self.live: rich.progress.Progress | None = None
+        self.tasks: dict[str, rich.progress.TaskID] = {}
+        if console.is_terminal:
+            self.live = rich.progress.Progress(
+                rich.progress.SpinnerColumn(finished_text="[green]✓[/]"),
+                rich.progress.TextColumn("{task.description}"),
+                rich.progress.TimeElapsedColumn(),
+                console=console,
+            )
+
+    def __enter__(self) -> _Display:
+        if self.live is not None:
+            self.live.start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self.live is not None:
+            self.live.stop()
+
+    def stage_started(self, stage: str) -> None:
+        if self.live is not None:
+            self.tasks[stage] = self.live.add_task(stage, total=1)
+
+    def stage_finished(self, stage: str, seconds: float) -> None:
+        if self.live is not None:
+            self.live.update(self.tasks[stage], completed=1, description=f"{stage}")
+        else:
+            self.console.print(f"{stage:<11} {seconds:7.2f} s")
+
+    def gate_finished(self, gate: report.GateReport) -> None:
+        verdict = "passed" if gate.passed else "FAILED"
+        line = rich.text.Text(f"  gate {gate.name:<9} {verdict}")
+        if gate.reason:
+            line.append(f": {gate.reason}")
+        if self.live is not None:
+            self.live.console.print(line)
+        else:
+            self.console.print(line)
+
+
+def _summary(console: rich.console.Console, result: generate.Result) -> None:
+    counts = result.counts
+    coverage = "-" if counts.coverage is None else f"{counts.coverage:.1f} %"
+    totals = rich.table.Table(title="Summary", show_header=False)
+    totals.add_column("what")
+    totals.add_column("value", justify="right")
+    totals.add_row("files", str(counts.files))
+    totals.add_row("lines", str(counts.lines))
+    totals.add_row("coverage", coverage)
+    totals.add_row("not implemented", str(len(result.not_implemented)))
+    totals.add_row("total time", f"{sum(result.timings.values()):.2f} s")
+    console.print(totals)
+
+    gates = rich.table.Table(title="Quality gates")
+    for column in ("gate", "result", "findings", "time", "reason"):
+        gates.add_column(column, justify="right" if column in ("findings", "time") else "left")
+    for gate in result.gates:
+        gates.add_row(
+            gate.name,
+            rich.text.Text("passed") if gate.passed else rich.text.Text("FAILED", style="red"),
+            _findings(gate),
+            f"{gate.duration_seconds:.2f} s",
+            rich.text.Text(gate.reason or ""),
+        )
+    console.print(gates)
+    for gate in result.gates:
+        if not gate.passed and gate.findings:
+            console.print(f"{gate.name}: {len(gate.findings)} finding(s)")
+            for finding in gate.findings[:_FINDINGS_SHOWN]:
+                where = f"{finding.file}:{finding.line}" if finding.line else finding.file
+                line = f"  {where or '-'}: {finding.code} {finding.message} [{finding.severity}]"
+                console.print(rich.text.Text(line))
+            if len(gate.findings) > _FINDINGS_SHOWN:
+                rest = len(gate.findings) - _FINDINGS_SHOWN
+                console.print(f"  ... and {rest} more in {directory.MARKER}")
+
+    stages = rich.table.Table(title="Time per stage")
+    for stage in result.timings:
+        stages.add_column(stage, justify="right")
+    stages.add_row(*(f"{seconds:.2f} s" for seconds in result.timings.values()))
+    console.print(stages)
+    _not_implemented(console, result.not_implemented)
+
+
+def _findings(gate: report.GateReport) -> str:
+    if not gate.findings:
+        return "0"
+    by_severity: dict[str, int] = {}
+    for finding in gate.findings:
+        by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
+    detail = ", ".join(f"{count} {severity}" for severity, count in sorted(by_severity.items()))
+    return f"{len(gate.findings)} ({detail})"
+
+
+def _not_implemented(console: rich.console.Console, operations: Sequence[Any]) -> None:
+    if not operations:
+        return
+    console.print(
+        f"Not implemented ({len(operations)}): these answer with data that conforms to the "
+        "spec and carry a `# kodegen:implement <operationId>` region to fill:"
+    )
+    for op in operations:
+        console.print(
+            rich.text.Text(f"  - {op.operation_id} ({op.method.upper()} {op.path}): {op.reason}")
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

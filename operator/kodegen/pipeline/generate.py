@@ -1,0 +1,337 @@
+"""The generation pipeline: a CodeGeneration in, generated files, gate reports and provenance out.
+
+    Generator(...).run(manifest) -> Result
+        parse      the specification -> specs.model.ApiSpec
+        resolve    template family + semver range -> templates.model.Template
+        variables  the manifest's variables, validated against the template, defaults applied
+        plan       spec + template + variables -> render context, not-implemented operations
+        render     the template's files rendered in the sandbox
+        gates      the quality gates over the rendered files, in a scratch folder
+        provenance `.kodegen/provenance.json` added to the files
+
+    Generator(...).validate(manifest) -> Prepared    the first four stages only: nothing rendered
+
+The same object serves `kodegen generate`, `kodegen validate`, the Job's `run-job` and the
+operator's local executor. It writes nothing where the user can see it: publishing `Result.files`
+is the caller's job (`outputs.directory.publish`, ConfigMaps, Git). Progress is reported through
+the `Progress` protocol, so no display library is imported here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from kodegen import errors, provenance
+from kodegen.api import codegeneration
+from kodegen.gates import config as gate_config
+from kodegen.gates import report, runner
+from kodegen.pipeline import plan as plan_
+from kodegen.specs import model, openapi
+from kodegen.templates import model as template_model
+from kodegen.templates import registry, render
+from kodegen.templates import variables as variables_
+
+__all__ = [
+    "STAGES",
+    "Counts",
+    "GateRunner",
+    "Generator",
+    "Prepared",
+    "Progress",
+    "Result",
+    "Silent",
+]
+
+STAGES = ("parse", "resolve", "variables", "plan", "render", "gates", "provenance")
+"""The stages of `Generator.run`, in order; `validate` runs the first four."""
+
+RESERVED = ".kodegen/"
+"""Output folder kodegen writes itself; a template may not render into it."""
+
+
+class Progress(Protocol):
+    """What a display is told while the pipeline runs (all calls from the calling thread)."""
+
+    def stage_started(self, stage: str) -> None:
+        """`stage` (one of `STAGES`) begins."""
+
+    def stage_finished(self, stage: str, seconds: float) -> None:
+        """`stage` ended normally after `seconds`; a stage that raises is never finished."""
+
+    def gate_finished(self, gate: report.GateReport) -> None:
+        """One quality gate reported (during the `gates` stage)."""
+
+
+class Silent:
+    """A `Progress` that shows nothing: the default, and a base for partial displays."""
+
+    def stage_started(self, stage: str) -> None:
+        pass
+
+    def stage_finished(self, stage: str, seconds: float) -> None:
+        pass
+
+    def gate_finished(self, gate: report.GateReport) -> None:
+        pass
+
+
+class GateRunner(Protocol):
+    """Runs the quality gates over a project folder: `gates.runner.run_all`, or a test's fake."""
+
+    def __call__(
+        self,
+        project: Path,
+        config: gate_config.GateConfig,
+        *,
+        progress: runner.Progress | None = None,
+    ) -> tuple[report.GateReport, ...]: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Prepared:
+    """Everything decided before rendering: the output of `Generator.validate`."""
+
+    manifest: codegeneration.CodeGeneration
+    spec: model.ApiSpec
+    template: template_model.Template
+    variables: Mapping[str, Any]
+    plan: plan_.Plan
+    timings: Mapping[str, float]
+    """Seconds per stage run so far, in stage order."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Counts:
+    files: int
+    """Generated files, provenance included."""
+    lines: int
+    """Lines of the rendered files (provenance excluded)."""
+    coverage: float | None
+    """Line coverage of the generated package by its tests (percent); None if not measured."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """What `Generator.run` produced; publish `files` to make it visible."""
+
+    files: Mapping[str, bytes]
+    """Every output file, provenance included: relative POSIX path -> content, sorted by path."""
+    gates: tuple[report.GateReport, ...]
+    timings: Mapping[str, float]
+    """Seconds per stage, in stage order (not in the output: it differs run to run)."""
+    not_implemented: tuple[plan_.NotImplementedOp, ...]
+    passed: bool
+    """Whether every gate passed; a failed result is still published, marked failed."""
+    counts: Counts
+    prepared: Prepared
+
+
+class Generator:
+    """Runs the pipeline for one manifest at a time; holds settings, not per-run state."""
+
+    def __init__(
+        self,
+        *,
+        templates_root: Path | None = None,
+        gate_timeout: float | None = None,
+        progress: Progress | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        run_gates: GateRunner = runner.run_all,
+    ) -> None:
+        """templates_root: folder of `<family>/<version>/` templates; None for the builtin ones.
+        gate_timeout: wall-time limit per gate in seconds; None for `GateConfig`'s default.
+        progress: told about stages and gates as they finish; `Silent()` by default.
+        clock: monotonic seconds, injected so tests can time stages without sleeping.
+        run_gates: the gate runner, injected so unit tests need not run ruff, pytest...
+        """
+        self.templates_root = templates_root
+        self.gate_timeout = gate_timeout
+        self.progress: Progress = progress or Silent()
+        self.clock = clock
+        self.run_gates = run_gates
+
+    def validate(self, manifest: codegeneration.CodeGeneration) -> Prepared:
+        """Parse, resolve, validate the variables and plan: every input error, nothing rendered."""
+        timings: dict[str, float] = {}
+        with self._stage("parse", timings):
+            spec = self.parse(manifest)
+        with self._stage("resolve", timings):
+            template = registry.resolve(
+                manifest.spec.template.family, manifest.spec.template.version, self.templates_root
+            )
+        with self._stage("variables", timings):
+            values = variables_.validate(template.spec.variables, manifest.spec.variables)
+        with self._stage("plan", timings):
+            plan = plan_.build(
+                spec, template, values, operations=manifest.spec.specification.operations
+            )
+        return Prepared(manifest, spec, template, values, plan, timings)
+
+    def run(self, manifest: codegeneration.CodeGeneration) -> Result:
+        """Every stage; raises `errors.InputError` for bad input, never for failed gates."""
+        prepared = self.validate(manifest)
+        timings = dict(prepared.timings)
+        with self._stage("render", timings):
+            rendered = self.render(prepared)
+        with self._stage("gates", timings):
+            gates = self.gates(prepared, rendered)
+        passed = all(gate.passed for gate in gates)
+        with self._stage("provenance", timings):
+            files = self.stamp(prepared, rendered, gates, passed=passed)
+        counts = Counts(
+            files=len(files),
+            lines=sum(_lines(content) for content in rendered.values()),
+            coverage=_coverage(gates),
+        )
+        return Result(
+            files=files,
+            gates=gates,
+            timings=timings,
+            not_implemented=prepared.plan.not_implemented,
+            passed=passed,
+            counts=counts,
+            prepared=prepared,
+        )
+
+    # -- the stages ----------------------------------------------------------------------------
+
+    def parse(self, manifest: codegeneration.CodeGeneration) -> model.ApiSpec:
+        """The specification, if the CLI can generate from it (openapi, inline, AI off)."""
+        specification = manifest.spec.specification
+        kind = specification.type
+        if kind in ("adr", "userStory"):
+            raise errors.ManifestError(
+                field="spec.specification.type", reason=_needs_ai(kind, manifest.spec.ai)
+            )
+        if kind == "graphql":
+            raise errors.ManifestError(
+                field="spec.specification.type",
+                reason="'graphql' is not supported yet: its template family "
+                "python-graphql-service arrives in a later kodegen release; "
+                "use an openapi specification for now",
+            )
+        mode = manifest.spec.ai.mode if manifest.spec.ai is not None else "off"
+        if mode != "off":
+            raise errors.ManifestError(
+                field="spec.ai.mode",
+                reason=f"{mode!r} is not available yet: AI providers arrive with kodegen's AI "
+                "layer in a later release; set spec.ai.mode to off to generate from the "
+                "template alone",
+            )
+        source = specification.openapi
+        if source is None or source.inline is None:
+            given = "configMapRef" if source and source.config_map_ref else "git"
+            if source is None:
+                raise errors.ManifestError(
+                    field="spec.specification.openapi",
+                    reason="required when type is openapi; put the document under inline",
+                )
+            raise errors.ManifestError(
+                field=f"spec.specification.openapi.{given}",
+                reason="needs the operator (a cluster to read it from); the CLI reads only "
+                "spec.specification.openapi.inline: paste the OpenAPI document there, "
+                "or apply the manifest to a cluster running kodegen",
+            )
+        return openapi.parse(source.inline)
+
+    def render(self, prepared: Prepared) -> dict[str, bytes]:
+        """The template rendered with the plan's context, as bytes, sorted by path."""
+        texts = render.render(prepared.template, prepared.plan.context)
+        for path in texts:
+            if path.startswith(RESERVED):
+                raise errors.TemplateError(
+                    template=prepared.template.name,
+                    file=path,
+                    reason=f"renders into {RESERVED}, which kodegen reserves for provenance",
+                )
+        return {path: texts[path].encode() for path in sorted(texts)}
+
+    def gates(
+        self, prepared: Prepared, rendered: Mapping[str, bytes]
+    ) -> tuple[report.GateReport, ...]:
+        """The quality gates over `rendered`, written to a scratch folder deleted afterwards."""
+        entrypoints = prepared.plan.entrypoints
+        wanted = prepared.manifest.spec.quality_gates
+        settings: dict[str, Any] = {}
+        if self.gate_timeout is not None:
+            settings["timeout_seconds"] = self.gate_timeout
+        config = gate_config.GateConfig(
+            package=entrypoints.package,
+            app=entrypoints.app,
+            openapi=entrypoints.openapi,
+            min_coverage=wanted.min_coverage,
+            fail_on_severity=wanted.fail_on_severity,
+            contract=wanted.contract,
+            **settings,
+        )
+        with tempfile.TemporaryDirectory(prefix="kodegen-gates-") as scratch:
+            project = Path(scratch) / "project"
+            for path, content in rendered.items():
+                target = project / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            return self.run_gates(
+                project, config, progress=lambda _, gate: self.progress.gate_finished(gate)
+            )
+
+    def stamp(
+        self,
+        prepared: Prepared,
+        rendered: Mapping[str, bytes],
+        gates: tuple[report.GateReport, ...],
+        *,
+        passed: bool,
+    ) -> dict[str, bytes]:
+        """`rendered` plus `.kodegen/provenance.json` describing it, sorted by path."""
+        manifest, template = prepared.manifest, prepared.template
+        statement = provenance.statement(
+            files=rendered,
+            name=manifest.metadata.name,
+            parameters=manifest.spec.model_dump(mode="json", by_alias=True, exclude_none=True),
+            spec_digest=prepared.spec.digest,
+            template_family=template.spec.family,
+            template_version=template.spec.version,
+            template_digest=template.digest,
+            variables=prepared.variables,
+            gates=[gate.to_dict() for gate in gates],
+            not_implemented=[op.to_dict() for op in prepared.plan.not_implemented],
+            passed=passed,
+        )
+        files = {**rendered, provenance.PATH: provenance.dump(statement)}
+        return {path: files[path] for path in sorted(files)}
+
+    @contextlib.contextmanager
+    def _stage(self, stage: str, timings: dict[str, float]) -> Iterator[None]:
+        self.progress.stage_started(stage)
+        started = self.clock()
+        yield
+        timings[stage] = self.clock() - started
+        self.progress.stage_finished(stage, timings[stage])
+
+
+def _needs_ai(kind: str, ai: Any) -> str:
+    later = "AI providers arrive with kodegen's AI layer in a later release"
+    if ai is None or ai.mode == "off" or not ai.providers:
+        return (
+            f"specification type {kind!r} needs an AI provider: set spec.ai.mode to full and "
+            f"list spec.ai.providers (note: {later}; today only openapi specifications can be "
+            "generated)"
+        )
+    return f"specification type {kind!r} is generated by AI: {later}; use type openapi for now"
+
+
+def _lines(content: bytes) -> int:
+    return content.count(b"\n") + (1 if content and not content.endswith(b"\n") else 0)
+
+
+def _coverage(gates: tuple[report.GateReport, ...]) -> float | None:
+    for gate in gates:
+        if "coverage" in gate.metrics:
+            return gate.metrics["coverage"]
+    return None

@@ -1,0 +1,216 @@
+"""kodegen's command line: flags to calls, errors to one line and an exit code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kodegen
+from kodegen import cli, provenance
+
+Manifest = Callable[..., Path]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+    code = cli.main([str(arg) for arg in argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def one_error_line(err: str) -> str:
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def spec(data: dict[str, Any]) -> dict[str, Any]:
+    inline: dict[str, Any] = data["spec"]["specification"]["openapi"]["inline"]
+    return inline
+
+
+BAD_INPUT: dict[str, tuple[Callable[[dict[str, Any]], object] | str, str]] = {
+    "malformed YAML": ("kind: [CodeGeneration\n", r"manifest\.yaml:2:1: malformed YAML"),
+    "not a mapping": ("- one\n- two\n", "must be a mapping"),
+    "wrong apiVersion": (
+        lambda m: m.update(apiVersion="kodegen.dev/v1"),
+        "apiVersion: must be kodegen.dev/v1alpha1, got 'kodegen.dev/v1'",
+    ),
+    "wrong kind": (lambda m: m.update(kind="CodeTemplate"), "kind: must be CodeGeneration"),
+    "unknown field": (
+        lambda m: m["spec"].update(colour="blue"),
+        "spec.colour: unknown field; expected one of",
+    ),
+    "misspelled field": (
+        lambda m: m["spec"]["template"].update(famly=m["spec"]["template"].pop("family")),
+        "spec.template.famly: unknown field; did you mean 'family'?",
+    ),
+    "missing field": (
+        lambda m: m["spec"]["template"].pop("family"),
+        "spec.template.family: required field is missing",
+    ),
+    "invalid OpenAPI": (
+        lambda m: spec(m)["paths"]["/pets"]["get"].update(responses="none"),
+        r"specification at #?/paths/~1pets/get/responses: .*not of type",
+    ),
+    "OpenAPI without paths": (lambda m: spec(m).pop("paths"), r"specification at"),
+    "adr without AI": (
+        lambda m: m["spec"].update(
+            specification={"type": "adr", "adr": {"id": "ADR-012", "text": "Use queues."}}
+        ),
+        r"specification type 'adr' needs (an )?AI.*: set (spec\.)?ai\.mode to .*full",
+    ),
+    "userStory without AI": (
+        lambda m: m["spec"].update(
+            specification={"type": "userStory", "userStory": {"story": "As a user..."}}
+        ),
+        r"specification type 'userStory' needs (an )?AI",
+    ),
+    "AI mode not available yet": (
+        lambda m: m["spec"].update(
+            ai={"mode": "assist", "providers": [{"provider": "ollama", "model": "m"}]}
+        ),
+        "spec.ai.mode: 'assist' is not available yet: AI providers arrive with kodegen's AI layer",
+    ),
+    "graphql": (
+        lambda m: m["spec"].update(
+            specification={"type": "graphql", "graphql": {"schema": "type Query { a: Int }"}}
+        ),
+        "'graphql' is not supported yet: its template family python-graphql-service arrives",
+    ),
+    "spec from a ConfigMap": (
+        lambda m: m["spec"]["specification"].update(openapi={"configMapRef": {"name": "spec"}}),
+        "spec.specification.openapi.configMapRef: needs the operator",
+    ),
+    "unknown template family": (
+        lambda m: m["spec"]["template"].update(family="python-flask-service"),
+        "template python-flask-service",
+    ),
+    "no version matching the range": (
+        lambda m: m["spec"]["template"].update(version="^9.0"),
+        r"no version matches '\^9\.0'",
+    ),
+    "missing variable": (lambda m: m["spec"].update(variables={}), "variable 'packageName'"),
+    "invalid variable": (
+        lambda m: m["spec"].update(variables={"packageName": "Pet-Store"}),
+        "variable 'packageName'",
+    ),
+    "unknown variable": (
+        lambda m: m["spec"]["variables"].update(colour="blue"),
+        "variable 'colour'",
+    ),
+    "unknown operation": (
+        lambda m: m["spec"]["specification"].update(operations=["listPets", "feedPets"]),
+        "unknown operation 'feedPets'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+@pytest.mark.parametrize("command", ["generate", "validate"])
+def test_bad_input_is_one_line_exit_2_and_nothing_written(
+    case: str, command: str, manifest: Manifest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edit, expected = BAD_INPUT[case]
+    path = manifest(text=edit) if isinstance(edit, str) else manifest(edit)
+    out = tmp_path / "out"
+    argv: list[str | Path] = [command, path] + (["--out", out] if command == "generate" else [])
+    code, _, err = run(capsys, *argv)
+    line = one_error_line(err)
+    assert code == 2
+    assert re.search(expected, line), line
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.yaml"]
+
+
+def test_missing_manifest_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "validate", tmp_path / "nope.yaml")
+    assert code == 2
+    assert "nope.yaml: cannot read it" in one_error_line(err)
+
+
+def test_generate_refuses_a_users_folder_before_any_work(
+    manifest: Manifest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    code, _, err = run(capsys, "generate", manifest(), "--out", out)
+    assert code == 2
+    assert "refusing to replace" in one_error_line(err)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate"],
+        ["generate"],
+        ["generate", "m.yaml"],
+        ["generate", "m.yaml", "--out", "o", "--gates-timeout", "0"],
+        ["generate", "m.yaml", "--out", "o", "--gates-timeout", "soon"],
+        ["validate"],
+    ],
+)
+def test_usage_errors_exit_2(
+    argv: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert "Traceback" not in err
+    assert "usage: kodegen" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for command in ("generate", "validate", "crds", "version"):
+        assert command in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "version") == (0, f"kodegen {kodegen.__version__}\n", "")
+
+
+def test_crds_prints_the_generated_yaml(capsys: pytest.CaptureFixture[str]) -> None:
+    from kodegen.api import crd
+
+    code, out, _ = run(capsys, "crds")
+    assert code == 0
+    assert out == crd.render_yaml()
+    assert "kind: CustomResourceDefinition" in out
+
+
+def test_crds_writes_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kodegen.api import crd
+
+    code, _, _ = run(capsys, "crds", "--out", tmp_path / "crds")
+    assert code == 0
+    written = sorted(p.name for p in (tmp_path / "crds").iterdir())
+    assert written == sorted(crd.filename(document) for document in crd.crds())
+
+
+def test_validate_reports_the_plan(manifest: Manifest, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "validate", manifest())
+    assert (code, err) == (0, "")
+    assert "valid: petstore-api -> python-fastapi-service@1.0." in out
+    for stage in ("parse", "resolve", "variables", "plan"):
+        assert stage in out  # one plain line per stage: stdout is not a terminal here
+    assert "render" not in out
+
+
+def test_provenance_marker_is_what_directory_checks() -> None:
+    from kodegen.outputs import directory
+
+    assert str(directory.MARKER) == provenance.PATH

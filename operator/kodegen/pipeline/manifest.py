@@ -108,6 +108,12 @@ def _yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
         if exc.context and problem.startswith("but "):
             problem = f"{exc.context}, {problem}"
         raise errors.ManifestError(field=where, reason=f"malformed YAML: {problem}") from exc
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        reason = f"malformed YAML: control character U+{code:04X} is not allowed"
+        raise errors.ManifestError(field=f"{source}:{line}:{column}", reason=reason) from exc
     except yaml.YAMLError as exc:
         reason = f"malformed YAML: {_one_line(str(exc))}"
         raise errors.ManifestError(field=source, reason=reason) from exc

@@ -42,6 +42,7 @@ def test_the_example_parses() -> None:
         ("a: 1\na: 2\n", r"m\.yaml:2:1: malformed YAML: duplicate key 'a' \(first at line 1\)"),
         ("a: 1\n---\nb: 2\n", r"m\.yaml:2:1: malformed YAML: expected a single document"),
         ("a: !!python/object:os.system x\n", r"m\.yaml:1:4: malformed YAML: .*constructor"),
+        ("a: 1\nb: x\x07y\n", r"m\.yaml:2:5: malformed YAML: control character U\+0007"),
     ],
 )
 def test_malformed_yaml_names_line_and_column(text: str, expected: str) -> None:

@@ -119,7 +119,9 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(
     edit, expected = BAD_INPUT[case]
     path = manifest(text=edit) if isinstance(edit, str) else manifest(edit)
     out = tmp_path / "out"
-    argv: list[str | Path] = [command, path] + (["--out", out] if command == "generate" else [])
+    argv: list[str | Path] = [command, path]
+    if command == "generate":
+        argv += ["--out", out]
     code, _, err = run(capsys, *argv)
     line = one_error_line(err)
     assert code == 2

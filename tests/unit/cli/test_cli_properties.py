@@ -122,7 +122,7 @@ def edited_texts(draw: st.DrawFn) -> str:
 
 
 def check(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, write: Callable[[Path], None]
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, write: Callable[[Path], object]
 ) -> None:
     capsys.readouterr()
     manifest = tmp_path / "manifest.yaml"

@@ -119,7 +119,7 @@ def test_a_failed_rename_in_puts_the_previous_output_back(
             raise KeyboardInterrupt
         real_rename(src, dst)
 
-    monkeypatch.setattr(directory.os, "rename", rename)
+    monkeypatch.setattr(os, "rename", rename)
     with pytest.raises(KeyboardInterrupt):
         directory.publish(GOOD, out)
     monkeypatch.undo()

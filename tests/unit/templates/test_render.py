@@ -1,0 +1,257 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+
+from kodegen import errors
+from kodegen.templates import registry, render
+
+from .conftest import make, write_template
+
+CONTEXT: dict[str, Any] = {"packageName": "petstore", "port": 8000, "models": [], "title": "Pets"}
+
+
+def failure(files: dict[str, str], context: dict[str, Any] | None = None) -> errors.TemplateError:
+    with pytest.raises(errors.TemplateError) as caught:
+        render.render(make(files), CONTEXT if context is None else context)
+    assert caught.value.template == "demo@1.0.0"
+    return caught.value
+
+
+# --- paths and files ----------------------------------------------------------------------
+
+
+def test_paths_are_templates_and_j2_is_dropped() -> None:
+    template = make(
+        {
+            "{{ packageName }}/main.py.j2": "PORT = {{ port }}\n",
+            "{{ packageName }}/__init__.py": "",
+            "{{ packageName|upper }}.md.j2": "# {{ title }}\n",
+        }
+    )
+    assert render.render(template, CONTEXT) == {
+        "PETSTORE.md": "# Pets\n",
+        "petstore/__init__.py": "",
+        "petstore/main.py": "PORT = 8000\n",
+    }
+
+
+def test_conditional_files() -> None:
+    template = make(
+        {
+            "{% if models %}models.py.j2{% endif %}": "models\n",
+            "{% if not models %}no_models.py.j2{% endif %}": "none\n",
+            "pkg/{% if models %}db.py{% endif %}": "db\n",
+            "pkg/{% if models %}schema.sql{% endif %}.j2": "{{ models[0] }}",
+            "{{ '' }}": "skipped too\n",
+        }
+    )
+    assert render.render(template, CONTEXT) == {"no_models.py": "none\n"}
+    assert render.render(template, {**CONTEXT, "models": ["Pet"]}) == {
+        "models.py": "models\n",
+        "pkg/db.py": "db\n",
+        "pkg/schema.sql": "Pet",
+    }
+
+
+def test_verbatim_files_are_copied_byte_for_byte() -> None:
+    text = "{{ not_a_variable }}\r\n{% raw %}\ttabs\n\n"
+    assert render.render(make({"store.py": text}), CONTEXT) == {"store.py": text}
+
+
+def test_output_is_sorted_by_output_path() -> None:
+    template = make({"b.j2": "", "{{ 'a' }}": "", "c/d.txt": "", "C.txt": ""})
+    assert list(render.render(template, CONTEXT)) == ["C.txt", "a", "b", "c/d.txt"]
+
+
+def test_rendering_is_byte_identical(root: Path) -> None:
+    files = {
+        "{{ packageName }}/data.py.j2": (
+            "DATA = {{ data|pyrepr }}\n"
+            "{% for k, v in data.items() %}{{ k|snake }} = {{ v|tojson }}\n{% endfor %}"
+        ),
+        "README.md.j2": "{{ title|docstring }}\n",
+    }
+    context = {**CONTEXT, "data": {"zebra": [1, 2.5], "Apple": {"é": None}, "mid": "x"}}
+    first = render.render(make(files), context)
+    folder = write_template(root, files=files)
+    second = render.render(registry.load(folder), context)
+    assert first == second
+    assert [text.encode() for text in first.values()] == [text.encode() for text in second.values()]
+
+
+def test_environment_options() -> None:
+    template = make(
+        {
+            "a.j2": (
+                "{% for i in range(2) %}\n    {% if i %}\nline {{ i }}\n    {% endif %}\n"
+                "{% endfor %}\nend\n\n"
+            ),
+            "b.j2": "{% if x is defined %}x{% else %}no x{% endif %} <{{ '<&>' }}>",
+        }
+    )
+    assert render.render(template, {}) == {"a": "line 1\nend\n\n", "b": "no x <<&>>"}
+
+
+def test_include_and_import_between_template_files() -> None:
+    template = make(
+        {
+            "macros.jinja": "{% macro greet(name) %}hello {{ name }}{% endmacro %}",
+            "{% if false %}partial{% endif %}": "",
+            "a.txt.j2": (
+                "{% import 'macros.jinja' as m %}{{ m.greet(title) }}\n{% include 'b.inc' %}"
+            ),
+            "b.inc": "included {{ port }}\n",
+        }
+    )
+    out = render.render(template, CONTEXT)
+    assert out["a.txt"] == "hello Pets\nincluded 8000\n"
+
+
+def test_context_is_not_modified() -> None:
+    context = {"items": [1, 2], "ns": {"a": 1}}
+    render.render(make({"a.j2": "{% set items = items + [3] %}{{ items|length }}"}), context)
+    assert context == {"items": [1, 2], "ns": {"a": 1}}
+
+
+def test_filters_and_globals_are_registered() -> None:
+    template = make(
+        {
+            "a.py.j2": (
+                "{{ 'listPets'|snake }} {{ pascal('list pets') }} {{ 'x y'|camel }} "
+                "{{ 'aB'|kebab }} {{ 'class'|pyident }} {{ [1, none]|pyrepr }} "
+                "{{ {'a': 'é'}|tojson }} {{ 'q'|quote }} {{ 'd\"\"\"'|docstring }}"
+            )
+        }
+    )
+    assert render.render(template, {})["a.py"] == (
+        'list_pets ListPets xY a-b class_ [1, None] {"a": "é"} "q" d\\"\\"\\"'
+    )
+
+
+def test_nondeterministic_helpers_are_gone() -> None:
+    assert "undefined variable 'lipsum'" in failure({"a.j2": "{{ lipsum() }}"}).reason
+    assert "random" in failure({"a.j2": "{{ [1, 2]|random }}"}).reason
+
+
+# --- output paths that escape ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("../x", "leaves the output folder"),
+        ("a/../../x.j2", "leaves the output folder"),
+        ("{{ '..' }}/x", "leaves the output folder"),
+        ("/etc/x", "is absolute"),
+        ("{{ '/etc/passwd' }}", "is absolute"),
+        ("C:/x", "is absolute"),
+        ("a\\b", "backslash"),
+        ("{{ '..\\\\x' }}", "backslash"),
+        ("a{{ '\\n' }}b", "control character"),
+        ("a//b", "is not normalized"),
+        ("./a", "is not normalized"),
+        ("a/./b", "is not normalized"),
+    ],
+)
+def test_path_escapes_are_rejected(source: str, problem: str) -> None:
+    caught = failure({source: "x"})
+    assert caught.file == source
+    assert problem in caught.reason
+    assert "output paths must be relative and normalized" in caught.reason
+
+
+def test_two_files_on_one_path() -> None:
+    caught = failure({"main.py": "a", "{{ 'main.py' }}": "b"})
+    assert caught.file == "{{ 'main.py' }}"
+    assert "renders to 'main.py', as 'main.py' does" in caught.reason
+    caught = failure({"main.py": "a", "main.py.j2": "b"})
+    assert "renders to 'main.py'" in caught.reason
+
+
+# --- errors name the file and the line ------------------------------------------------------
+
+
+def test_undefined_variable_names_file_and_line() -> None:
+    caught = failure({"pkg/a.py.j2": "one\ntwo\n{{ missing }}\n"})
+    assert caught.file == "pkg/a.py.j2:3"
+    assert caught.reason.startswith("undefined variable 'missing'")
+    assert isinstance(caught.__cause__, jinja2.UndefinedError)
+    assert str(caught).startswith("template demo@1.0.0:pkg/a.py.j2:3: undefined variable")
+
+
+def test_undefined_attribute() -> None:
+    caught = failure({"a.j2": "\n{{ title.nope.deeper }}"}, {"title": {}})
+    assert caught.file == "a.j2:2"
+    assert caught.reason.startswith("undefined value: 'dict object' has no attribute 'nope'")
+
+
+def test_syntax_error_names_file_and_line() -> None:
+    caught = failure({"a.j2": "ok\n{% for x in %}\n{% endfor %}"})
+    assert caught.file == "a.j2:2"
+    assert caught.reason.startswith("syntax error: ")
+    assert isinstance(caught.__cause__, jinja2.TemplateSyntaxError)
+
+
+def test_error_in_an_included_file_names_that_file() -> None:
+    caught = failure({"a.j2": "{% include 'b.inc' %}", "b.inc": "1\n2\n3\n{{ nope }}"})
+    assert caught.file == "b.inc:4"
+
+
+def test_including_a_missing_file() -> None:
+    caught = failure({"a.j2": "\n{% include 'nope.txt' %}"})
+    assert caught.file == "a.j2:2"
+    assert caught.reason == "no file 'nope.txt' in this template to include or import"
+
+
+def test_error_in_a_path() -> None:
+    caught = failure({"{{ pkg }}/a.py": "x"})
+    assert caught.file == "{{ pkg }}/a.py:1"
+    assert caught.reason.startswith("in the path: undefined variable 'pkg'")
+    caught = failure({"{% if %}a": "x"})
+    assert caught.reason.startswith("in the path: syntax error")
+
+
+def test_exception_raised_by_a_filter() -> None:
+    caught = failure({"a.j2": "\n\n{{ value|pyrepr }}"}, {"value": float("nan")})
+    assert caught.file == "a.j2:3"
+    assert caught.reason.startswith("ValueError: pyrepr: nan has no Python literal")
+    assert isinstance(caught.__cause__, ValueError)
+
+
+def test_exception_raised_by_the_context() -> None:
+    class Boom:
+        @property
+        def name(self) -> str:
+            raise RuntimeError("kaboom")
+
+    caught = failure({"a.j2": "{{ thing.name }}"}, {"thing": Boom()})
+    assert caught.reason == "RuntimeError: kaboom"
+
+
+def test_recursion() -> None:
+    caught = failure({"a.j2": "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}"})
+    assert "recursion too deep" in caught.reason
+
+
+# --- expand ---------------------------------------------------------------------------------
+
+
+def test_expand() -> None:
+    assert render.expand("{{ packageName }}.main:app", CONTEXT) == "petstore.main:app"
+    assert render.expand("{{ packageName|pascal }}", CONTEXT) == "Petstore"
+    assert render.expand("plain", {}) == "plain"
+
+
+def test_expand_errors_name_the_text() -> None:
+    with pytest.raises(errors.TemplateError) as caught:
+        render.expand("{{ nope }}:app", CONTEXT, template="demo@1.0.0 entrypoints.app")
+    assert str(caught.value) == (
+        "template demo@1.0.0 entrypoints.app: in '{{ nope }}:app': undefined variable 'nope'; "
+        "declare it as a template variable or check its spelling"
+    )
+    with pytest.raises(errors.TemplateError, match="unsafe operation blocked"):
+        render.expand("{{ packageName.__class__ }}", CONTEXT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 
 import kodegen
 from kodegen import cli, provenance
+from kodegen.gates import report
+from kodegen.pipeline import generate
 
 Manifest = Callable[..., Path]
 
@@ -216,3 +219,130 @@ def test_provenance_marker_is_what_directory_checks() -> None:
     from kodegen.outputs import directory
 
     assert str(directory.MARKER) == provenance.PATH
+
+
+# -- generate, with the gates played by a fake (the real ones run in tests/integration) ---------
+
+
+def fake_gates(*reports: report.GateReport) -> Callable[..., tuple[report.GateReport, ...]]:
+    def gates(self: generate.Generator, prepared: Any, rendered: Any) -> Any:
+        for gate in reports:
+            self.progress.gate_finished(gate)
+        return reports
+
+    return gates
+
+
+PASSING = (
+    report.GateReport(name="syntax", passed=True, duration_seconds=0.1),
+    report.GateReport(name="tests", passed=True, metrics={"coverage": 98.25}),
+)
+FAILING = (
+    report.GateReport(name="syntax", passed=True),
+    report.GateReport.failure(
+        "style",
+        reason="1 lint finding(s)",
+        findings=(report.Finding("petstore/main.py", 3, "I001", "Import block", "low"),),
+    ),
+)
+
+
+def test_generate_writes_the_output_and_a_summary(
+    manifest: Manifest,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(generate.Generator, "gates", fake_gates(*PASSING))
+    out = tmp_path / "out"
+    code, stdout, err = run(capsys, "generate", manifest(), "--out", out)
+    assert (code, err) == (0, "")
+    statement = json.loads((out / provenance.PATH).read_text())
+    assert statement["predicate"]["passed"] is True
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert [subject["name"] for subject in statement["subject"]] == [
+        name for name in written if name != provenance.PATH
+    ]
+    for stage in generate.STAGES:
+        assert stage in stdout
+    for expected in ("gate syntax", "Summary", "98.2 %", "Quality gates", "Time per stage"):
+        assert expected in stdout
+    assert f"wrote {out}" in stdout and "every gate passed" in stdout
+
+
+def test_failed_gates_exit_1_and_still_write_the_output_marked_failed(
+    manifest: Manifest,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(generate.Generator, "gates", fake_gates(*FAILING))
+    out = tmp_path / "out"
+    code, stdout, _ = run(capsys, "generate", manifest(), "--out", out)
+    assert code == 1
+    assert json.loads((out / provenance.PATH).read_text())["predicate"]["passed"] is False
+    assert "quality gates FAILED" in stdout
+    assert "petstore/main.py:3: I001 Import block [low]" in stdout
+
+
+def test_a_second_run_replaces_the_previous_output(
+    manifest: Manifest,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(generate.Generator, "gates", fake_gates(*PASSING))
+    out = tmp_path / "out"
+    assert run(capsys, "generate", manifest(), "--out", out)[0] == 0
+    (out / "stale.txt").write_text("from an older run")
+    assert run(capsys, "generate", manifest(), "--out", out)[0] == 0
+    assert not (out / "stale.txt").exists()
+
+
+def test_interrupted_run_exits_130_and_writes_nothing(
+    manifest: Manifest,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def interrupted(*_: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(generate.Generator, "gates", interrupted)
+    path = manifest()
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "generate", path, "--out", out)
+    assert code == 130
+    assert one_error_line(err) == "error: interrupted; nothing was written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.yaml"]
+
+
+def test_not_implemented_operations_are_listed(
+    manifest: Manifest,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    feed = {
+        "post": {
+            "operationId": "feedPet",
+            "parameters": [{"name": "petId", "in": "path", "required": True, "schema": {}}],
+            "responses": {"204": {"description": "fed"}},
+        }
+    }
+    monkeypatch.setattr(generate.Generator, "gates", fake_gates(*PASSING))
+    path = manifest(lambda m: spec(m)["paths"].update({"/pets/{petId}/feed": feed}))
+    code, stdout, _ = run(capsys, "generate", path, "--out", tmp_path / "out")
+    assert code == 0
+    assert "Not implemented (1)" in stdout
+    assert "feedPet (POST /pets/{petId}/feed)" in stdout
+    statement = json.loads((tmp_path / "out" / provenance.PATH).read_text())
+    assert [op["operation_id"] for op in statement["predicate"]["notImplemented"]] == ["feedPet"]
+
+
+def test_templates_flag_selects_another_template_folder(
+    manifest: Manifest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "validate", manifest(), "--templates", tmp_path / "none")
+    assert code == 2
+    assert "none: the template folder does not exist" in one_error_line(err)

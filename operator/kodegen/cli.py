@@ -198,8 +198,8 @@ class _Display(generate.Silent):
         if console.is_terminal:
             self.live = rich.progress.Progress(
                 rich.progress.SpinnerColumn(finished_text="[green]✓[/]"),
-                rich.progress.TextColumn("{task.description}"),
-                rich.progress.TimeElapsedColumn(),
+                rich.progress.TextColumn("{task.description:<11}"),
+                _Seconds(),
                 console=console,
             )
 
@@ -218,7 +218,7 @@ class _Display(generate.Silent):
 
     def stage_finished(self, stage: str, seconds: float) -> None:
         if self.live is not None:
-            self.live.update(self.tasks[stage], completed=1, description=f"{stage}")
+            self.live.update(self.tasks[stage], completed=1)
         else:
             self.console.print(f"{stage:<11} {seconds:7.2f} s")
 
@@ -231,6 +231,14 @@ class _Display(generate.Silent):
             self.live.console.print(line)
         else:
             self.console.print(line)
+
+
+class _Seconds(rich.progress.ProgressColumn):
+    """Seconds a stage has run, to the hundredth (rich's own column counts whole seconds)."""
+
+    def render(self, task: rich.progress.Task) -> rich.text.Text:
+        seconds = task.finished_time if task.finished else task.elapsed
+        return rich.text.Text(f"{seconds or 0.0:7.2f} s", style="progress.elapsed")
 
 
 def _summary(console: rich.console.Console, result: generate.Result) -> None:

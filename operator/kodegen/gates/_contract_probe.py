@@ -1,0 +1,146 @@
+"""The contract gate's runner: schemathesis against an ASGI app, in-process, in the sandbox.
+
+Not imported by kodegen. The contract gate copies this file into a private folder and runs
+
+    python contract_probe.py SPEC APP MAX_EXAMPLES RESULT
+
+with the project as working directory and on `PYTHONPATH`. SPEC is the source OpenAPI file,
+APP `module:attribute`. The result goes to the JSON file RESULT, not to stdout, which belongs
+to the application under test:
+
+    {"operations": 3, "cases": 51,
+     "failures": [{"operation": "GET /pets", "check": "status_code_conformance",
+                   "title": "Undocumented status code", "message": "...", "severity": "medium"}],
+     "errors": [{"operation": "GET /pets", "message": "..."}],
+     "fatal": null}
+
+How: each operation of the schema gets a Hypothesis test over `operation.as_strategy()`
+(positive data only), `max_examples` cases, derandomized and without a database, so the same
+project always sees the same requests. Each case is sent once (`case.call()`) and each check
+validates the response on its own (`case.validate_response(response, checks=[check])`), so a
+failure is attributed to the check that raised it. The test never fails, so Hypothesis neither
+stops at the first failure nor spends time shrinking; the first failure of each kind
+(operation, check, title) is kept. An exception escaping the app is a server error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Ok
+
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+)
+SEVERITIES = {"critical": "high", "high": "high", "medium": "medium", "low": "low"}
+MESSAGE_CHARS = 1000
+
+
+def main(argv: list[str]) -> int:
+    spec, target, max_examples, result_path = argv
+    result: dict[str, Any] = {
+        "operations": 0,
+        "cases": 0,
+        "failures": [],
+        "errors": [],
+        "fatal": None,
+    }
+    try:
+        schema = load(spec, target)
+    except Exception as exc:  # reported as the gate's reason: the gate cannot judge without them
+        result["fatal"] = f"{type(exc).__name__}: {exc}"[:MESSAGE_CHARS]
+    else:
+        probe(schema, int(max_examples), result)
+    with open(result_path, "w", encoding="utf-8") as file:
+        json.dump(result, file)
+    return 0
+
+
+def load(spec: str, target: str) -> Any:
+    module_name, _, attribute = target.partition(":")
+    app = getattr(importlib.import_module(module_name), attribute or "app")
+    # An explicit, empty configuration: a schemathesis.toml of the project must not change the gate.
+    schema = schemathesis.openapi.from_path(spec, config=schemathesis.Config())
+    schema.app = app
+    return schema
+
+
+def probe(schema: Any, max_examples: int, result: dict[str, Any]) -> None:
+    failures: dict[tuple[str, str, str], dict[str, str]] = {}
+    for entry in schema.get_all_operations():
+        if not isinstance(entry, Ok):
+            error = entry.err()
+            result["errors"].append(
+                {"operation": error.label, "message": str(error)[:MESSAGE_CHARS]}
+            )
+            continue
+        operation = entry.ok()
+        result["operations"] += 1
+        try:
+            result["cases"] += exercise(operation, max_examples, failures)
+        except Exception as exc:  # no case could be generated or sent at all
+            message = f"{type(exc).__name__}: {exc}"[:MESSAGE_CHARS]
+            result["errors"].append({"operation": operation.label, "message": message})
+    result["failures"] = [
+        {"operation": label, **found, "message": found["message"][:MESSAGE_CHARS]}
+        for (label, _, _), found in sorted(failures.items())
+    ]
+
+
+def exercise(
+    operation: Any, max_examples: int, failures: dict[tuple[str, str, str], dict[str, str]]
+) -> int:
+    """Send up to `max_examples` valid requests to one operation; record failures; count cases."""
+    checks = [(name, getattr(schemathesis.checks, name)) for name in CHECKS]
+    label: str = operation.label
+    cases = 0
+
+    @settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        print_blob=False,
+    )
+    @given(case=operation.as_strategy())
+    def test(case: Any) -> None:
+        nonlocal cases
+        cases += 1
+        try:
+            response = case.call()
+        except Exception as exc:  # the app raised: what a client sees as a 500
+            found = {
+                "check": "not_a_server_error",
+                "title": "Unhandled exception",
+                "severity": "high",
+            }
+            found["message"] = f"{type(exc).__name__}: {exc}"
+            failures.setdefault((label, found["check"], found["title"]), found)
+            return
+        for name, check in checks:
+            try:
+                case.validate_response(response, checks=[check])
+            except FailureGroup as group:
+                for failure in group.exceptions:
+                    found = {"check": name, "title": failure.title, "message": failure.message}
+                    found["severity"] = SEVERITIES.get(str(failure.severity.value), "high")
+                    failures.setdefault((label, name, failure.title), found)
+
+    test()
+    return cases
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,88 @@
+"""The tests gate: pytest with coverage, run on the project in the sandbox."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from kodegen.gates import config, tests
+
+from .conftest import write_files
+
+FAILING = '''\
+"""A test that fails."""
+
+
+def test_arithmetic() -> None:
+    assert 1 + 1 == 3
+'''
+
+UNTESTED = '''\
+"""Code nobody tests."""
+
+
+def shout(text: str) -> str:
+    if not text:
+        return ""
+    words = text.split()
+    loud = [word.upper() for word in words]
+    return " ".join(loud) + "!"
+'''
+
+
+async def test_a_failing_test_fails_the_gate(project: Path, gate_config: config.GateConfig) -> None:
+    write_files(project, {"tests/test_broken.py": FAILING})
+    result = await tests.run(project, gate_config)
+    assert not result.passed
+    assert result.counts == {"errors": 0, "failed": 1, "passed": 3, "skipped": 0}
+    [finding] = result.findings
+    assert (finding.file, finding.line, finding.code) == ("tests/test_broken.py", 4, "failed")
+    assert finding.message.startswith("tests.test_broken.test_arithmetic: assert")
+    assert result.reason == "1 failed, 0 error(s)"
+    assert result.metrics["coverage"] == 100.0
+
+
+async def test_coverage_below_the_minimum_fails_the_gate(
+    project: Path, gate_config: config.GateConfig
+) -> None:
+    write_files(project, {"petstore/text.py": UNTESTED})
+    result = await tests.run(project, gate_config)
+    assert not result.passed
+    assert result.counts["failed"] == 0
+    assert result.metrics["coverage"] < 95.0
+    assert result.metrics["branch_coverage"] < 100.0
+    assert result.reason is not None and result.reason.startswith("line coverage ")
+    assert result.reason.endswith("% is below 95%")
+    [finding] = result.findings
+    # never imported: the `def` line is missed as well as the body
+    assert (finding.file, finding.line, finding.code) == ("petstore/text.py", 4, "uncovered")
+    assert finding.message == "lines not covered: 4-9"
+
+
+async def test_no_tests_fails_the_gate(project: Path, gate_config: config.GateConfig) -> None:
+    (project / "tests" / "test_main.py").unlink()
+    result = await tests.run(project, gate_config)
+    assert (result.passed, result.reason) == (False, "no tests were collected")
+
+
+async def test_a_test_that_exhausts_memory_fails_under_the_limit(
+    project: Path, gate_config: config.GateConfig
+) -> None:
+    hog = "def test_hog() -> None:\n    assert bytearray(2 * 1024 * 1024 * 1024)\n"
+    write_files(project, {"tests/test_hog.py": hog})
+    result = await tests.run(project, dataclasses.replace(gate_config, memory_mb=512))
+    assert not result.passed
+    assert result.counts["failed"] == 1
+    assert "MemoryError" in result.findings[0].message
+
+
+async def test_pytest_killed_by_a_signal_fails_with_the_signal(
+    project: Path, gate_config: config.GateConfig
+) -> None:
+    kill = (
+        "import os, signal\n\n\ndef test_die() -> None:\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    write_files(project, {"tests/test_die.py": kill})
+    result = await tests.run(project, gate_config)
+    assert not result.passed
+    assert result.reason == "killed by signal 9 (SIGKILL; memory limit 2048 MiB?)"

@@ -162,9 +162,7 @@ class Generator:
         with self._stage("parse", timings):
             spec = self.parse(manifest)
         with self._stage("resolve", timings):
-            template = registry.resolve(
-                manifest.spec.template.family, manifest.spec.template.version, self.templates_root
-            )
+            template = self.resolve(manifest)
         with self._stage("variables", timings):
             values = variables_.validate(template.spec.variables, manifest.spec.variables)
         with self._stage("plan", timings):
@@ -216,7 +214,7 @@ class Generator:
                 "python-graphql-service arrives in a later kodegen release; "
                 "use an openapi specification for now",
             )
-        mode = manifest.spec.ai.mode if manifest.spec.ai is not None else "off"
+        mode = manifest.spec.ai.mode
         if mode != "off":
             raise errors.ManifestError(
                 field="spec.ai.mode",
@@ -239,6 +237,26 @@ class Generator:
                 "or apply the manifest to a cluster running kodegen",
             )
         return openapi.parse(source.inline)
+
+    def resolve(self, manifest: codegeneration.CodeGeneration) -> template_model.Template:
+        """The template version the manifest asks for, if it takes this kind of input."""
+        wanted = manifest.spec.template
+        template = registry.resolve(wanted.family, wanted.version, self.templates_root)
+        kind = manifest.spec.specification.type
+        if kind not in template.spec.spec_types:
+            raise errors.ManifestError(
+                field="spec.template.family",
+                reason=f"{template.name} generates from {', '.join(template.spec.spec_types)} "
+                f"specifications, not {kind!r}; choose a template family that takes {kind!r}",
+            )
+        language = manifest.spec.preferences.language
+        if language is not None and language != template.spec.language:
+            raise errors.ManifestError(
+                field="spec.preferences.language",
+                reason=f"{language!r}, but {template.name} generates "
+                f"{template.spec.language!r}; change the preference or the template family",
+            )
+        return template
 
     def render(self, prepared: Prepared) -> dict[str, bytes]:
         """The template rendered with the plan's context, as bytes, sorted by path."""
@@ -315,9 +333,9 @@ class Generator:
         self.progress.stage_finished(stage, timings[stage])
 
 
-def _needs_ai(kind: str, ai: Any) -> str:
+def _needs_ai(kind: str, ai: codegeneration.AISpec) -> str:
     later = "AI providers arrive with kodegen's AI layer in a later release"
-    if ai is None or ai.mode == "off" or not ai.providers:
+    if ai.mode == "off" or not ai.providers:
         return (
             f"specification type {kind!r} needs an AI provider: set spec.ai.mode to full and "
             f"list spec.ai.providers (note: {later}; today only openapi specifications can be "

@@ -264,3 +264,26 @@ def test_adr_without_ai_says_to_configure_a_provider() -> None:
         "manifest: spec.specification.type: specification type 'adr' needs an AI provider: "
         "set spec.ai.mode to full and list spec.ai.providers"
     )
+
+
+def test_a_preferred_language_the_template_does_not_generate() -> None:
+    with pytest.raises(errors.ManifestError) as caught:
+        generator().validate(manifest(preferences={"language": "go"}))
+    assert str(caught.value).startswith(
+        "manifest: spec.preferences.language: 'go', but python-fastapi-service@1.0.0 generates "
+        "'python'"
+    )
+
+
+def test_a_template_that_does_not_take_the_spec_type(tmp_path: Path) -> None:
+    builtin = Path(__file__).parents[3] / "templates" / "python-fastapi-service" / "1.0.0"
+    folder = tmp_path / "python-fastapi-service" / "1.0.0"
+    (folder / "files").mkdir(parents=True)
+    text = (
+        (builtin / "template.yaml").read_text().replace("specTypes: [openapi]", "specTypes: [adr]")
+    )
+    (folder / "template.yaml").write_text(text)
+    with pytest.raises(
+        errors.ManifestError, match="generates from adr specifications, not 'openapi'"
+    ):
+        generator(templates_root=tmp_path).validate(manifest())

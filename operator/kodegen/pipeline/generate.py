@@ -31,6 +31,7 @@ from kodegen import errors, provenance
 from kodegen.api import codegeneration
 from kodegen.gates import config as gate_config
 from kodegen.gates import report, runner
+from kodegen.pipeline import formatting
 from kodegen.pipeline import plan as plan_
 from kodegen.specs import model, openapi
 from kodegen.templates import model as template_model
@@ -268,7 +269,8 @@ class Generator:
                     file=path,
                     reason=f"renders into {RESERVED}, which kodegen reserves for provenance",
                 )
-        return {path: texts[path].encode() for path in sorted(texts)}
+        files = {path: texts[path].encode() for path in sorted(texts)}
+        return formatting.python(files) if prepared.template.spec.language == "python" else files
 
     def gates(
         self, prepared: Prepared, rendered: Mapping[str, bytes]

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kodegen import errors
+from kodegen.pipeline import plan
+from kodegen.specs import openapi
+from kodegen.templates import registry
+
+SPECS = Path(__file__).parents[4] / "shared" / "specs"
+
+
+def build(name: str, **kwargs: Any) -> plan.Plan:
+    spec = openapi.parse(yaml.safe_load((SPECS / name).read_text()))
+    template = registry.resolve("python-fastapi-service", "^1.0")
+    return plan.build(spec, template, {"packageName": "svc", "port": 8000}, **kwargs)
+
+
+def operation(result: plan.Plan, operation_id: str) -> dict[str, Any]:
+    return next(op for op in result.context["operations"] if op["id"] == operation_id)
+
+
+def test_entrypoints_are_expanded_with_the_variables() -> None:
+    entry = build("petstore.yaml").entrypoints
+    assert (entry.package, entry.app, entry.openapi) == ("svc", "svc.main:app", "svc/openapi.json")
+
+
+def test_crud_operations_and_their_answers() -> None:
+    result = build("petstore.yaml")
+    assert result.not_implemented == ()
+    show = operation(result, "showPetById")
+    assert (show["semantics"], show["func"], show["path"], show["key_param"]) == (
+        "get", "show_pet_by_id", "/pets/{pet_id}", "pet_id",
+    )  # fmt: skip
+    assert show["not_found"] == (404, "application/json", {"code": 404, "message": "not found"})
+    assert show["invalid"] == (422, "application/json", {"code": 422, "message": "invalid request"})
+    create = operation(result, "createPets")
+    assert (create["status"], create["media_type"], create["semantics"]) == (201, None, "create")
+    listing = operation(result, "listPets")
+    assert listing["paging"] == {"limit": "limit"}
+    assert listing["params"][0]["call"] == 'Query(alias="limit", le=100)'
+    (pets,) = result.context["resources"]
+    assert pets["key"] == "id" and pets["max_items"] == 100 and pets["owned"] == []
+    assert result.context["api"]["base_path"] == "/v1"
+
+
+def test_server_owned_fields_are_generated() -> None:
+    result = build("stoplight-todos.yaml")
+    todos, users = result.context["resources"]
+    assert todos["owned"] == ["id", "completed_at", "created_at", "updated_at"]
+    assert todos["generate"] == {
+        "id": "store.sequence(0, 9999)",
+        "completed_at": "store.timestamp",
+        "created_at": "store.timestamp",
+        "updated_at": "store.timestamp",
+    }
+    # POST /users has an optional body, yet answers a whole User: defaults fill the rest
+    assert set(users["defaults"]) == {"firstName", "lastName", "phoneNumber", "emailAddress"}
+
+
+def test_security_requirements_and_credentials_in_test_requests() -> None:
+    result = build("stoplight-todos.yaml")
+    assert operation(result, "get-todos")["security"] == []
+    post = operation(result, "post-todos")
+    assert post["security"] == [[{"scheme": "API Key", "in": "query", "name": "apikey"}]]
+    assert post["test"]["query"] == {"apikey": plan.CREDENTIAL}
+    assert post["unauthorized"][0] == 403
+
+
+def test_operations_without_crud_semantics_are_reported() -> None:
+    result = build("callback-example.yaml")
+    assert [(m.operation_id, m.method) for m in result.not_implemented] == [
+        ("postStreams", "post"),
+        ("postStreams.onData", "callback"),
+    ]
+    stream = operation(result, "postStreams")
+    assert stream["sample"] == {"subscriptionId": "2531329f-fb09-4ef7-887e-84e648214436"}
+    link = build("link-example.yaml")
+    assert len(link.not_implemented) == 6
+    assert all("not the list, create" in m.reason for m in link.not_implemented)
+
+
+def test_examples_answer_unimplemented_operations() -> None:
+    versions = operation(build("api-with-examples.yaml"), "listVersionsv2")
+    assert versions["sample"]["versions"][0]["id"] == "v2.0"
+    assert versions["responses"] == ["200", "300"]
+
+
+def test_a_subset_of_operations() -> None:
+    result = build("petstore.yaml", operations=["showPetById"])
+    assert [op["id"] for op in result.context["operations"]] == ["showPetById"]
+    with pytest.raises(
+        errors.ManifestError, match="unknown operation 'nope'; the specification has listPets"
+    ):
+        build("petstore.yaml", operations=["nope"])
+
+
+def test_models_and_imports() -> None:
+    result = build("stoplight-todos.yaml")
+    todo = next(m for m in result.context["models"] if m["name"] == "Todos")
+    fields = {f["alias"]: f for f in todo["fields"]}
+    assert fields["id"]["type"] == "float | None"  # read-only: the server fills it
+    assert fields["name"]["constraints"] == "min_length=1, max_length=100"
+    assert fields["completed"]["default"] == "False"
+    assert fields["created_at"]["type"] == "datetime | None"
+    assert "from datetime import datetime" in result.context["model_import_lines"]
+    assert result.context["route_models"] == ["Todos", "User"]

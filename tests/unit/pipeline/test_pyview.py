@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kodegen.pipeline import pyview
+from kodegen.specs import openapi
+
+
+def types(schemas: dict[str, Any]) -> pyview.Types:
+    document = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}}
+    spec = openapi.parse({**document, "components": {"schemas": schemas}})
+    return pyview.Types(spec.schemas)
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        ({"type": "string"}, "str"),
+        ({"type": "string", "format": "date-time"}, "datetime"),
+        ({"type": "string", "format": "uuid", "nullable": True}, "UUID | None"),
+        ({"type": "string", "enum": ["a", "b"]}, 'Literal["a", "b"]'),
+        ({"type": "integer"}, "int"),
+        ({"type": "number"}, "float"),
+        ({"type": "array", "items": {"type": "boolean"}}, "list[bool]"),
+        ({"type": "object"}, "dict[str, Any]"),
+        ({"type": "object", "additionalProperties": {"type": "integer"}}, "dict[str, int]"),
+        ({"oneOf": [{"type": "string"}, {"type": "integer"}]}, "str | int"),
+        ({}, "Any"),
+    ],
+)
+def test_root_types(schema: dict[str, Any], expected: str) -> None:
+    (model,) = types({"S": schema}).models.values()
+    assert model.root == expected
+
+
+def test_objects_become_models_and_inline_objects_are_lifted() -> None:
+    found = types(
+        {
+            "Order": {
+                "type": "object",
+                "required": ["id", "class"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "integer", "minimum": 1},
+                    "class": {"type": "string", "pattern": "^[a-z]+$"},
+                    "lines": {
+                        "type": "array",
+                        "maxItems": 3,
+                        "items": {"type": "object", "properties": {"sku": {"type": "string"}}},
+                    },
+                    "next": {"$ref": "#/components/schemas/Order"},
+                },
+            }
+        }
+    )
+    assert list(found.models) == ["Order", "OrderLinesItem"]
+    order = found.models["Order"]
+    assert order.extra == "forbid"
+    assert [(f.name, f.alias, f.type, f.default, f.constraints) for f in order.fields] == [
+        ("id", "id", "int", "", "ge=1"),
+        ("class_", "class", "str", "", 'pattern="^[a-z]+$"'),
+        ("lines", "lines", "list[OrderLinesItem] | None", "None", "max_length=3"),
+        ("next", "next", "Order | None", "None", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "snake", "pascal"),
+    [
+        ("listPets", "list_pets", "ListPets"),
+        ("find pet by id", "find_pet_by_id", "FindPetById"),
+        ("list-data-sets", "list_data_sets", "ListDataSets"),
+        ("HTTPServer", "http_server", "HTTPServer"),
+        ("2fa", "_2fa", "M2fa"),
+        ("class", "class_", "Class"),
+        ("model_config", "model_config_", "ModelConfig"),
+    ],
+)
+def test_names(text: str, snake: str, pascal: str) -> None:
+    assert (pyview.snake(text), pyview.pascal(text)) == (snake, pascal)
+
+
+@pytest.mark.parametrize(
+    ("value", "literal"),
+    [("a\"b\n", '"a\\"b\\n"'), (True, "True"), (None, "None"), (2.0, "2"), (2.5, "2.5"),
+     ([1, {"k": "v"}], '[1, {"k": "v"}]')],
+)  # fmt: skip
+def test_literals(value: Any, literal: str) -> None:
+    assert pyview.literal(value) == literal

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -92,6 +93,20 @@ async def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert sandbox.abnormal_exit(outcome, timeout=1.5, memory_mb=1024) == "timed out after 1.5 s"
     grandchild = int((tmp_path / "child.pid").read_text())
     assert not _alive(grandchild)
+
+
+async def test_cancelling_the_caller_kills_the_command(tmp_path: Path) -> None:
+    code = (
+        "import os, pathlib, time\npathlib.Path('pid').write_text(str(os.getpid()))\ntime.sleep(60)"
+    )
+    task = asyncio.create_task(sandbox.run(python(code), cwd=tmp_path, timeout=60, memory_mb=1024))
+    pid_file = tmp_path / "pid"
+    while not (pid_file.exists() and pid_file.read_text()):  # waits on a real process
+        await asyncio.sleep(0.05)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not _alive(int(pid_file.read_text()))
 
 
 async def test_memory_limit_stops_a_runaway_allocation(tmp_path: Path) -> None:

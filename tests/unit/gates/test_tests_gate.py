@@ -86,3 +86,18 @@ async def test_pytest_killed_by_a_signal_fails_with_the_signal(
     result = await tests.run(project, gate_config)
     assert not result.passed
     assert result.reason == "killed by signal 9 (SIGKILL; memory limit 2048 MiB?)"
+
+
+async def test_an_unreadable_report_fails_the_gate_with_a_clear_reason(
+    project: Path, gate_config: config.GateConfig
+) -> None:
+    # A conftest that scribbles over pytest's JUnit report once pytest has written it.
+    scribble = (
+        "def pytest_unconfigure(config):\n"
+        "    with open(config.option.xmlpath, 'w') as report:\n"
+        "        report.write('<testsuites><testcase')\n"
+    )
+    write_files(project, {"conftest.py": scribble})
+    result = await tests.run(project, gate_config)
+    assert not result.passed
+    assert (result.reason or "").startswith("could not parse the JUnit report: ")

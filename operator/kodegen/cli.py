@@ -181,7 +181,7 @@ def _seconds(text: str) -> float:
 
 
 def _console() -> rich.console.Console:
-    return rich.console.Console(file=sys.stdout, highlight=False, markup=False)
+    return rich.console.Console(file=sys.stdout, highlight=False, markup=False, soft_wrap=True)
 
 
 def _error(message: str) -> None:

@@ -92,7 +92,7 @@ async def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     assert outcome.returncode == -signal.SIGKILL
     assert sandbox.abnormal_exit(outcome, timeout=1.5, memory_mb=1024) == "timed out after 1.5 s"
     grandchild = int((tmp_path / "child.pid").read_text())
-    assert not _alive(grandchild)
+    assert await _dead(grandchild)
 
 
 async def test_cancelling_the_caller_kills_the_command(tmp_path: Path) -> None:
@@ -106,7 +106,7 @@ async def test_cancelling_the_caller_kills_the_command(tmp_path: Path) -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert not _alive(int(pid_file.read_text()))
+    assert await _dead(int(pid_file.read_text()))
 
 
 async def test_memory_limit_stops_a_runaway_allocation(tmp_path: Path) -> None:
@@ -167,11 +167,23 @@ async def test_output_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert (outcome.returncode, len(outcome.stdout)) == (0, 1000)
 
 
+async def _dead(pid: int, *, within: float = 5.0) -> bool:
+    """Whether `pid` is gone (or a zombie) within `within` seconds: SIGKILL is not instantaneous."""
+    deadline = time.monotonic() + within
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)  # waits on a real process
+    return True
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     # A zombie still answers; it is dead for our purpose. (It is not our child: init reaps it.)
-    status = Path(f"/proc/{pid}/status")
-    return status.exists() and "State:\tZ" not in status.read_text()
+    try:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False

@@ -65,15 +65,15 @@ def render(template: model.Template, context: Mapping[str, Any]) -> dict[str, st
             )
         origins[target] = source
         outputs[target] = text
+    _check_file_folder_clash(template, origins)
     return dict(sorted(outputs.items()))
 
 
 def expand(text: str, context: Mapping[str, Any], *, template: str = "expression") -> str:
     """Render one short string (an entrypoint such as ``{{ packageName }}.main:app``) in the
     same sandbox; ``template`` names it in errors."""
-    env = sandbox.environment()
     try:
-        return env.from_string(text).render(context)
+        return _expression(text).render(context)
     except Exception as exc:
         raise errors.TemplateError(
             template=template, reason=f"in {text!r}: {_reason(exc)}"
@@ -101,6 +101,11 @@ def _compiled(template: model.Template) -> _Compiled:
     """Compiling is most of the cost of rendering; the key is the template's content (its
     digest and files), so a cached entry can only ever be the same code."""
     return _Compiled(template)
+
+
+@functools.lru_cache(maxsize=256)
+def _expression(text: str) -> jinja2.Template:
+    return sandbox.environment().from_string(text)
 
 
 def _render(
@@ -185,3 +190,18 @@ def _check_path(template: model.Template, source: str, target: str) -> None:
             reason=f"renders to the path {target!r}, which {problem}; output paths must be "
             "relative and normalized, '/'-separated, without '..'",
         )
+
+
+def _check_file_folder_clash(template: model.Template, origins: Mapping[str, str]) -> None:
+    """A file cannot also be a folder of another file (``pkg`` and ``pkg/main.py``)."""
+    for target, source in sorted(origins.items()):
+        parts = target.split("/")
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder in origins:
+                raise errors.TemplateError(
+                    template=template.name,
+                    file=origins[folder],
+                    reason=f"renders to the file {folder!r}, but {source!r} needs a folder "
+                    "of that name; rename one of them",
+                )

@@ -172,6 +172,14 @@ def test_two_files_on_one_path() -> None:
     assert "renders to 'main.py'" in caught.reason
 
 
+def test_a_file_cannot_be_the_folder_of_another() -> None:
+    caught = failure({"{{ packageName }}": "a file", "petstore/main.py.j2": "x"})
+    assert caught.file == "{{ packageName }}"
+    assert (
+        "renders to the file 'petstore', but 'petstore/main.py.j2' needs a folder" in caught.reason
+    )
+
+
 # --- errors name the file and the line ------------------------------------------------------
 
 

@@ -16,7 +16,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kodegen.gates import config as config_
-from kodegen.gates import contract, gate, report, secrets, security, style, syntax, tests
+from kodegen.gates import (
+    contract,
+    gate,
+    report,
+    sandbox,
+    secrets,
+    security,
+    style,
+    syntax,
+    tests,
+)
 
 __all__ = ["GATES", "Progress", "run_all", "run_gates"]
 
@@ -57,6 +67,8 @@ async def run_gates(
             for failure in failed:
                 _notify(progress, failure)
             return failed
+
+        await sandbox.network_isolation()  # probed once here, not by six gates at once
 
         async def one(function: gate.GateFunction, folder: Path) -> report.GateReport:
             result = await function(folder, config)

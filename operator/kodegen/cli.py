@@ -105,8 +105,11 @@ def _crds(args: argparse.Namespace) -> int:
 
     if args.out is None:
         sys.stdout.write(crd.render_yaml())
-    else:
+        return OK
+    try:
         crd.write(args.out)
+    except OSError as exc:
+        raise errors.InputError(f"cannot write CRDs to {args.out}: {exc.strerror or exc}") from exc
     return OK
 
 

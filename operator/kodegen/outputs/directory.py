@@ -21,7 +21,7 @@ import contextlib
 import os
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from kodegen import errors
@@ -36,22 +36,37 @@ def publish(files: Mapping[str, bytes], out: Path) -> None:
     """Write `files` (relative POSIX path -> content) as the whole content of the folder `out`.
 
     Raises `errors.InputError` when `out` is a file, or a non-empty folder kodegen did not
-    produce, or when a path would land outside `out`. Nothing is changed in that case.
+    produce, or when a path would land outside `out`, or when the filesystem refuses a write
+    (permissions, no space left). Nothing is changed in any of these cases.
     """
     relative = [_checked(name) for name in files]
     out = Path(os.path.abspath(out))
     check(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = _fresh_sibling(out, "new")
+    with _refused(out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = _fresh_sibling(out, "new")
     try:
-        for name, path in zip(files, relative, strict=True):
-            _write(staging / path, files[name])
-        _fsync_tree(staging)
-        _swap_in(staging, out)
+        with _refused(out):
+            for name, path in zip(files, relative, strict=True):
+                _write(staging / path, files[name])
+            _fsync_tree(staging)
+            _swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     _fsync_dir(out.parent)
+
+
+@contextlib.contextmanager
+def _refused(out: Path) -> Iterator[None]:
+    """The filesystem's refusals as an `InputError` naming the folder (the cause is chained)."""
+    try:
+        yield
+    except OSError as exc:
+        raise errors.InputError(
+            f"cannot write the output folder {out}: {exc.strerror or exc}; nothing was written "
+            "(check the path, its permissions and the free space)"
+        ) from exc
 
 
 def _checked(name: str) -> PurePosixPath:
@@ -66,6 +81,11 @@ def _checked(name: str) -> PurePosixPath:
 
 def check(out: Path) -> None:
     """Raise `errors.InputError` unless `publish` may replace `out` (see the module doc)."""
+    with _refused(out):
+        _check(out)
+
+
+def _check(out: Path) -> None:
     if not os.path.lexists(out):
         return
     if not out.is_dir() or out.is_symlink():

@@ -206,6 +206,15 @@ def test_crds_writes_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert written == sorted(crd.filename(document) for document in crd.crds())
 
 
+def test_crds_into_a_file_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "file").write_text("x")
+    code, _, err = run(capsys, "crds", "--out", tmp_path / "file")
+    assert code == 2
+    assert "cannot write CRDs to" in one_error_line(err)
+
+
 def test_validate_reports_the_plan(manifest: Manifest, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "validate", manifest())
     assert (code, err) == (0, "")

@@ -84,22 +84,30 @@ def test_files_honour_the_umask_not_mkdtemp_0700(tmp_path: Path) -> None:
     assert out.stat().st_mode & 0o077 == 0o777 & ~_umask() & 0o077
 
 
-@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
-def test_a_write_failing_midway_leaves_no_out(tmp_path: Path, error: BaseException) -> None:
+FAILURES = [
+    (OSError(28, "No space left on device"), errors.InputError),
+    (KeyboardInterrupt(), KeyboardInterrupt),
+]
+
+
+@pytest.mark.parametrize(("error", "raised"), FAILURES)
+def test_a_write_failing_midway_leaves_no_out(
+    tmp_path: Path, error: BaseException, raised: type[BaseException]
+) -> None:
     out = tmp_path / "out"
-    with pytest.raises(type(error)):
+    with pytest.raises(raised):
         directory.publish(Exploding(GOOD, after=2, error=error), out)
     assert not out.exists()
     assert siblings(out) == []
 
 
-@pytest.mark.parametrize("error", [OSError("disk full"), KeyboardInterrupt()])
+@pytest.mark.parametrize(("error", "raised"), FAILURES)
 def test_a_write_failing_midway_keeps_the_previous_output(
-    tmp_path: Path, error: BaseException
+    tmp_path: Path, error: BaseException, raised: type[BaseException]
 ) -> None:
     out = tmp_path / "out"
     old = previous_output(out)
-    with pytest.raises(type(error)):
+    with pytest.raises(raised):
         directory.publish(Exploding(GOOD, after=2, error=error), out)
     assert tree(out) == old
     assert siblings(out) == []
@@ -158,3 +166,31 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def test_a_disk_error_is_one_clear_input_error(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    failing = Exploding(GOOD, after=1, error=OSError(28, "No space left on device"))
+    with pytest.raises(errors.InputError) as caught:
+        directory.publish(failing, out)
+    assert str(caught.value).startswith(
+        f"cannot write the output folder {out}: No space left on device; nothing was written"
+    )
+    assert isinstance(caught.value.__cause__, OSError)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_an_unwritable_parent_is_an_input_error(tmp_path: Path) -> None:
+    parent = tmp_path / "locked"
+    parent.mkdir(mode=0o500)
+    try:
+        with pytest.raises(errors.InputError, match="Permission denied"):
+            directory.publish(GOOD, parent / "out")
+    finally:
+        parent.chmod(0o700)
+
+
+def test_a_file_in_the_way_of_the_parent_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(errors.InputError, match="cannot write the output folder"):
+        directory.publish(GOOD, tmp_path / "file" / "out")

@@ -25,6 +25,7 @@ import rich.text
 
 import kodegen
 from kodegen import errors
+from kodegen.api import crd
 from kodegen.gates import report
 from kodegen.outputs import directory
 from kodegen.pipeline import generate, manifest
@@ -65,8 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     out: Path = args.out
-    directory.check(out.absolute())  # refuse a user's folder before minutes of work, not after
     cg = manifest.load(args.manifest)
+    directory.check(out.absolute())  # refuse a user's folder before the work, not after
     console = _console()
     with _Display(console) as display:
         generator = generate.Generator(
@@ -101,8 +102,6 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _crds(args: argparse.Namespace) -> int:
-    from kodegen.api import crd
-
     if args.out is None:
         sys.stdout.write(crd.render_yaml())
         return OK

@@ -61,12 +61,18 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
         if outcome.returncode not in _REPORTED or not junit.is_file():
             raise gate.unparseable(NAME, "pytest results", "pytest wrote no JUnit report", outcome)
         counts, failures = _results(project, junit, outcome)
+        coverage_json_found = coverage_json.is_file()
         lines, branches, uncovered = _coverage(project, coverage_json, outcome)
     findings = list(failures)
     reasons = []
     if counts["failed"] or counts["errors"]:
         reasons.append(f"{counts['failed']} failed, {counts['errors']} error(s)")
-    if lines < config.min_coverage:
+    if not coverage_json_found:
+        reasons.append(
+            f"no coverage data: no code of package {config.package!r} ran"
+            " (check GateConfig.package)"
+        )
+    elif lines < config.min_coverage:
         reasons.append(f"line coverage {lines:.1f}% is below {config.min_coverage:g}%")
         findings.extend(uncovered)
     return report.GateReport(

@@ -59,6 +59,16 @@ async def test_coverage_below_the_minimum_fails_the_gate(
     assert finding.message == "lines not covered: 4-9"
 
 
+async def test_a_wrong_package_name_fails_with_the_fix(
+    project: Path, gate_config: config.GateConfig
+) -> None:
+    result = await tests.run(project, dataclasses.replace(gate_config, package="petshop"))
+    assert not result.passed
+    assert result.reason == (
+        "no coverage data: no code of package 'petshop' ran (check GateConfig.package)"
+    )
+
+
 async def test_no_tests_fails_the_gate(project: Path, gate_config: config.GateConfig) -> None:
     (project / "tests" / "test_main.py").unlink()
     result = await tests.run(project, gate_config)

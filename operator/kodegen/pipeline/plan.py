@@ -209,7 +209,7 @@ def _problem(
             if response.schema is None:
                 return code, response.media_type, None
             hints = {h: code for h in ("code", "status", "statusCode", "status_code")}
-            message = kind.replace("_", " ")
+            message = {"invalid": "invalid request", "not_found": "not found"}.get(kind, "not authenticated")
             hints |= {h: message for h in ("message", "error", "detail", "title", "description")}
             return code, response.media_type, samples.sample(response.schema, spec.schemas, hints=hints)
     return FALLBACK[kind]

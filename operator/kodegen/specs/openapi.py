@@ -36,6 +36,7 @@ def parse(document: Mapping[str, Any]) -> model.ApiSpec:
         )
         raise errors.SpecError(pointer="/openapi", reason=reason)
     refs.check(raw)
+    _check_paths(raw)
     _validate(raw, version)
     return _Builder(raw).build(version)
 
@@ -43,6 +44,19 @@ def parse(document: Mapping[str, Any]) -> model.ApiSpec:
 def digest(document: Mapping[str, Any]) -> str:
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _check_paths(raw: dict[str, Any]) -> None:
+    """Path templates must be well formed before the validator parses them."""
+    paths = raw.get("paths")
+    if not isinstance(paths, dict):
+        return  # the validator reports it
+    for path in paths:
+        if not re.fullmatch(r"/(?:[^{}]|\{[^{}/]+\})*", str(path)):
+            raise errors.SpecError(
+                pointer=refs.join("/paths", path),
+                reason="a path must start with '/' and every '{' must close with '}' around a name",
+            )
 
 
 def _validate(raw: dict[str, Any], version: str) -> None:
@@ -53,7 +67,7 @@ def _validate(raw: dict[str, Any], version: str) -> None:
     )
     try:
         error = next(iter(validator_class(raw).iter_errors()), None)
-    except (referencing.exceptions.Unresolvable, RecursionError) as exc:
+    except (referencing.exceptions.Unresolvable, RecursionError, ValueError) as exc:
         raise errors.SpecError(pointer="", reason=f"cannot resolve references: {exc}") from exc
     if error is None:
         return

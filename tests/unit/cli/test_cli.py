@@ -357,12 +357,6 @@ def test_templates_flag_selects_another_template_folder(
     assert "none: the template folder does not exist" in one_error_line(err)
 
 
-@pytest.mark.xfail(
-    reason="specs.openapi lets openapi-spec-validator's ValueError (str.format parsing of the "
-    "path) escape for an unbalanced brace in a path; found by the property test",
-    raises=ValueError,
-    strict=False,
-)
 @pytest.mark.parametrize("path", ["/petId}", "/pets/{petId"])
 def test_unbalanced_brace_in_a_path_is_a_spec_error(
     path: str, manifest: Manifest, capsys: pytest.CaptureFixture[str]

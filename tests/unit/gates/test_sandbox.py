@@ -140,16 +140,15 @@ def test_abnormal_exit_of_a_signal_unrelated_to_memory() -> None:
 
 
 async def test_no_network_where_the_platform_allows_it(tmp_path: Path) -> None:
-    if not await sandbox.network_isolation():
-        pytest.skip("unprivileged user namespaces are not available here")
     outcome = await sandbox.run(
         python("import socket; print(sorted(name for _, name in socket.if_nameindex()))"),
         cwd=tmp_path,
         timeout=30,
         memory_mb=1024,
     )
-    assert outcome.network_isolated
-    assert outcome.stdout.strip() == "['lo']"
+    assert outcome.network_isolated == await sandbox.network_isolation()
+    if outcome.network_isolated:  # otherwise the report says so, and the host's interfaces show
+        assert outcome.stdout.strip() == "['lo']"
 
 
 async def test_runs_without_isolation_when_asked(tmp_path: Path) -> None:

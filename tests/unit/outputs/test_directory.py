@@ -179,17 +179,6 @@ def test_a_disk_error_is_one_clear_input_error(tmp_path: Path) -> None:
     assert isinstance(caught.value.__cause__, OSError)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
-def test_an_unwritable_parent_is_an_input_error(tmp_path: Path) -> None:
-    parent = tmp_path / "locked"
-    parent.mkdir(mode=0o500)
-    try:
-        with pytest.raises(errors.InputError, match="Permission denied"):
-            directory.publish(GOOD, parent / "out")
-    finally:
-        parent.chmod(0o700)
-
-
 def test_a_file_in_the_way_of_the_parent_is_an_input_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(errors.InputError, match="cannot write the output folder"):

@@ -21,12 +21,18 @@ validates the response on its own (`case.validate_response(response, checks=[che
 failure is attributed to the check that raised it. The test never fails, so Hypothesis neither
 stops at the first failure nor spends time shrinking; the first failure of each kind
 (operation, check, title) is kept. An exception escaping the app is a server error.
+
+Security: the app is given one key through the `API_KEYS` environment variable (how kodegen's
+services read their credentials) and every request carries it where the operation's security
+requirement says (query, header, cookie, or an Authorization scheme), so secured operations are
+judged on what they do for an authenticated client rather than on their 401s.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from typing import Any
 
@@ -44,6 +50,7 @@ CHECKS = (
 )
 SEVERITIES = {"critical": "high", "high": "high", "medium": "medium", "low": "low"}
 MESSAGE_CHARS = 1000
+CREDENTIAL = "<kodegen-contract-credential>"
 
 
 def main(argv: list[str]) -> int:
@@ -67,12 +74,41 @@ def main(argv: list[str]) -> int:
 
 
 def load(spec: str, target: str) -> Any:
+    os.environ["API_KEYS"] = CREDENTIAL
     module_name, _, attribute = target.partition(":")
     app = getattr(importlib.import_module(module_name), attribute or "app")
     # An explicit, empty configuration: a schemathesis.toml of the project must not change the gate.
     schema = schemathesis.openapi.from_path(spec, config=schemathesis.Config())
     schema.app = app
+    authenticate(schema.raw_schema)
     return schema
+
+
+def authenticate(document: dict[str, Any]) -> None:
+    """Send CREDENTIAL wherever an operation's first security alternative asks for one."""
+    schemes = document.get("components", {}).get("securitySchemes", {})
+    default = document.get("security", [])
+
+    @schemathesis.auth()
+    class Credentials:
+        def get(self, case: Any, context: Any) -> str:
+            return CREDENTIAL
+
+        def set(self, case: Any, data: str, context: Any) -> None:
+            requirements = case.operation.definition.raw.get("security", default)
+            for name in (requirements or [{}])[0]:
+                scheme = schemes.get(name, {})
+                if scheme.get("type") == "apiKey":
+                    where = {"query": "query", "header": "headers", "cookie": "cookies"}
+                    target = where.get(scheme.get("in", ""), "headers")
+                    setattr(case, target, {**(getattr(case, target) or {}), scheme["name"]: data})
+                else:
+                    http = scheme.get("type") == "http"
+                    prefix = scheme.get("scheme", "bearer") if http else "bearer"
+                    authorization = f"{prefix.title()} {data}"
+                    case.headers = {**(case.headers or {}), "Authorization": authorization}
+
+    del Credentials
 
 
 def probe(schema: Any, max_examples: int, result: dict[str, Any]) -> None:

@@ -49,7 +49,7 @@ __all__ = [
     "Silent",
 ]
 
-STAGES = ("parse", "resolve", "variables", "plan", "render", "gates", "provenance")
+STAGES = ("parse", "resolve", "variables", "plan", "render", "format", "gates", "provenance")
 """The stages of `Generator.run`, in order; `validate` runs the first four."""
 
 RESERVED = ".kodegen/"
@@ -178,6 +178,8 @@ class Generator:
         timings = dict(prepared.timings)
         with self._stage("render", timings):
             rendered = self.render(prepared)
+        with self._stage("format", timings):
+            rendered = self.format(prepared, rendered)
         with self._stage("gates", timings):
             gates = self.gates(prepared, rendered)
         passed = all(gate.passed for gate in gates)
@@ -269,8 +271,13 @@ class Generator:
                     file=path,
                     reason=f"renders into {RESERVED}, which kodegen reserves for provenance",
                 )
-        files = {path: texts[path].encode() for path in sorted(texts)}
-        return formatting.python(files) if prepared.template.spec.language == "python" else files
+        return {path: texts[path].encode() for path in sorted(texts)}
+
+    def format(self, prepared: Prepared, rendered: Mapping[str, bytes]) -> dict[str, bytes]:
+        """The formatter of the template's language over its output (Python: ruff)."""
+        if prepared.template.spec.language == "python":
+            return formatting.python(rendered)
+        return dict(rendered)
 
     def gates(
         self, prepared: Prepared, rendered: Mapping[str, bytes]

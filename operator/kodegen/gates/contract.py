@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from kodegen.gates import config as config_
-from kodegen.gates import gate, report, sandbox
+from kodegen.gates import gate, report, sandbox, unicode_cache
 
 __all__ = ["NAME", "run"]
 
@@ -39,8 +39,11 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
     with tempfile.TemporaryDirectory(prefix="kodegen-contract-") as scratch:
         script, result = Path(scratch, "contract_probe.py"), Path(scratch, "result.json")
         script.write_text(probe, encoding="utf-8")
+        storage = Path(scratch, "hypothesis")
+        await unicode_cache.seed(storage, build_if_missing=True)
         argv = gate.python(str(script), spec, config.app, str(config.max_examples), str(result))
-        outcome = await gate.tool(NAME, argv, cwd=project, config=config)
+        env = {unicode_cache.ENV: str(storage)}
+        outcome = await gate.tool(NAME, argv, cwd=project, config=config, env=env)
         if not result.is_file():
             raise gate.unparseable(NAME, "the contract probe's result", "no result file", outcome)
         data = gate.parse_json(

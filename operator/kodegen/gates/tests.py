@@ -22,7 +22,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from kodegen.gates import config as config_
-from kodegen.gates import gate, report, sandbox
+from kodegen.gates import gate, report, sandbox, unicode_cache
 
 __all__ = ["NAME", "run"]
 
@@ -54,7 +54,13 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
             "--cov-branch",
             f"--cov-report=json:{coverage_json}",
         )
-        env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "COVERAGE_FILE": str(private / ".coverage")}
+        storage = private / "hypothesis"
+        await unicode_cache.seed(storage, build_if_missing=False)
+        env = {
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "COVERAGE_FILE": str(private / ".coverage"),
+            unicode_cache.ENV: str(storage),
+        }
         outcome = await gate.tool(NAME, argv, cwd=project, config=config, env=env)
         if outcome.returncode == _NO_TESTS:
             return report.GateReport.failure(NAME, reason="no tests were collected")

@@ -31,7 +31,10 @@ def python(files: Mapping[str, bytes]) -> dict[str, bytes]:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(content)
         ruff = [sys.executable, "-m", "ruff"]
-        _run([*ruff, "check", "--fix", "--select", "I", "--exit-zero", "--quiet", "--no-cache", "."], root)
+        _run(
+            [*ruff, "check", "--fix", "--select", "I", "--exit-zero", "--quiet", "--no-cache", "."],
+            root,
+        )
         _run([*ruff, "format", "--quiet", "--no-cache", "."], root)
         return {
             path: (root / path).read_bytes() if path.endswith(".py") else content
@@ -46,4 +49,6 @@ def _run(argv: list[str], cwd: Path) -> None:
             argv, cwd=cwd, capture_output=True, timeout=TIMEOUT_SECONDS, check=False
         )
     except subprocess.TimeoutExpired as exc:
-        raise errors.GateError(gate="formatting", reason=f"ruff timed out after {exc.timeout} s") from exc
+        raise errors.GateError(
+            gate="formatting", reason=f"ruff timed out after {exc.timeout} s"
+        ) from exc

@@ -72,7 +72,9 @@ def build(
             missing.append(NotImplementedOp(op.operation_id, op.method, op.path, _why(op)))
         for callback in op.callbacks:
             reason = f"callback {callback!r}: kodegen does not call clients back"
-            missing.append(NotImplementedOp(f"{op.operation_id}.{callback}", "callback", op.path, reason))
+            missing.append(
+                NotImplementedOp(f"{op.operation_id}.{callback}", "callback", op.path, reason)
+            )
     used = {owners[op.operation_id].collection_path for op in selected if op.operation_id in owners}
     resource_views = [_resource(spec, r) for r in spec.resources if r.collection_path in used]
     context = {
@@ -143,11 +145,15 @@ def _resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
             hidden.append(prop.name)
         if resolved.read_only or prop.name not in writable:
             owned.append(prop.name)
-        if prop.name in owned and prop.required or prop.name == resource.key:
+        if (prop.name in owned and prop.required) or prop.name == resource.key:
             generate[prop.name] = _generator(resolved)
-        elif prop.required and not create.body.required:  # a create without a body still answers whole items
+        elif (
+            prop.required and not create.body.required
+        ):  # a create without a body still answers whole items
             defaults[prop.name] = samples.sample(prop.schema, spec.schemas, writing=True)
-    list_op = next((op for op in spec.operations if resource.operations.get(op.operation_id) == "list"), None)
+    list_op = next(
+        (op for op in spec.operations if resource.operations.get(op.operation_id) == "list"), None
+    )
     max_items = None
     if list_op is not None:
         success = _success(list_op)
@@ -208,10 +214,18 @@ def _problem(
             code = int(status.replace("X", "0")) if status != "default" else FALLBACK[kind][0]
             if response.schema is None:
                 return code, response.media_type, None
-            hints = {h: code for h in ("code", "status", "statusCode", "status_code")}
-            message = {"invalid": "invalid request", "not_found": "not found"}.get(kind, "not authenticated")
+            hints: dict[str, Any] = {
+                h: code for h in ("code", "status", "statusCode", "status_code")
+            }
+            message = {"invalid": "invalid request", "not_found": "not found"}.get(
+                kind, "not authenticated"
+            )
             hints |= {h: message for h in ("message", "error", "detail", "title", "description")}
-            return code, response.media_type, samples.sample(response.schema, spec.schemas, hints=hints)
+            return (
+                code,
+                response.media_type,
+                samples.sample(response.schema, spec.schemas, hints=hints),
+            )
     return FALLBACK[kind]
 
 
@@ -228,7 +242,8 @@ def _operation(
     funcs.add(func)
     semantics = resource.operations[op.operation_id] if resource else "custom"
     status, success = _status(op)
-    params, names = [], {}
+    params: list[dict[str, Any]] = []
+    names: dict[tuple[str, str], str] = {}
     path = op.path
     for param in op.parameters:
         name = pyview.snake(param.name)
@@ -238,8 +253,12 @@ def _operation(
         if param.location == "path":
             path = path.replace("{" + param.name + "}", "{" + name + "}")
         params.append(_parameter(spec, op, param, name, types))
-    scope = [names[("path", p.name)] for p in op.parameters
-             if p.location == "path" and (resource is None or p.name != resource.id_parameter)]  # fmt: skip
+    id_param = resource.id_parameter if resource else None
+    scope = [
+        names[("path", p.name)]
+        for p in op.parameters
+        if p.location == "path" and p.name != id_param
+    ]
     body = None
     if op.body is not None:
         body = {
@@ -304,7 +323,9 @@ def _security(spec: model.ApiSpec, op: model.Operation) -> list[list[dict[str, s
     for requirement in requirements:
         if not requirement:
             return []  # `{}` among the alternatives: anonymous access is allowed
-        alternatives.append([_credential(name, schemes.get(name, {})) for name in sorted(requirement)])
+        alternatives.append(
+            [_credential(name, schemes.get(name, {})) for name in sorted(requirement)]
+        )
     return alternatives
 
 
@@ -332,7 +353,9 @@ def _parameter(
         default = "None"
         if resolved.default is not model.MISSING:
             default = pyview.literal(resolved.default)
-    kind = {"path": "Path", "query": "Query", "header": "Header", "cookie": "Cookie"}[param.location]
+    kind = {"path": "Path", "query": "Query", "header": "Header", "cookie": "Cookie"}[
+        param.location
+    ]
     arguments = [] if param.location == "path" else [f"alias={pyview.literal(param.name)}"]
     if types.constraints(resolved):
         arguments.append(types.constraints(resolved))
@@ -340,7 +363,9 @@ def _parameter(
         "name": name,
         "alias": param.name,
         "location": param.location,
-        "kind": {"path": "Path", "query": "Query", "header": "Header", "cookie": "Cookie"}[param.location],
+        "kind": {"path": "Path", "query": "Query", "header": "Header", "cookie": "Cookie"}[
+            param.location
+        ],
         "type": type_,
         "default": default,
         "constraints": types.constraints(resolved),
@@ -398,7 +423,9 @@ def _test(
             headers["Authorization"] = f"{credential['name'].title()} {CREDENTIAL}"
     seed = None
     if resource is not None:
-        create = next(o for o in spec.operations if resource.operations.get(o.operation_id) == "create")
+        create = next(
+            o for o in spec.operations if resource.operations.get(o.operation_id) == "create"
+        )
         assert create.body is not None
         seed = samples.sample(create.body.schema, spec.schemas, writing=True)
     return {
@@ -420,7 +447,11 @@ def _unknown(schema: model.Schema) -> Any:
         return int(high)
     if schema.format == "uuid":
         return "ffffffff-ffff-4fff-bfff-ffffffffffff"
-    return "unknown" if schema.max_length is None or schema.max_length >= 7 else "z" * schema.max_length
+    return (
+        "unknown"
+        if schema.max_length is None or schema.max_length >= 7
+        else "z" * schema.max_length
+    )
 
 
 def _imports(types: pyview.Types, views: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -440,7 +471,11 @@ def _imports(types: pyview.Types, views: Sequence[Mapping[str, Any]]) -> dict[st
         pydantic.append("EmailStr")
     return {
         "model_imports": sorted(set(re.findall(r"[A-Za-z_]+", " ".join(model_types)))),
-        "model_import_lines": [*_stdlib(model_types), "", f"from pydantic import {', '.join(sorted(pydantic))}"],
+        "model_import_lines": [
+            *_stdlib(model_types),
+            "",
+            f"from pydantic import {', '.join(sorted(pydantic))}",
+        ],
         "route_import_lines": _stdlib([*route_types, "Annotated"] if kinds else route_types),
         "route_param_kinds": sorted(kinds),
         "route_models": sorted(used & model_names),

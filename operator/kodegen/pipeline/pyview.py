@@ -115,14 +115,14 @@ class Types:
         return samples.sample(schema, self.components, writing=True)
 
     def constraints(self, schema: model.Schema) -> str:
-        pairs = {
+        pairs: dict[str, float | str | None] = {
             "ge": schema.minimum,
             "le": schema.maximum,
             "gt": schema.exclusive_minimum,
             "lt": schema.exclusive_maximum,
             "multiple_of": schema.multiple_of,
         }
-        if schema.type in ("string", "any") and not schema.format in FORMATS:
+        if schema.type in ("string", "any") and schema.format not in FORMATS:
             pairs |= {"min_length": schema.min_length, "max_length": schema.max_length}
             pairs["pattern"] = schema.pattern
         if schema.type == "array":
@@ -140,10 +140,16 @@ class Types:
     def _expr(self, schema: model.Schema, context: str) -> str:
         if schema.all_of:
             flat = schemas.flatten(schema, self.components)
-            return self._object(self._unique(context), flat) if flat.properties else "dict[str, Any]"
+            return (
+                self._object(self._unique(context), flat) if flat.properties else "dict[str, Any]"
+            )
         options = schema.one_of or schema.any_of
         if options:
-            members = list(dict.fromkeys(self.expr(s, f"{context}Option{i + 1}") for i, s in enumerate(options)))
+            members = list(
+                dict.fromkeys(
+                    self.expr(s, f"{context}Option{i + 1}") for i, s in enumerate(options)
+                )
+            )
             return " | ".join(members) if "Any" not in members else "Any"
         if schema.enum:
             self.imports.add("Literal")
@@ -153,14 +159,18 @@ class Types:
             if schema.properties:
                 return self._object(self._unique(context), schema)
             extra = schema.additional_properties
-            value = self.expr(extra, context + "Value") if isinstance(extra, model.Schema) else "Any"
+            value = (
+                self.expr(extra, context + "Value") if isinstance(extra, model.Schema) else "Any"
+            )
             return f"dict[str, {value}]"
         if kind == "array":
             item = self.expr(schema.items, context + "Item") if schema.items else "Any"
             return f"list[{item}]"
         if kind == "string":
             return FORMATS.get(schema.format or "", "str")
-        return {"integer": "int", "number": "float", "boolean": "bool", "null": "None"}.get(kind, "Any")
+        return {"integer": "int", "number": "float", "boolean": "bool", "null": "None"}.get(
+            kind, "Any"
+        )
 
 
 def _optional(type_: str) -> str:
@@ -173,7 +183,11 @@ def _literal(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return repr(value)
     if isinstance(value, (int, float)):
-        return repr(int(value)) if isinstance(value, float) and value.is_integer() and abs(value) < 2**53 else repr(value)
+        return (
+            repr(int(value))
+            if isinstance(value, float) and value.is_integer() and abs(value) < 2**53
+            else repr(value)
+        )
     if isinstance(value, list):
         return "[" + ", ".join(_literal(v) for v in value) + "]"
     if isinstance(value, dict):

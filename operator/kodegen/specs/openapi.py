@@ -12,14 +12,23 @@ import re
 from collections.abc import Mapping
 from typing import Any, cast
 
-import jsonschema.exceptions
+import jsonschema.exceptions  # type: ignore[import-untyped]
 import openapi_spec_validator
 import referencing.exceptions
 
 from kodegen import errors
 from kodegen.specs import model, refs, resources
 
-METHODS: tuple[model.Method, ...] = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+METHODS: tuple[model.Method, ...] = (
+    "get",
+    "put",
+    "post",
+    "delete",
+    "options",
+    "head",
+    "patch",
+    "trace",
+)
 IGNORED_HEADERS = {"accept", "content-type", "authorization"}  # OpenAPI 3: "SHALL be ignored"
 JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json$")
 
@@ -28,11 +37,15 @@ def parse(document: Mapping[str, Any]) -> model.ApiSpec:
     """Validate and normalize one OpenAPI document."""
     if not isinstance(document, Mapping):
         raise errors.SpecError(pointer="", reason="an OpenAPI document must be a mapping")
-    raw = json.loads(json.dumps(document, default=str))  # plain JSON data: no YAML dates, no aliasing
+    raw = json.loads(
+        json.dumps(document, default=str)
+    )  # plain JSON data: no YAML dates, no aliasing
     version = str(raw.get("openapi", ""))
     if not re.match(r"^3\.[01]\.\d+$", version):
-        reason = "swagger 2.0 is not supported; convert it to OpenAPI 3" if "swagger" in raw else (
-            f"unsupported or missing version {version!r}; expected 3.0.x or 3.1.x"
+        reason = (
+            "swagger 2.0 is not supported; convert it to OpenAPI 3"
+            if "swagger" in raw
+            else (f"unsupported or missing version {version!r}; expected 3.0.x or 3.1.x")
         )
         raise errors.SpecError(pointer="/openapi", reason=reason)
     refs.check(raw)
@@ -208,11 +221,15 @@ class _Builder:
         for path, item_node in self.raw.get("paths", {}).items():
             item_pointer = refs.join("/paths", path)
             item = self.deref(item_node, item_pointer)
-            shared = self.parameters(item.get("parameters", ()), refs.join(item_pointer, "parameters"))
+            shared = self.parameters(
+                item.get("parameters", ()), refs.join(item_pointer, "parameters")
+            )
             for method in METHODS:
                 if method in item:
                     op_pointer = refs.join(item_pointer, method)
-                    result.append(self.operation(path, method, item[method], shared, op_pointer, taken))
+                    result.append(
+                        self.operation(path, method, item[method], shared, op_pointer, taken)
+                    )
         return tuple(result)
 
     def operation(
@@ -260,7 +277,8 @@ class _Builder:
                 continue
             schema_node = param.get("schema")
             if schema_node is None:  # the `content` form: one media type with a schema
-                schema_node = next(iter(param.get("content", {}).values()), {}).get("schema", {})
+                media: dict[str, Any] = next(iter(param.get("content", {}).values()), {})
+                schema_node = media.get("schema", {})
             result.append(
                 model.Parameter(
                     name=str(param["name"]),
@@ -282,7 +300,9 @@ class _Builder:
         media = content[media_type]
         return model.Body(
             media_type=media_type,
-            schema=self.schema(media.get("schema", {}), refs.join(pointer, "content", media_type, "schema")),
+            schema=self.schema(
+                media.get("schema", {}), refs.join(pointer, "content", media_type, "schema")
+            ),
             required=bool(body.get("required")),
             example=self.media_example(media, pointer),
         )
@@ -348,7 +368,9 @@ def _type(node: dict[str, Any]) -> tuple[model.SchemaType, bool]:
 
 def _preferred(content: dict[str, Any]) -> str:
     """JSON first, then the spec's own order."""
-    return next((m for m in content if JSON_MEDIA.match(m.split(";")[0].strip())), next(iter(content)))
+    return next(
+        (m for m in content if JSON_MEDIA.match(m.split(";")[0].strip())), next(iter(content))
+    )
 
 
 def _example(node: dict[str, Any]) -> Any:

@@ -30,7 +30,11 @@ def infer(
     found = []
     for path, methods in by_path.items():
         create = methods.get("post")
-        if create is None or PARAM.match(path.rsplit("/", 1)[-1]) or not _json_object(create, components):
+        if (
+            create is None
+            or PARAM.match(path.rsplit("/", 1)[-1])
+            or not _json_object(create, components)
+        ):
             continue
         item_path, id_param = _item_path(path, by_path)
         item_schema = _item_schema(create, by_path.get(item_path or "", {}), components)
@@ -68,11 +72,17 @@ def _json_object(op: model.Operation, components: Mapping[str, model.Schema]) ->
 
 def _lists(op: model.Operation, components: Mapping[str, model.Schema]) -> bool:
     success = _success(op)
-    return success is not None and success.schema is not None and schemas.is_array(success.schema, components)
+    return (
+        success is not None
+        and success.schema is not None
+        and schemas.is_array(success.schema, components)
+    )
 
 
 def _success(op: model.Operation) -> model.Response | None:
-    return next((r for r in sorted(op.responses, key=lambda r: r.status) if r.status.startswith("2")), None)
+    return next(
+        (r for r in sorted(op.responses, key=lambda r: r.status) if r.status.startswith("2")), None
+    )
 
 
 def _item_path(

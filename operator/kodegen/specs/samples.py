@@ -42,7 +42,9 @@ def sample(
 
 
 class _Sampler:
-    def __init__(self, components: Mapping[str, model.Schema], hints: Mapping[str, Any], writing: bool):
+    def __init__(
+        self, components: Mapping[str, model.Schema], hints: Mapping[str, Any], writing: bool
+    ):
         self.components, self.hints, self.writing = components, hints, writing
 
     def value(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
@@ -71,7 +73,9 @@ class _Sampler:
                 continue
             if not self.writing and resolved.write_only:
                 continue
-            recursive = sub.ref in seen or (resolved.items is not None and resolved.items.ref in seen)
+            recursive = sub.ref in seen or (
+                resolved.items is not None and resolved.items.ref in seen
+            )
             if not prop.required and (recursive or depth >= MAX_DEPTH):
                 continue
             if prop.name in self.hints and not isinstance(self.hints[prop.name], dict):
@@ -86,7 +90,7 @@ class _Sampler:
         count = max(1, schema.min_items or 0)
         if schema.max_items is not None:
             count = min(count, schema.max_items)
-        if schema.items is None or depth >= MAX_DEPTH and not schema.min_items:
+        if schema.items is None or (depth >= MAX_DEPTH and not schema.min_items):
             return [] if schema.items is not None else ["string"] * count
         item = self.value(schema.items, seen, depth + 1)
         if schema.unique_items and count > 1 and isinstance(item, int):

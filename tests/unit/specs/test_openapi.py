@@ -31,7 +31,11 @@ def test_petstore_operations_parameters_and_responses() -> None:
     list_pets = spec.operation("listPets")
     (limit,) = list_pets.parameters
     assert (limit.name, limit.location, limit.required) == ("limit", "query", False)
-    assert (limit.schema.type, limit.schema.maximum, limit.schema.format) == ("integer", 100, "int32")
+    assert (limit.schema.type, limit.schema.maximum, limit.schema.format) == (
+        "integer",
+        100,
+        "int32",
+    )
     assert [r.status for r in list_pets.responses] == ["200", "default"]
     assert list_pets.responses[0].schema == model.Schema(
         ref="Pets", pointer="/paths/~1pets/get/responses/200/content/application~1json/schema"
@@ -42,7 +46,11 @@ def test_petstore_operations_parameters_and_responses() -> None:
     assert create.responses[0].media_type is None
     pet = spec.schemas["Pet"]
     assert pet.required == ("id", "name")
-    assert [(p.name, p.required) for p in pet.properties] == [("id", True), ("name", True), ("tag", False)]
+    assert [(p.name, p.required) for p in pet.properties] == [
+        ("id", True),
+        ("name", True),
+        ("tag", False),
+    ]
 
 
 def test_shared_parameters_refs_and_ignored_headers() -> None:
@@ -115,7 +123,10 @@ def test_recursive_and_nested_schemas_stay_finite() -> None:
                     "value": {"type": "string"},
                     "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
                     "parent": {"$ref": "#/components/schemas/Node"},
-                    "meta": {"type": "object", "properties": {"deep": {"allOf": [{"$ref": "#/components/schemas/Alias"}]}}},
+                    "meta": {
+                        "type": "object",
+                        "properties": {"deep": {"allOf": [{"$ref": "#/components/schemas/Alias"}]}},
+                    },
                 },
             },
             "Alias": {"$ref": "#/components/schemas/Node"},
@@ -149,11 +160,15 @@ def test_form_bodies_and_parameter_defaults() -> None:
     [
         (lambda d: d.pop("info"), "", "is a required property"),
         (lambda d: d.update(openapi="2.0"), "/openapi", "unsupported or missing version"),
-        (lambda d: d.update(swagger="2.0", openapi=None), "/openapi", "swagger 2.0 is not supported"),
         (
-            lambda d: d["paths"]["/pets"]["get"]["responses"]["200"]["content"]["application/json"].update(
-                schema={"$ref": "#/components/schemas/Nope"}
-            ),
+            lambda d: d.update(swagger="2.0", openapi=None),
+            "/openapi",
+            "swagger 2.0 is not supported",
+        ),
+        (
+            lambda d: d["paths"]["/pets"]["get"]["responses"]["200"]["content"][
+                "application/json"
+            ].update(schema={"$ref": "#/components/schemas/Nope"}),
             "/paths/~1pets/get/responses/200/content/application~1json/schema",
             "points to nothing",
         ),
@@ -163,7 +178,9 @@ def test_form_bodies_and_parameter_defaults() -> None:
             "external $ref",
         ),
         (
-            lambda d: d["components"]["schemas"].update(A={"$ref": "#/components/schemas/B"}, B={"$ref": "#/components/schemas/A"}),
+            lambda d: d["components"]["schemas"].update(
+                A={"$ref": "#/components/schemas/B"}, B={"$ref": "#/components/schemas/A"}
+            ),
             "/components/schemas/A",
             "$ref cycle",
         ),
@@ -178,7 +195,16 @@ def test_form_bodies_and_parameter_defaults() -> None:
             "",
         ),
     ],
-    ids=["no-info", "old-version", "swagger", "dangling-ref", "external-ref", "ref-cycle", "bad-in", "no-description"],
+    ids=[
+        "no-info",
+        "old-version",
+        "swagger",
+        "dangling-ref",
+        "external-ref",
+        "ref-cycle",
+        "bad-in",
+        "no-description",
+    ],
 )
 def test_invalid_documents_name_the_pointer(mutate: Any, pointer: str, reason: str) -> None:
     document = load("petstore.yaml")

@@ -20,7 +20,11 @@ def conforms(document: dict[str, Any], schema: dict[str, Any], value: Any) -> No
 def test_every_component_and_response_sample_conforms(shared_spec: dict[str, Any]) -> None:
     spec = openapi.parse(shared_spec)
     for name, schema in spec.schemas.items():
-        conforms(shared_spec, {"$ref": f"#/components/schemas/{name}"}, samples.sample(schema, spec.schemas))
+        conforms(
+            shared_spec,
+            {"$ref": f"#/components/schemas/{name}"},
+            samples.sample(schema, spec.schemas),
+        )
     for op in spec.operations:
         for response in op.responses:
             if response.schema is not None:
@@ -40,12 +44,18 @@ def test_read_only_fields_are_left_out_when_writing() -> None:
 
 def test_hints_name_error_fields() -> None:
     spec = openapi.parse(load("petstore.yaml"))
-    value = samples.sample(spec.schemas["Error"], spec.schemas, hints={"code": 404, "message": "not found"})
+    value = samples.sample(
+        spec.schemas["Error"], spec.schemas, hints={"code": 404, "message": "not found"}
+    )
     assert value == {"code": 404, "message": "not found"}
 
 
 def test_secret_named_fields_get_placeholders() -> None:
-    document = minimal(components={"schemas": {"C": {"type": "object", "properties": {"apiKey": {"type": "string"}}}}})
+    document = minimal(
+        components={
+            "schemas": {"C": {"type": "object", "properties": {"apiKey": {"type": "string"}}}}
+        }
+    )
     spec = openapi.parse(document)
     assert samples.sample(spec.schemas["C"], spec.schemas) == {"apiKey": "<apiKey>"}
 
@@ -58,7 +68,10 @@ def test_recursion_ends() -> None:
                     "type": "object",
                     "required": ["children"],
                     "properties": {
-                        "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+                        "children": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Node"},
+                        },
                         "next": {"$ref": "#/components/schemas/Node"},
                     },
                 }
@@ -103,7 +116,9 @@ def number_schemas(draw: st.DrawFn) -> dict[str, Any]:
 schemas_strategy = st.recursive(
     st.one_of(strings, number_schemas(), st.just({"type": "boolean"})),
     lambda inner: st.one_of(
-        st.fixed_dictionaries({"type": st.just("array"), "items": inner}, optional={"minItems": st.integers(0, 3)}),
+        st.fixed_dictionaries(
+            {"type": st.just("array"), "items": inner}, optional={"minItems": st.integers(0, 3)}
+        ),
         st.builds(
             lambda props, nullable: {
                 "type": "object",
@@ -124,7 +139,11 @@ schemas_strategy = st.recursive(
 def test_samples_conform_to_random_schemas(schema: dict[str, Any]) -> None:
     document = minimal(components={"schemas": {"S": schema}})
     spec = openapi.parse(document)
-    conforms(document, {"$ref": "#/components/schemas/S"}, samples.sample(spec.schemas["S"], spec.schemas))
+    conforms(
+        document,
+        {"$ref": "#/components/schemas/S"},
+        samples.sample(spec.schemas["S"], spec.schemas),
+    )
 
 
 def test_missing_is_distinct_from_none() -> None:
@@ -142,7 +161,10 @@ def test_missing_is_distinct_from_none() -> None:
         ({"type": "string", "minLength": 8, "maxLength": 9}, "stringxx"),
         ({"type": "string", "maxLength": 3}, "str"),
         ({"type": "string", "format": "uuid"}, "00000000-0000-4000-8000-000000000000"),
-        ({"type": "array", "items": {"type": "integer"}, "minItems": 2, "uniqueItems": True}, [1, 2]),
+        (
+            {"type": "array", "items": {"type": "integer"}, "minItems": 2, "uniqueItems": True},
+            [1, 2],
+        ),
         ({"type": "array", "items": {"type": "string"}, "maxItems": 0}, []),
         ({"type": "string", "enum": [None, "b"], "nullable": True}, "b"),
         ({"type": "string", "default": "d"}, "d"),

@@ -56,6 +56,7 @@ async def test_a_contract_violation_fails_the_gate(
     assert result.counts["operations"] == 3
     assert result.counts["failures"] == 2
     assert result.reason == "2 contract failure(s)"
+    assert not (drifted / ".hypothesis").exists(), "Hypothesis stores its data elsewhere"
 
 
 @pytest.mark.slow

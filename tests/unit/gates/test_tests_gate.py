@@ -7,7 +7,7 @@ from pathlib import Path
 
 from kodegen.gates import config, tests
 
-from .conftest import write_files
+from .conftest import snapshot, write_files
 
 FAILING = '''\
 """A test that fails."""
@@ -32,7 +32,9 @@ def shout(text: str) -> str:
 
 async def test_a_failing_test_fails_the_gate(project: Path, gate_config: config.GateConfig) -> None:
     write_files(project, {"tests/test_broken.py": FAILING})
+    before = snapshot(project)
     result = await tests.run(project, gate_config)
+    assert snapshot(project) == before, "no .coverage, caches or bytecode in the project"
     assert not result.passed
     assert result.counts == {"errors": 0, "failed": 1, "passed": 3, "skipped": 0}
     [finding] = result.findings

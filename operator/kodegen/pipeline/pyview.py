@@ -7,31 +7,25 @@ Inline object schemas are lifted into named models so every object is typed.
 
 from __future__ import annotations
 
-import keyword
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kodegen.specs import model, samples, schemas
+from kodegen.templates import filters
 
 FORMATS = {"date-time": "datetime", "date": "date", "uuid": "UUID", "email": "EmailStr"}
-RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | {"self", "model_config", "model_fields"}
+PYDANTIC = {"self", "json", "dict", "copy", "schema", "validate", "construct", "fields"}
 
 
 def snake(text: str) -> str:
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
-    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
-    text = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").lower() or "value"
-    if text[0].isdigit():
-        text = "_" + text
-    return text + "_" if text in RESERVED or text.startswith("model_") else text
+    """A Python identifier for a spec name, clear of pydantic's own attributes."""
+    name = filters.pyident(text)
+    return name + "_" if name in PYDANTIC or name.startswith("model_") else name
 
 
 def pascal(text: str) -> str:
-    words = re.findall(r"[A-Za-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text))
-    name = "".join(w[:1].upper() + w[1:] for w in words) or "Model"
-    return "M" + name if name[0].isdigit() else name
+    return filters.pascal(text)
 
 
 @dataclass
@@ -178,25 +172,14 @@ def _optional(type_: str) -> str:
 
 
 def _literal(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if isinstance(value, bool) or value is None:
-        return repr(value)
-    if isinstance(value, (int, float)):
-        return (
-            repr(int(value))
-            if isinstance(value, float) and value.is_integer() and abs(value) < 2**53
-            else repr(value)
-        )
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_literal(str(k))}: {_literal(v)}" for k, v in value.items()) + "}"
-    return repr(value)
+    """A Python literal; whole floats as ints, so `le=100` reads as the spec wrote it."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        value = int(value)
+    return filters.pyrepr(value)
 
 
 def literal(value: Any) -> str:
-    """A Python literal for JSON data, double-quoted like ruff format writes it."""
+    """A Python literal for JSON data, quoted the way ruff format writes it."""
     return _literal(value)
 
 

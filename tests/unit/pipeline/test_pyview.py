@@ -72,8 +72,9 @@ def test_objects_become_models_and_inline_objects_are_lifted() -> None:
         ("listPets", "list_pets", "ListPets"),
         ("find pet by id", "find_pet_by_id", "FindPetById"),
         ("list-data-sets", "list_data_sets", "ListDataSets"),
-        ("HTTPServer", "http_server", "HTTPServer"),
-        ("2fa", "_2fa", "M2fa"),
+        ("HTTPServer", "http_server", "HttpServer"),
+        ("2fa", "_2fa", "_2fa"),
+        ("schema", "schema_", "Schema"),
         ("class", "class_", "Class"),
         ("model_config", "model_config_", "ModelConfig"),
     ],
@@ -84,7 +85,7 @@ def test_names(text: str, snake: str, pascal: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "literal"),
-    [("a\"b\n", '"a\\"b\\n"'), (True, "True"), (None, "None"), (2.0, "2"), (2.5, "2.5"),
+    [("a\"b\n", "'a\"b\\n'"), (True, "True"), (None, "None"), (2.0, "2"), (2.5, "2.5"),
      ([1, {"k": "v"}], '[1, {"k": "v"}]')],
 )  # fmt: skip
 def test_literals(value: Any, literal: str) -> None:

@@ -117,6 +117,7 @@ class Resource:
     id_parameter: str | None  # the path parameter naming one item
     key: str  # the item schema's property that identifies it
     item_schema: Schema
+    create_body: Body  # what a create sends
     operations: dict[str, Semantics] = field(default_factory=dict)  # operationId -> semantics
 
 

@@ -30,14 +30,11 @@ def infer(
     found = []
     for path, methods in by_path.items():
         create = methods.get("post")
-        if (
-            create is None
-            or PARAM.match(path.rsplit("/", 1)[-1])
-            or not _json_object(create, components)
-        ):
+        body = _json_object(create, components) if create else None
+        if create is None or body is None or PARAM.match(path.rsplit("/", 1)[-1]):
             continue
         item_path, id_param = _item_path(path, by_path)
-        item_schema = _item_schema(create, by_path.get(item_path or "", {}), components)
+        item_schema = _item_schema(create, body, by_path.get(item_path or "", {}), components)
         key = _key(item_schema, id_param, path, components)
         if key is None:
             continue
@@ -56,18 +53,23 @@ def infer(
                 id_parameter=id_param,
                 key=key,
                 item_schema=item_schema,
+                create_body=body,
                 operations=semantics,
             )
         )
     return tuple(found)
 
 
-def _json_object(op: model.Operation, components: Mapping[str, model.Schema]) -> bool:
-    return (
-        op.body is not None
-        and "json" in op.body.media_type
-        and schemas.is_object(op.body.schema, components)
-    )
+def _json_object(op: model.Operation, components: Mapping[str, model.Schema]) -> model.Body | None:
+    """The operation's body when it is a JSON object: what a create sends."""
+    body = op.body
+    if (
+        body is not None
+        and "json" in body.media_type
+        and schemas.is_object(body.schema, components)
+    ):
+        return body
+    return None
 
 
 def _lists(op: model.Operation, components: Mapping[str, model.Schema]) -> bool:
@@ -98,6 +100,7 @@ def _item_path(
 
 def _item_schema(
     create: model.Operation,
+    body: model.Body,
     item_methods: Mapping[str, model.Operation],
     components: Mapping[str, model.Schema],
 ) -> model.Schema:
@@ -106,8 +109,7 @@ def _item_schema(
         success = _success(op) if op else None
         if success and success.schema is not None and schemas.is_object(success.schema, components):
             return success.schema
-    assert create.body is not None  # checked by _json_object
-    return create.body.schema
+    return body.schema
 
 
 def _key(

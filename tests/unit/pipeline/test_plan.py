@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from kodegen import errors
-from kodegen.pipeline import plan
+from kodegen.pipeline import plan, views
 from kodegen.specs import openapi
 from kodegen.templates import registry
 
@@ -67,7 +67,7 @@ def test_security_requirements_and_credentials_in_test_requests() -> None:
     assert operation(result, "get-todos")["security"] == []
     post = operation(result, "post-todos")
     assert post["security"] == [[{"scheme": "API Key", "in": "query", "name": "apikey"}]]
-    assert post["test"]["query"] == {"apikey": plan.CREDENTIAL}
+    assert post["test"]["query"] == {"apikey": views.CREDENTIAL}
     assert post["unauthorized"][0] == 403
 
 

@@ -1,0 +1,345 @@
+"""One operation or resource of a spec, seen by a template: its parameters, answers and tests.
+
+Semantics come from `specs.resources`; the Python spelling of types from `pipeline.pyview`.
+Error answers use the status and body shape the operation declares (INVALID, NOT_FOUND,
+UNAUTHORIZED: the first the operation declares wins), or FALLBACK when it declares none.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kodegen.pipeline import pyview
+from kodegen.specs import model, samples, schemas
+
+PAGING = {
+    "limit": "limit", "pageSize": "limit", "page_size": "limit", "per_page": "limit",
+    "perPage": "limit", "size": "limit", "max": "limit", "count": "limit",
+    "offset": "offset", "skip": "offset", "start": "offset", "page": "page",
+}  # fmt: skip
+INVALID = ("400", "422", "4XX", "default")
+UNAUTHORIZED = ("401", "403", "4XX", "default")
+CREDENTIAL = "<kodegen-test-credential>"  # a placeholder secret scanners know as one
+NOT_FOUND = ("404", "4XX", "default")
+FALLBACK = {"invalid": (422, "application/json", {"detail": "invalid request"}),
+            "unauthorized": (401, "application/json", {"detail": "not authenticated"}),
+            "not_found": (404, "application/json", {"detail": "not found"})}  # fmt: skip
+
+
+def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
+    item = schemas.flatten(resource.item_schema, spec.schemas)
+    create = resource.create_body
+    writable = {p.name for p in schemas.flatten(create.schema, spec.schemas).properties}
+    generate, owned, hidden, defaults = {}, [], [], {}
+    for prop in item.properties:
+        resolved = schemas.resolve(prop.schema, spec.schemas)
+        if resolved.write_only:
+            hidden.append(prop.name)
+        if resolved.read_only or prop.name not in writable:
+            owned.append(prop.name)
+        if (prop.name in owned and prop.required) or prop.name == resource.key:
+            generate[prop.name] = _generator(resolved)
+        elif (
+            prop.required and not create.required
+        ):  # a create without a body still answers whole items
+            defaults[prop.name] = samples.sample(prop.schema, spec.schemas, writing=True)
+    list_op = next(
+        (op for op in spec.operations if resource.operations.get(op.operation_id) == "list"), None
+    )
+    max_items = None
+    if list_op is not None:
+        success = _success(list_op)
+        if success and success.schema is not None:
+            max_items = schemas.resolve(success.schema, spec.schemas).max_items
+    return {
+        "var": pyview.snake(resource.name).upper() + "S",
+        "name": resource.name,
+        "key": resource.key,
+        "generate": generate,
+        "owned": owned,
+        "defaults": defaults,
+        "hidden": sorted(hidden),
+        "max_items": max_items,
+    }
+
+
+def _generator(schema: model.Schema) -> str:
+    """Python source of a store value generator for a server-owned field."""
+    if schema.type in ("integer", "number"):
+        low = int(schema.minimum if schema.minimum is not None else 1)
+        high = schema.maximum
+        return f"store.sequence({max(low, 0)}, {int(high) if high is not None else None})"
+    if schema.format == "date-time":
+        return "store.timestamp"
+    if schema.format == "date":
+        return "store.today"
+    if schema.format == "uuid":
+        return "store.uuid"
+    if schema.type == "boolean":
+        return "store.constant(False)"
+    return "store.text_sequence()"
+
+
+def _success(op: model.Operation) -> model.Response | None:
+    ordered = sorted(op.responses, key=lambda r: r.status)
+    return next((r for r in ordered if r.status.startswith("2")), None) or next(
+        (r for r in ordered if r.status[0] in "123"), None
+    )
+
+
+def _status(op: model.Operation) -> tuple[int, model.Response | None]:
+    success = _success(op)
+    if success is not None:
+        status = int(success.status.replace("X", "0"))
+    else:
+        status = {"post": 201, "delete": 204}.get(op.method, 200)
+    return status, success
+
+
+def _problem(
+    spec: model.ApiSpec, op: model.Operation, wanted: tuple[str, ...], kind: str
+) -> tuple[int, str | None, Any]:
+    by_status = {r.status: r for r in op.responses}
+    for status in wanted:
+        if status in by_status:
+            response = by_status[status]
+            code = int(status.replace("X", "0")) if status != "default" else FALLBACK[kind][0]
+            if response.schema is None:
+                return code, response.media_type, None
+            hints: dict[str, Any] = {
+                h: code for h in ("code", "status", "statusCode", "status_code")
+            }
+            message = {"invalid": "invalid request", "not_found": "not found"}.get(
+                kind, "not authenticated"
+            )
+            hints |= {h: message for h in ("message", "error", "detail", "title", "description")}
+            return (
+                code,
+                response.media_type,
+                samples.sample(response.schema, spec.schemas, hints=hints),
+            )
+    return FALLBACK[kind]
+
+
+def operation(
+    spec: model.ApiSpec,
+    op: model.Operation,
+    resource: model.Resource | None,
+    types: pyview.Types,
+    funcs: set[str],
+) -> dict[str, Any]:
+    func = pyview.snake(op.operation_id)
+    while func in funcs:
+        func += "_"
+    funcs.add(func)
+    semantics = resource.operations[op.operation_id] if resource else "custom"
+    status, success = _status(op)
+    params: list[dict[str, Any]] = []
+    names: dict[tuple[str, str], str] = {}
+    path = op.path
+    for param in op.parameters:
+        name = pyview.snake(param.name)
+        while name in names.values() or name in ("body", "request", "key", "scope"):
+            name += "_"
+        names[(param.location, param.name)] = name
+        if param.location == "path":
+            path = path.replace("{" + param.name + "}", "{" + name + "}")
+        params.append(_parameter(spec, op, param, name, types))
+    id_param = resource.id_parameter if resource else None
+    scope = [
+        names[("path", p.name)]
+        for p in op.parameters
+        if p.location == "path" and p.name != id_param
+    ]
+    body = None
+    if op.body is not None:
+        body = {
+            "type": types.expr(op.body.schema, pyview.pascal(func) + "Body"),
+            "kind": _body_kind(op.body.media_type),
+            "media_type": op.body.media_type,
+            "required": op.body.required,
+            "sample": samples.sample(op.body.schema, spec.schemas, writing=True),
+        }
+    response_body = success is not None and success.media_type is not None
+    sample = None
+    if response_body and success is not None:
+        if success.example is not model.MISSING:
+            sample = success.example
+        elif success.schema is not None:
+            sample = samples.sample(success.schema, spec.schemas)
+    filters, paging = {}, {}
+    if resource is not None and semantics == "list":
+        props = {p.name for p in schemas.flatten(resource.item_schema, spec.schemas).properties}
+        for param in op.parameters:
+            if param.location != "query":
+                continue
+            if param.name in PAGING:
+                paging[PAGING[param.name]] = names[("query", param.name)]
+            elif param.name in props or param.name.rstrip("s") in props:
+                prop = param.name if param.name in props else param.name.rstrip("s")
+                filters[prop] = names[("query", param.name)]
+    return {
+        "id": op.operation_id,
+        "func": func,
+        "method": op.method,
+        "path": path,
+        "spec_path": op.path,
+        "summary": _summary(op),
+        "deprecated": op.deprecated,
+        "tags": list(op.tags),
+        "params": sorted(params, key=lambda p: p["default"] != ""),
+        "body": body,
+        "semantics": semantics,
+        "resource": pyview.snake(resource.name).upper() + "S" if resource else None,
+        "key_param": names.get(("path", resource.id_parameter or "")) if resource else None,
+        "scope": scope,
+        "filters": filters,
+        "paging": paging,
+        "status": status,
+        "media_type": success.media_type if success else None,
+        "sample": sample,
+        "responses": sorted({r.status for r in op.responses}),
+        "invalid": _problem(spec, op, INVALID, "invalid"),
+        "not_found": _problem(spec, op, NOT_FOUND, "not_found"),
+        "unauthorized": _problem(spec, op, UNAUTHORIZED, "unauthorized"),
+        "security": security(spec, op),
+        "test": _test(spec, op, resource, names, path, scope),
+    }
+
+
+def security(spec: model.ApiSpec, op: model.Operation) -> list[list[dict[str, str]]]:
+    """The alternatives of credentials an operation accepts; [] when it needs none."""
+    schemes = spec.raw.get("components", {}).get("securitySchemes", {})
+    requirements = op.security if op.security is not None else spec.raw.get("security", [])
+    alternatives = []
+    for requirement in requirements:
+        if not requirement:
+            return []  # `{}` among the alternatives: anonymous access is allowed
+        alternatives.append(
+            [_credential(name, schemes.get(name, {})) for name in sorted(requirement)]
+        )
+    return alternatives
+
+
+def _credential(name: str, scheme: Mapping[str, Any]) -> dict[str, str]:
+    if scheme.get("type") == "apiKey":
+        return {"scheme": name, "in": str(scheme.get("in")), "name": str(scheme.get("name"))}
+    prefix = str(scheme.get("scheme", "bearer")) if scheme.get("type") == "http" else "bearer"
+    return {"scheme": name, "in": "authorization", "name": prefix.lower()}
+
+
+def _summary(op: model.Operation) -> str:
+    """One line that fits a docstring: the first sentence of the summary, shortened."""
+    text = " ".join((op.summary or op.operation_id).split()).split(". ")[0]
+    return text if len(text) <= 80 else text[:77].rsplit(" ", 1)[0] + "..."
+
+
+def _parameter(
+    spec: model.ApiSpec, op: model.Operation, param: model.Parameter, name: str, types: pyview.Types
+) -> dict[str, Any]:
+    resolved = schemas.resolve(param.schema, spec.schemas)
+    type_ = types.expr(param.schema, pyview.pascal(op.operation_id + " " + param.name))
+    default = ""
+    if not param.required:
+        type_ = type_ if type_.endswith("| None") or type_ == "Any" else f"{type_} | None"
+        default = "None"
+        if resolved.default is not model.MISSING:
+            default = pyview.literal(resolved.default)
+    kind = {"path": "Path", "query": "Query", "header": "Header", "cookie": "Cookie"}[
+        param.location
+    ]
+    arguments = [] if param.location == "path" else [f"alias={pyview.literal(param.name)}"]
+    if types.constraints(resolved):
+        arguments.append(types.constraints(resolved))
+    return {
+        "name": name,
+        "alias": param.name,
+        "location": param.location,
+        "kind": {"path": "Path", "query": "Query", "header": "Header", "cookie": "Cookie"}[
+            param.location
+        ],
+        "type": type_,
+        "default": default,
+        "constraints": types.constraints(resolved),
+        "call": f"{kind}({', '.join(arguments)})",
+        "required": param.required,
+    }
+
+
+def _body_kind(media_type: str) -> str:
+    base = media_type.split(";")[0].strip()
+    if "json" in base:
+        return "json"
+    if base in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return "form"
+    return "raw"
+
+
+def _test(
+    spec: model.ApiSpec,
+    op: model.Operation,
+    resource: model.Resource | None,
+    names: Mapping[tuple[str, str], str],
+    path: str,
+    scope: Sequence[str],
+) -> dict[str, Any]:
+    """A valid request for the generated tests, and the item to seed the store with."""
+    url, query, headers, cookies, scope_values = path, {}, {}, {}, {}
+    key_param = resource.id_parameter if resource else None
+    unknown: Any = "unknown"
+    for param in op.parameters:
+        value = param.example
+        if value is model.MISSING:
+            value = samples.sample(param.schema, spec.schemas)
+        text = value if isinstance(value, str) else json.dumps(value)
+        name = names.get((param.location, param.name), "")
+        if param.location == "path" and param.name == key_param:
+            url = url.replace("{" + name + "}", "{key}")
+            unknown = _unknown(schemas.resolve(param.schema, spec.schemas))
+        elif param.location == "path":
+            url = url.replace("{" + name + "}", urllib.parse.quote(text, safe=""))
+            scope_values[name] = pyview.literal(value)
+        elif not param.required:
+            continue
+        elif param.location == "query":
+            query[param.name] = value
+        elif param.location == "header":
+            headers[param.name] = text
+        else:
+            cookies[param.name] = text
+    for credential in (security(spec, op) or [[]])[0]:
+        where = {"query": query, "header": headers, "cookie": cookies}.get(credential["in"])
+        if where is not None:
+            where[credential["name"]] = CREDENTIAL
+        else:
+            headers["Authorization"] = f"{credential['name'].title()} {CREDENTIAL}"
+    seed = None
+    if resource is not None:
+        seed = samples.sample(resource.create_body.schema, spec.schemas, writing=True)
+    return {
+        "url": url,
+        "query": query,
+        "headers": headers,
+        "cookies": cookies,
+        "scope_values": [scope_values[name] for name in scope],
+        "seed": seed,
+        "key": resource.key if resource else None,
+        "unknown_key": unknown,
+    }
+
+
+def _unknown(schema: model.Schema) -> Any:
+    """A key no seeded item has, valid for the key parameter's schema."""
+    if schema.type in ("integer", "number"):
+        high = schema.maximum if schema.maximum is not None else 999_999
+        return int(high)
+    if schema.format == "uuid":
+        return "ffffffff-ffff-4fff-bfff-ffffffffffff"
+    return (
+        "unknown"
+        if schema.max_length is None or schema.max_length >= 7
+        else "z" * schema.max_length
+    )

@@ -11,14 +11,16 @@ in this process, median of `--runs`:
     render    `templates.render.render(template, plan.context)`, Jinja compile cache cleared
               before each run: what one `kodegen generate` pays
     format    `pipeline.formatting.python(files)` (ruff format + import sorting, a subprocess)
-    gen       everything but the gates: `Generator.validate` + `render` + `format`
+    gen       everything but the gates: `Generator.validate` + `render` + `format` (warm)
     gates     `gates.runner.run_all(project, config)`, GateConfig built by the pipeline itself
               (`Generator.gates`); per gate `GateReport.duration_seconds` (they run in parallel,
               so the total is about the slowest, not the sum)
     e2e       `kodegen.cli.main(["generate", MANIFEST, "--out", DIR])`: manifest read, every
               stage, the summary printed (to a buffer) and the output published
-For the Petstore target, also `python -m kodegen.cli generate ...` as a command (interpreter
-start-up and imports included).
+    cmd       `kodegen generate` as a command in a fresh interpreter with the gates stage off
+              (`_kodegen_nogates.py`): what compares with the `fastapi-codegen` command
+For the Petstore target, also `python -m kodegen.cli generate ...` as a command with every gate
+(interpreter start-up and imports included).
 
 The same specs through fastapi-code-generator (`peer.py`, its own venv `.venv-bench`): time of
 the `fastapi-codegen` command and of its in-process entry point; does the output import, pass
@@ -98,7 +100,8 @@ class KodegenResult:
     """Compiled template cached (a long-lived process such as the operator)."""
     format: list[float] = dataclasses.field(default_factory=list)
     generation: list[float] = dataclasses.field(default_factory=list)
-    """validate (parse, resolve, variables, plan) + render + format: everything but the gates."""
+    """validate (parse, resolve, variables, plan) + render + format: everything but the gates,
+    in this (warm) process, as the peer's in-process figure."""
     gates: list[float] = dataclasses.field(default_factory=list)
     """Wall time of each `run_all`."""
     gate_seconds: dict[str, list[float]] = dataclasses.field(default_factory=dict)
@@ -114,6 +117,9 @@ class KodegenResult:
     command: list[float] = dataclasses.field(default_factory=list)
     """`python -m kodegen.cli generate` as a command (Petstore only)."""
     command_exit_codes: list[int] = dataclasses.field(default_factory=list)
+    command_nogates: list[float] = dataclasses.field(default_factory=list)
+    """The same command with the gates stage off: compares with the `fastapi-codegen` command."""
+    command_nogates_exit_codes: list[int] = dataclasses.field(default_factory=list)
 
 
 class _TimedGates:
@@ -218,23 +224,32 @@ def measure_kodegen(
         result.e2e.append(seconds)
         result.e2e_exit_codes.append(code)
 
+    log(f"kodegen generate x{runs} (as a command, gates off)")
+    nogates = [sys.executable, str(HERE / "_kodegen_nogates.py"), str(manifest_path)]
+    for run in range(runs):
+        seconds, code = _command([*nogates, str(scratch / f"{spec.stem}-nogates-{run}")])
+        result.command_nogates.append(seconds)
+        result.command_nogates_exit_codes.append(code)
+
     if spec.stem == PETSTORE:
         log(f"kodegen generate x{runs} (as a command)")
+        command = [sys.executable, "-m", "kodegen.cli", "generate", str(manifest_path), "--out"]
         for run in range(runs):
-            out = scratch / f"{spec.stem}-command-{run}"
-            argv = [sys.executable, "-m", "kodegen.cli", "generate", str(manifest_path)]
-            started = time.perf_counter()
-            done = subprocess.run(  # nosec B603: fixed argv, no shell
-                [*argv, "--out", str(out)], capture_output=True, check=False
-            )
-            result.command.append(time.perf_counter() - started)
-            result.command_exit_codes.append(done.returncode)
+            seconds, code = _command([*command, str(scratch / f"{spec.stem}-command-{run}")])
+            result.command.append(seconds)
+            result.command_exit_codes.append(code)
     return result
 
 
+def _command(argv: list[str]) -> tuple[float, int]:
+    """Wall time and exit status of a kodegen command in a fresh interpreter."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, check=False)  # nosec B603: fixed argv
+    return time.perf_counter() - started, done.returncode
+
+
 def _generation(cg: codegeneration.CodeGeneration) -> None:
-    """Every stage before the gates, from a fresh Generator and a cold template cache."""
-    _clear_render_cache()
+    """Every stage before the gates, from a fresh Generator (template compile cache warm)."""
     generator = generate.Generator()
     prepared = generator.validate(cg)
     generator.format(prepared, generator.render(prepared))
@@ -289,7 +304,7 @@ def table(
     groups: list[Group] = [
         ("", ["spec", "ops"]),
         (f"kodegen ms (p50 of {runs})", ["parse", "plan", "render", "format", "gen"]),
-        ("kodegen s", [*(short.get(name, name) for name in GATE_NAMES), "gates", "e2e"]),
+        ("kodegen s", [*(short.get(name, name) for name in GATE_NAMES), "gates", "e2e", "cmd"]),
         ("kodegen output", ["gates", "cov %", "tests", "n/impl"]),
         (f"fastapi-codegen (p50 of {runs})", ["cmd s", "in-proc ms", "import", "ruff",
                                               "bandit", "tests", "schemathesis", "impl"]),
@@ -320,10 +335,11 @@ def table(
 
 def _kodegen_cells(k: KodegenResult) -> list[list[str]]:
     if k.error:
-        return [[f"error: {k.error}", "", "", "", ""], [""] * (len(GATE_NAMES) + 2), [""] * 4]
+        return [[f"error: {k.error}", "", "", "", ""], [""] * (len(GATE_NAMES) + 3), [""] * 4]
     times = [_ms(k.parse), _ms(k.plan), _ms(k.render), _ms(k.format), _ms(k.generation)]
     e2e = _s(k.e2e) + ("" if all(code == 0 for code in k.e2e_exit_codes) else "!")
-    gates = [*(_s(k.gate_seconds.get(name, [])) for name in GATE_NAMES), _s(k.gates), e2e]
+    cmd = _s(k.command_nogates) + ("" if all(c == 0 for c in k.command_nogates_exit_codes) else "!")
+    gates = [*(_s(k.gate_seconds.get(name, [])) for name in GATE_NAMES), _s(k.gates), e2e, cmd]
     output = [
         f"{k.gates_passed}/{k.gates_total}",
         "-" if k.coverage is None else f"{k.coverage:.1f}",
@@ -371,9 +387,11 @@ def _peer_cells(results: Mapping[str, peer.PeerResult], spec: str) -> list[str]:
 
 LEGEND = (
     "kodegen: render = template render incl. Jinja compile (cold, as in one `kodegen generate`); "
-    "gen = validate+render+format, i.e. everything but the gates; syntax..contr = each gate's "
-    "GateReport.duration_seconds (the six run in parallel); gates = wall time of run_all; "
-    "e2e = `kodegen generate` via cli.main in-process, output published ('!' = exit != 0); "
+    "gen = validate+render+format, i.e. everything but the gates, in a warm process (compare "
+    "with the peer's in-proc); syntax..contr = each gate's GateReport.duration_seconds (the six "
+    "run in parallel); gates = wall time of run_all; e2e = `kodegen generate` via cli.main "
+    "in-process, all gates, output published; cmd = `kodegen generate` as a fresh command with "
+    "the gates stage off (compare with the peer's cmd); '!' = a run exited != 0; "
     "output: gates passed, line coverage, tests passed in the generated suite, operations listed "
     "as not implemented (they answer spec-conformant samples, marked for the AI layer).",
     "fastapi-codegen: cmd = `fastapi-codegen --input SPEC --output DIR/app` wall time; "
@@ -454,27 +472,24 @@ def targets(
     pairs = [
         (k, peer_results[k.spec])
         for k in measured
-        if k.spec in peer_results and peer_results[k.spec].inprocess_seconds
+        if k.spec in peer_results and peer_results[k.spec].seconds and k.command_nogates
     ]
     if pairs:
-        slower = [
-            k.spec for k, p in pairs if (_median(k.generation) or 0.0) > (p.inprocess_median or 0.0)
-        ]
-        ratios = [(_median(k.generation) or 0.0) / (p.inprocess_median or 1.0) for k, p in pairs]
-        e2e_ratio = [
-            (_median(k.e2e) or 0.0) / (p.median or 1.0) for k, p in pairs if k.e2e and p.median
-        ]
+        commands = [(_median(k.command_nogates) or 0.0, p.median or 0.0) for k, p in pairs]
+        slower = [k.spec for (k, _), (ours, theirs) in zip(pairs, commands, strict=True)
+                  if ours > theirs]  # fmt: skip
         detail = (
-            f"generation without gates vs fastapi-codegen in-process: kodegen takes "
-            f"{_span(ratios, '.2f')} its time"
-            + (f", slower on {', '.join(slower)}" if slower else "")
-            + (
-                f"; with all six gates, e2e takes {_span(e2e_ratio, '.1f')} "
-                "the fastapi-codegen command"
-                if e2e_ratio
-                else ""
-            )
+            "as commands, gates off vs fastapi-codegen: "
+            f"kodegen takes {_span([ours / theirs for ours, theirs in commands], '.2f')} its time"
+            + (f" (slower on {', '.join(slower)})" if slower else "")
         )
+        warm = [(_median(k.generation), p.inprocess_median) for k, p in pairs]
+        warm_ratios = [ours / theirs for ours, theirs in warm if ours and theirs]
+        if warm_ratios:
+            detail += f"; in a warm process: {_span(warm_ratios, '.1f')}"
+        e2e_ratio = [(_median(k.e2e) or 0.0) / (p.median or 1.0) for k, p in pairs if k.e2e]
+        if e2e_ratio:
+            detail += f"; with all six gates (e2e): {_span(e2e_ratio, '.1f')} its command"
         verdict("as_fast_as_peer", not slower, f"at least as fast as fastapi-codegen: {detail}")
 
     if measured:
@@ -646,7 +661,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         *target_lines,
     ]
     lines += _problems(kodegen_results, peer_results)
-    lines.append(f"benchmark wall time: {elapsed:.0f} s ({args.runs} run(s) per measurement)")
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    lines.append(
+        f"benchmark wall time: {elapsed:.0f} s ({args.runs} run(s) per measurement); "
+        f"load avg at the end {load}"
+    )
     print("\n".join(lines))
 
     if args.json is not None:

@@ -95,7 +95,8 @@ def _results(
     project: Path, junit: Path, outcome: sandbox.Outcome
 ) -> tuple[dict[str, int], tuple[report.Finding, ...]]:
     try:
-        # The report comes from our own pytest run; expat (>= 2.4) refuses entity expansion bombs.
+        # Written in the sandbox, where project code could tamper with it: ElementTree resolves
+        # no external entities, and expat (>= 2.4) refuses entity expansion bombs.
         root = ElementTree.parse(junit).getroot()
     except (ElementTree.ParseError, OSError) as exc:
         raise gate.unparseable(NAME, "the JUnit report", exc, outcome) from exc

@@ -8,7 +8,7 @@ positive can carry detect-secrets' `# pragma: allowlist secret` marker.
 
 Values the source specification itself carries (`GateConfig.openapi`: its examples, say an
 `apiKey: oa_citations` example) are what the user asked to be generated from, not secrets the
-generation introduced: they are counted as `fromSpecification` and do not fail the gate. They
+generation introduced: they are counted as `from_specification` and do not fail the gate. They
 are recognised by detect-secrets' own SHA-1 of the value, so no value is ever compared in clear.
 """
 
@@ -49,7 +49,7 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
     return report.GateReport(
         name=NAME,
         passed=not findings,
-        counts={"secrets": len(findings), "fromSpecification": len(found) - len(findings)},
+        counts={"secrets": len(findings), "from_specification": len(found) - len(findings)},
         findings=findings,
         reason=f"{len(findings)} potential secret(s)" if findings else None,
         metrics={"files": float(len(files))},

@@ -61,7 +61,7 @@ async def test_values_of_the_spec_are_not_secrets_of_the_generation(
     )
     result = await secrets.run(project, gate_config)
     assert result.passed
-    assert result.counts["fromSpecification"] == 2  # the spec itself and the code that carries it
+    assert result.counts["from_specification"] == 2  # the spec itself and the code that carries it
     other = "".join(["zq8", "Xw2pLm4"])
     write_files(project, {"petstore/more.py": f'EXAMPLE = {{"apiKey": "{other}"}}\n'})
     result = await secrets.run(project, gate_config)

@@ -547,7 +547,8 @@ def _span(values: Sequence[float], spec: str) -> str:
 # -- machine -----------------------------------------------------------------------------------
 
 
-def machine(peer_versions: Mapping[str, str]) -> str:
+def machine(peer_versions: Mapping[str, str], load: Sequence[float]) -> str:
+    """One line: cores, CPU, OS, Python, load average when the run began, tool versions."""
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
@@ -562,7 +563,7 @@ def machine(peer_versions: Mapping[str, str]) -> str:
         f"machine: {usable} usable cores (of {os.cpu_count()}), {cpu}",
         f"{platform.system()} {platform.release()}",
         f"Python {platform.python_version()}",
-        "load avg " + " ".join(f"{load:.2f}" for load in os.getloadavg()),
+        "load avg at the start " + " ".join(f"{value:.2f}" for value in load),
         f"kodegen {kodegen.__version__}{_revision()} (fastapi {_version('fastapi')}, "
         f"schemathesis {_version('schemathesis')}, ruff {_version('ruff')})",
     ]
@@ -623,6 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"no specs to benchmark in {args.specs}")
 
     started = time.perf_counter()
+    load_at_start = os.getloadavg()
 
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
@@ -652,8 +654,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
 
     target_lines, verdicts = targets(kodegen_results, peer_results)
+    machine_line = machine(peer_versions, load_at_start)
     lines = [
-        machine(peer_versions),
+        machine_line,
         *table(kodegen_results, peer_results, args.runs),
         "",
         *legend(),
@@ -670,7 +673,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.json is not None:
         data = {
-            "machine": machine(peer_versions),
+            "machine": machine_line,
             "runs": args.runs,
             "wall_seconds": elapsed,
             "kodegen": [dataclasses.asdict(k) for k in kodegen_results],

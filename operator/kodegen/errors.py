@@ -6,7 +6,10 @@
     │   ├── SpecError           the specification (names the JSON pointer of the problem)
     │   ├── TemplateError       template resolution, template files, sandbox escapes
     │   └── VariableError       a template variable is missing or invalid
-    └── GateError               a quality gate could not run at all (not: it found problems)
+    ├── GateError               a quality gate could not run at all (not: it found problems)
+    └── AIError                 the AI layer could not produce an answer
+        ├── ProviderError       one provider failed (retryable or not); the router fails over
+        └── BudgetExceeded      the next call would exceed spec.ai.maxCostUSD or max tokens
 
 Messages are built from keyword arguments and say where the problem is and how to fix it.
 """
@@ -51,3 +54,37 @@ class GateError(KodegenError):
     def __init__(self, *, gate: str, reason: str) -> None:
         self.gate, self.reason = gate, reason
         super().__init__(f"gate {gate}: {reason}")
+
+
+class AIError(KodegenError):
+    """The AI layer could not produce an answer."""
+
+
+class ProviderError(AIError):
+    """One call to one provider failed. `kind`: rate_limited, server, timeout, malformed,
+    refusal, unparseable, auth, bad_request, unavailable. `retry_after` in seconds when the
+    provider said so."""
+
+    def __init__(
+        self, *, provider: str, kind: str, reason: str, retry_after: float | None = None
+    ) -> None:
+        self.provider, self.kind, self.reason, self.retry_after = (
+            provider,
+            kind,
+            reason,
+            retry_after,
+        )
+        super().__init__(f"provider {provider}: {kind}: {reason}")
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in ("rate_limited", "server", "timeout")
+
+
+class BudgetExceeded(AIError):
+    def __init__(self, *, limit: str, spent: float, needed: float) -> None:
+        self.limit, self.spent, self.needed = limit, spent, needed
+        super().__init__(
+            f"AI budget: {limit} would be exceeded (spent {spent:g}, the next call needs up to "
+            f"{needed:g}); raise spec.ai.{limit} or shorten the specification"
+        )

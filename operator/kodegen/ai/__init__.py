@@ -1,0 +1,1 @@
+"""kodegen.ai: provider adapters, a router with failover, and what keeps AI honest and bounded."""

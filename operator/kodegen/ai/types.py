@@ -61,7 +61,7 @@ class Response:
 
 @dataclass(frozen=True)
 class ProviderSettings:
-    """How to reach one provider. The API key comes from the environment or a Secret, never a file."""
+    """How to reach one provider; the API key comes from the environment or a Secret only."""
 
     provider: ProviderName
     model: str

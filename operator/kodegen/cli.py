@@ -25,7 +25,6 @@ import rich.text
 
 import kodegen
 from kodegen import errors
-from kodegen.api import crd
 from kodegen.gates import report
 from kodegen.outputs import directory
 from kodegen.pipeline import generate, manifest
@@ -102,6 +101,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _crds(args: argparse.Namespace) -> int:
+    from kodegen.api import crd  # only this command needs the CRD builder
+
     if args.out is None:
         sys.stdout.write(crd.render_yaml())
         return OK

@@ -80,13 +80,31 @@ def build(
         "resources": resource_views,
         "not_implemented": [m.to_dict() for m in missing],
     }
+    return Plan(context, tuple(missing), _entrypoints(template, context))
+
+
+def for_text(
+    kind: str,
+    title: str,
+    text: str,
+    template: template_model.Template,
+    variables: Mapping[str, Any],
+) -> Plan:
+    """The plan for a prose specification (an ADR, a user story): the template gives the
+    structure, the AI layer writes the rest."""
+    context = {**variables, "specification": {"kind": kind, "title": title, "text": text}}
+    return Plan(context, (), _entrypoints(template, context))
+
+
+def _entrypoints(
+    template: template_model.Template, context: Mapping[str, Any]
+) -> codetemplate.Entrypoints:
     entry = template.spec.entrypoints
-    expanded = codetemplate.Entrypoints(
+    return codetemplate.Entrypoints(
         package=render.expand(entry.package, context),
         app=render.expand(entry.app, context) if entry.app else None,
         openapi=render.expand(entry.openapi, context) if entry.openapi else None,
     )
-    return Plan(context=context, not_implemented=tuple(missing), entrypoints=expanded)
 
 
 def _base_path(raw: Mapping[str, Any]) -> str:

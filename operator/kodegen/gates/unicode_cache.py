@@ -16,6 +16,7 @@ asyncio.run(u.build(u.folder()))"`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -81,11 +82,9 @@ async def seed(storage: Path, *, build_if_missing: bool) -> None:
 def _usable_cache() -> Path | None:
     """The user's cache folder, else a temporary one that this user owns (never someone else's)."""
     preferred = folder()
-    try:
+    with contextlib.suppress(OSError):
         preferred.mkdir(parents=True, exist_ok=True)
         return preferred
-    except OSError:
-        pass
     fallback = Path(tempfile.gettempdir(), f"kodegen-hypothesis-{os.getuid()}")
     try:
         fallback.mkdir(mode=0o700, exist_ok=True)

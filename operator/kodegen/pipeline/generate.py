@@ -73,13 +73,13 @@ class Silent:
     """A `Progress` that shows nothing: the default, and a base for partial displays."""
 
     def stage_started(self, stage: str) -> None:
-        pass
+        return None
 
     def stage_finished(self, stage: str, seconds: float) -> None:
-        pass
+        return None
 
     def gate_finished(self, gate: report.GateReport) -> None:
-        pass
+        return None
 
 
 class GateRunner(Protocol):

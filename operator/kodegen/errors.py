@@ -7,6 +7,9 @@
     │   ├── TemplateError       template resolution, template files, sandbox escapes
     │   └── VariableError       a template variable is missing or invalid
     ├── GateError               a quality gate could not run at all (not: it found problems)
+    ├── OutputError             publishing or reading an output failed: the API refused or
+    │                           was unreachable (`retryable` says whether to try again), or a
+    │                           stored output is missing or corrupt
     └── AIError                 the AI layer could not produce an answer
         ├── ProviderError       one provider failed (retryable or not); the router fails over
         └── BudgetExceeded      the next call would exceed spec.ai.maxCostUSD or max tokens
@@ -54,6 +57,19 @@ class GateError(KodegenError):
     def __init__(self, *, gate: str, reason: str) -> None:
         self.gate, self.reason = gate, reason
         super().__init__(f"gate {gate}: {reason}")
+
+
+class OutputError(KodegenError):
+    """An output could not be written or read back. `output` names it ("configmap ns/name");
+    `status` is the HTTP status of the API's answer (None: no answer, or no call at all);
+    `retryable` is True when trying again may succeed (API conflicts, throttling, server
+    errors, an unreachable API, an output replaced while it was being read)."""
+
+    def __init__(
+        self, *, output: str, reason: str, status: int | None = None, retryable: bool = False
+    ) -> None:
+        self.output, self.reason, self.status, self.retryable = output, reason, status, retryable
+        super().__init__(f"output {output}: {reason}")
 
 
 class AIError(KodegenError):

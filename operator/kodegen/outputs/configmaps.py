@@ -76,8 +76,11 @@ OUTPUT_LABEL = "kodegen.dev/output"
 ROLE_LABEL = "kodegen.dev/role"
 DIGEST_ANNOTATION = "kodegen.dev/digest"
 
-_KEY_RESERVE = 260
-"""Bytes set aside for a key in a chunk (at most 253 characters, its quotes, ': ' and ', ')."""
+_WRAPPER = len(json.dumps({"data": {}, "binaryData": {}}))
+"""Bytes of the JSON around a chunk's content."""
+_KEY_RESERVE = 300
+"""Bytes set aside in a chunk for a key (at most 253 characters), its quotes, ': ' and ', ',
+and the wrapper: a part of a split file never needs more than `chunk_bytes - _KEY_RESERVE`."""
 _READABLE_MAX = 200
 _INVALID_KEY_CHARS = re.compile(r"[^-._a-zA-Z0-9]")
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -123,7 +126,7 @@ def encode(
             cost = _cost(key, value)
             if not chunks or cost > room:
                 chunks.append({"data": {}, "binaryData": {}})
-                room = chunk_bytes
+                room = chunk_bytes - _WRAPPER
             chunks[-1]["binaryData" if binary else "data"][key] = value
             room -= cost
             parts.append([_chunk_name(name, len(chunks)), key])

@@ -223,7 +223,7 @@ def test_a_path_outside_the_tree_is_refused(path: str) -> None:
 
 @pytest.mark.parametrize("name", ["", "Out", "-out", "out-", "out_1", "o" * 64, "a..b"])
 def test_an_invalid_name_is_refused(name: str) -> None:
-    with pytest.raises(errors.InputError, match="name .* is invalid"):
+    with pytest.raises(errors.InputError, match=r"name .* is invalid"):
         configmaps.encode({}, name=name, namespace="ns")
 
 
@@ -257,14 +257,14 @@ def test_a_chunk_of_another_output_version_is_retryable() -> None:
 def test_a_changed_file_is_reported_with_its_path() -> None:
     bodies = encode(AWKWARD)
     bodies[1]["data"]["app.main.py"] = "print('tampered')\n"
-    with pytest.raises(errors.OutputError, match="file 'app/main.py' is corrupt"):
+    with pytest.raises(errors.OutputError, match=r"file 'app/main\.py' is corrupt"):
         configmaps.decode(bodies)
 
 
 def test_a_missing_key_is_reported() -> None:
     bodies = encode(AWKWARD)
     del bodies[1]["binaryData"]["bin.all-bytes"]
-    with pytest.raises(errors.OutputError, match="key 'bin.all-bytes' of chunk out-1 .* missing"):
+    with pytest.raises(errors.OutputError, match=r"key 'bin\.all-bytes' of chunk out-1 .* missing"):
         configmaps.decode(bodies)
 
 

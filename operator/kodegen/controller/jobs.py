@@ -22,7 +22,6 @@ import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
-import kodegen
 from kodegen.api import base
 from kodegen.controller import names, settings
 
@@ -58,6 +57,9 @@ JOB_CLUSTER_ROLE = "kodegen-job"
 """ClusterRole of the Job's ServiceAccount (deploy/rbac.yaml), bound per namespace."""
 ANNOTATION_INPUT_HASH = "kodegen.dev/input-hash"
 """The full input digest on the Job (its label holds 8 hex digits only)."""
+
+_IDENTITY_LABELS = {"app.kubernetes.io/name": "kodegen", "app.kubernetes.io/component": "job"}
+"""Labels of the Job's ServiceAccount and RoleBinding (created by people, not by kodegen)."""
 
 _WORK_VOLUME = "work"
 _TMP_SUBPATH = "tmp"
@@ -293,7 +295,7 @@ def service_account(*, namespace: str, settings: settings.JobSettings) -> dict[s
         "metadata": {
             "name": settings.service_account,
             "namespace": namespace,
-            "labels": {names.LABEL_MANAGED_BY: kodegen.GENERATOR},
+            "labels": dict(_IDENTITY_LABELS),
         },
     }
 
@@ -307,7 +309,7 @@ def role_binding(*, namespace: str, settings: settings.JobSettings) -> dict[str,
         "metadata": {
             "name": settings.service_account,
             "namespace": namespace,
-            "labels": {names.LABEL_MANAGED_BY: kodegen.GENERATOR},
+            "labels": dict(_IDENTITY_LABELS),
         },
         "roleRef": {
             "apiGroup": "rbac.authorization.k8s.io",

@@ -435,12 +435,27 @@ def publish(
     """Write `files` as the output `name` in `namespace` (see the module doc); return the names
     of the ConfigMaps written, the index first. Idempotent.
 
-    Raises `errors.InputError` (see `encode`) before any write, `errors.OutputError` when the
-    API refuses or cannot be reached (`retryable` tells which).
+    Raises `errors.InputError` (see `encode`) before any write; `errors.OutputError`, also
+    before any write, when one of the names is taken by a ConfigMap that is not part of this
+    output (another output's, or not kodegen's), and when the API refuses or cannot be reached
+    (`retryable` tells which).
     """
     bodies = encode(files, name=name, namespace=namespace, labels=labels, owner=owner)
-    for body in [*bodies[1:], bodies[0]]:  # chunks first, the index last
-        _apply(api, body)
+    order = [*bodies[1:], bodies[0]]  # chunks first, the index last
+    current: dict[str, dict[str, Any] | None] = {}
+    for body in order:
+        found = current[body["metadata"]["name"]] = _read(
+            api, name=body["metadata"]["name"], namespace=namespace
+        )
+        if found is not None and _labels(found).get(OUTPUT_LABEL) != name:
+            raise errors.OutputError(
+                output=f"configmap {_where(found)}",
+                reason=f"exists and is not part of output {name} (label {OUTPUT_LABEL}="
+                f"{_labels(found).get(OUTPUT_LABEL)}); nothing was written: choose another "
+                "output name, or delete that ConfigMap",
+            )
+    for body in order:
+        _apply(api, body, current[body["metadata"]["name"]])
     written = [body["metadata"]["name"] for body in bodies]
     _delete_stale(api, name=name, namespace=namespace, keep=set(written))
     return written
@@ -482,11 +497,15 @@ def _read(api: client.CoreV1Api, *, name: str, namespace: str) -> dict[str, Any]
         return result
 
 
-def _apply(api: client.CoreV1Api, body: Mapping[str, Any]) -> None:
-    """Create the ConfigMap, or patch it to equal `body`; nothing when it already does."""
+def _apply(
+    api: client.CoreV1Api, body: Mapping[str, Any], current: Mapping[str, Any] | None
+) -> None:
+    """Create the ConfigMap, or patch it to equal `body`; nothing when it already does.
+    `current`: the object as just read (None: absent)."""
     name, namespace = body["metadata"]["name"], body["metadata"]["namespace"]
-    for _ in range(_ATTEMPTS):
-        current = _read(api, name=name, namespace=namespace)
+    for attempt in range(_ATTEMPTS):
+        if attempt:
+            current = _read(api, name=name, namespace=namespace)
         with _translated("write", namespace, name):
             try:
                 if current is None:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kodegen import errors
-from kodegen.outputs import configmaps
+from kodegen.outputs import configmap_layout, configmaps
 
 KEY = re.compile(r"[-._a-zA-Z0-9]+")
 MIB = 1024 * 1024
@@ -91,7 +91,7 @@ def test_small_output_is_one_index_and_one_chunk() -> None:
     assert [b["metadata"]["name"] for b in bodies] == ["out", "out-1"]
     index = json.loads(bodies[0]["data"][configmaps.INDEX_KEY])
     assert index["chunks"] == ["out-1"]
-    assert index["format"] == configmaps.FORMAT
+    assert index["format"] == configmap_layout.FORMAT
     entry = index["files"]["app/main.py"]
     assert entry == {
         "parts": [["out-1", "app.main.py"]],
@@ -122,7 +122,9 @@ def test_keys_are_valid_unique_and_readable() -> None:
 
 
 def test_every_body_is_labelled_annotated_and_owned() -> None:
-    bodies = encode(AWKWARD, labels={"team": "a", configmaps.OUTPUT_LABEL: "spoof"}, owner=OWNER)
+    bodies = encode(
+        AWKWARD, labels={"team": "a", configmap_layout.OUTPUT_LABEL: "spoof"}, owner=OWNER
+    )
     digest = json.loads(bodies[0]["data"][configmaps.INDEX_KEY])["digest"]
     for body, role in zip(bodies, ["index", "chunk"], strict=True):
         assert body["apiVersion"] == "v1" and body["kind"] == "ConfigMap"
@@ -354,3 +356,12 @@ def test_any_tree_round_trips_with_valid_keys(files: dict[str, bytes], chunk_byt
         assert len(keys) == len(set(keys))
         for key in keys:
             assert KEY.fullmatch(key) and len(key) <= 253 and not key.startswith("..")
+
+
+def test_chunk_names_and_output_of_read_an_index() -> None:
+    bodies = encode(AWKWARD, chunk_bytes=512)
+    assert configmap_layout.chunk_names(bodies[0]) == [b["metadata"]["name"] for b in bodies[1:]]
+    assert {configmap_layout.output_of(body) for body in bodies} == {"out"}
+    assert configmap_layout.output_of({"metadata": {"name": "theirs"}}) is None
+    with pytest.raises(errors.OutputError, match="not a kodegen index"):
+        configmap_layout.chunk_names(bodies[1])

@@ -407,7 +407,7 @@ STATES: list[tuple[str, dict[str, Any], jobs.JobState]] = [
     ),
     (
         "garbage counts are not attempts",
-        job_with(active=-1, failed=True, succeeded=0),  # type: ignore[arg-type]
+        job_with(active=-1, failed=True, succeeded=0),
         jobs.JobState("Running"),
     ),
 ]

@@ -315,7 +315,13 @@ def resolved_env(container: Node, pod: Node) -> dict[str, str]:
 
 def test_operator_command_and_image() -> None:
     container = operator_container()
-    assert container["command"] == ["kodegen", "operator", "--executor", "job"]
+    assert container["command"] == [
+        "kodegen",
+        "operator",
+        "--executor",
+        "job",
+        "--liveness=http://0.0.0.0:8081/healthz",
+    ]
     assert container["image"] == "ghcr.io/kodegen/kodegen:0.1.0"
     assert deployment()["metadata"]["namespace"] == "kodegen-system"
     assert deployment()["spec"]["template"]["spec"]["serviceAccountName"] == "kodegen-operator"
@@ -340,6 +346,7 @@ def test_probes_and_ports() -> None:
     assert ports == {"metrics": 8080, "healthz": 8081}
     liveness = container["livenessProbe"]["httpGet"]
     assert (liveness["path"], ports[liveness["port"]]) == ("/healthz", 8081)
+    assert f"--liveness=http://0.0.0.0:{ports['healthz']}{liveness['path']}" in container["command"]
     service = find("Service", "kodegen-operator-metrics")
     labels = deployment()["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"].items() <= labels.items()

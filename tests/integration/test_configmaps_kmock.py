@@ -191,6 +191,15 @@ async def test_api_refusals_become_output_errors(
     assert isinstance(caught.value.__cause__, client.exceptions.ApiException)
 
 
+async def test_a_missing_namespace_is_named(
+    core: client.CoreV1Api, kmock: kmock_lib.KubernetesEmulator
+) -> None:
+    kmock["post"] << 404
+    with pytest.raises(errors.OutputError, match=r"404.*does namespace team-a exist") as caught:
+        await publish(core, SMALL)
+    assert not caught.value.retryable
+
+
 async def test_server_errors_are_retryable_output_errors(
     core: client.CoreV1Api, kmock: kmock_lib.KubernetesEmulator
 ) -> None:

@@ -70,8 +70,7 @@ def publish(
                 output=f"configmap {namespace}/{body['metadata']['name']}",
                 reason=f"exists and is not part of output {name} (label "
                 f"{configmap_layout.OUTPUT_LABEL}={configmap_layout.output_of(found)}); "
-                "nothing was written: choose another "
-                "output name, or delete that ConfigMap",
+                "nothing was written: choose another output name, or delete that ConfigMap",
             )
     for body in order:
         _apply(api, body, current[body["metadata"]["name"]])
@@ -239,6 +238,8 @@ def _hint(status: int | None, namespace: str) -> str:
             f"; grant get, list, create, patch and delete on configmaps in namespace "
             f"{namespace} to the identity kodegen runs as"
         )
+    if status == 404:
+        return f"; does namespace {namespace} exist?"
     if status == 422:
         return "; is the ConfigMap marked immutable? delete it and publish again"
     return ""

@@ -193,9 +193,15 @@ OPERATOR_NEEDS = table(
 """Every (API group, resource, verb) the operator uses; the ClusterRole must grant these and
 nothing more. Add a row here in the same change that makes the operator use it."""
 
-JOB_NEEDS = table({("", "configmaps"): "get list create update patch delete"})
+JOB_NEEDS = table(
+    {
+        ("", "configmaps"): "get list create update patch delete",
+        ("kodegen.dev", "codegenerations/finalizers"): "update",
+    }
+)
 """`kodegen run-job`: its request (and the ConfigMaps the spec names), its result, the output
-chunks. No Secrets: they reach the pod as secretKeyRef env."""
+chunks, owned by the CodeGeneration with blockOwnerDeletion (hence the finalizers check of
+OwnerReferencesPermissionEnforcement). No Secrets: they reach the pod as secretKeyRef env."""
 
 
 def grants(role: Node) -> frozenset[Grant]:

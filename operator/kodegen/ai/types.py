@@ -72,8 +72,20 @@ class ProviderSettings:
 
 
 class Provider(Protocol):
-    """An adapter over one provider's official SDK."""
+    """An adapter over one provider's official SDK.
+
+    `generate` makes exactly one call (the SDK's own retries are off: `retry` retries), within
+    `timeout_seconds`, and raises only `errors.ProviderError`.
+    """
 
     name: str
+    """The provider (`anthropic`, `openai`, `google`, `ollama`, or a fake's name)."""
+    model: str
+    """The model requests are made with."""
+    endpoint: str
+    """Provider and base URL: what a circuit breaker is kept for."""
+    timeout_seconds: float
 
     async def generate(self, request: Request) -> Response: ...
+
+    async def aclose(self) -> None: ...

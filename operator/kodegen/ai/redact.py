@@ -1,0 +1,73 @@
+"""Keeps API keys and bearer tokens out of logs, Events, status, errors and transcripts.
+
+`Redactor` knows the exact secrets in play (the keys the CLI or the Job read) and also masks
+whatever looks like a credential: `Bearer …` headers, `sk-…`/`sk-ant-…` keys, Google `AIza…`
+keys, and `key=`/`api_key=` query parameters. `Redactor.filter()` is a `logging.Filter` that
+rewrites records before any handler sees them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["MASK", "Redactor"]
+
+MASK = "***"
+
+_PATTERNS = (
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(
+        r"(?i)((?:x-api-key|x-goog-api-key|authorization|api[_-]?key)[\"']?\s*[:=]\s*[\"']?)"
+        r"[A-Za-z0-9._~+/=-]{8,}"
+    ),
+    re.compile(r"(?i)([?&](?:key|api_key|apikey|token)=)[^&\s\"']+"),
+    re.compile(r"()\bsk-(?:ant-)?[A-Za-z0-9_-]{12,}"),
+    re.compile(r"()\bAIza[0-9A-Za-z_-]{20,}"),
+)
+
+
+class Redactor:
+    """Masks known secrets and credential-looking text."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        # longest first, so a key that contains another is masked whole
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def add(self, secret: str | None) -> None:
+        if secret and len(secret) >= 4 and secret not in self.secrets:
+            self.secrets = sorted([*self.secrets, secret], key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, MASK)
+        for pattern in _PATTERNS:
+            text = pattern.sub(lambda m: m.group(1) + MASK, text)
+        return text
+
+    def value(self, value: Any) -> Any:
+        """`value` with every string inside it (dicts, lists, tuples) redacted."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {key: self.value(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.value(item) for item in value]
+        return value
+
+    def filter(self) -> logging.Filter:
+        """A logging filter that redacts each record's message and arguments in place."""
+        redactor = self
+
+        class _Filter(logging.Filter):
+            def filter(self, record: logging.LogRecord) -> bool:
+                record.msg = redactor(record.getMessage())
+                record.args = None
+                if record.exc_info and record.exc_info[1] is not None:
+                    record.exc_text = redactor(logging.Formatter().formatException(record.exc_info))
+                    record.exc_info = None
+                return True
+
+        return _Filter()

@@ -1,0 +1,254 @@
+"""The router: one question, the providers of `spec.ai.providers` in order, one answer.
+
+    for each provider, in order:
+        cached answer for this exact request?    -> use it (no call, no cost)
+        circuit breaker open?                    -> skip to the next provider
+        budget would be exceeded?                -> stop: errors.BudgetExceeded
+        call, retried on 429/5xx/timeouts (retry.Policy, Retry-After honoured)
+        failed, refused, or answer unparseable   -> record, fail over to the next provider
+        -> the answer
+    every provider failed                        -> errors.AIError naming each failure
+
+Every exchange goes to the transcript and the metrics; every message that can reach a log,
+an Event or the user goes through the redactor first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import hashlib
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from kodegen import errors
+from kodegen.ai import breaker, pricing, redact, retry, types
+from kodegen.ai import budget as budget_
+from kodegen.ai import cache as cache_
+from kodegen.ai import metrics as metrics_
+from kodegen.ai import transcript as transcript_
+
+__all__ = ["Prompt", "Router", "Usage"]
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What to ask, whoever answers: the router makes one `types.Request` per provider."""
+
+    purpose: str
+    """plan, write, fill or repair: recorded in the transcript and the provenance."""
+    system: str
+    messages: tuple[types.Message, ...]
+    max_tokens: int = 16384
+
+
+@dataclass
+class Usage:
+    """What the router spent for one generation (the CLI's summary, the status, provenance)."""
+
+    calls: int = 0
+    """Answered calls (retries and failures excluded); cache hits count as cached."""
+    cached: int = 0
+    failures: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    provider: str | None = None
+    """The provider of the last answer used."""
+    model: str | None = None
+    providers: list[str] = field(default_factory=list)
+    """Every provider that gave a used answer, in order, without repeats."""
+
+
+class Router:
+    def __init__(
+        self,
+        providers: Sequence[types.Provider],
+        *,
+        budget: budget_.Budget,
+        prices: pricing.Pricing | None = None,
+        breakers: breaker.Breakers | None = None,
+        metrics: metrics_.Metrics | None = None,
+        cache: cache_.Cache | None = None,
+        transcript: transcript_.Transcript | None = None,
+        redactor: redact.Redactor | None = None,
+        policy: retry.Policy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.perf_counter,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        if not providers:
+            raise errors.ManifestError(
+                field="spec.ai.providers", reason="at least one provider is needed"
+            )
+        self.providers = list(providers)
+        self.budget = budget
+        self.prices = prices or pricing.Pricing()
+        self.breakers = breakers or breaker.SHARED
+        self.metrics = metrics or metrics_.SHARED
+        self.cache = cache
+        self.redactor = redactor or redact.Redactor()
+        self.transcript = transcript or transcript_.Transcript(self.redactor)
+        self.policy = policy or retry.Policy()
+        self.sleep, self.clock, self.rand = sleep, clock, rand
+        self.usage = Usage()
+
+    async def ask(
+        self, prompt: Prompt, parse: Callable[[types.Response], T]
+    ) -> tuple[types.Response, T]:
+        """The first usable answer to `prompt`, and what `parse` made of it.
+
+        `parse` raises `errors.ProviderError` (kind `unparseable`) for an answer it cannot use;
+        the router then fails over as if the provider had failed.
+        """
+        failures: list[str] = []
+        for provider in self.providers:
+            request = types.Request(
+                model=provider.model,
+                system=prompt.system,
+                messages=prompt.messages,
+                max_tokens=prompt.max_tokens,
+            )
+            key = _cache_key(provider, request)
+            known = self.cache.get(key) if self.cache is not None else None
+            response: types.Response
+            if known is not None:
+                response = dataclasses.replace(known, cached=True, cost_usd=0.0)
+            else:
+                gate = self.breakers.get(provider.endpoint)
+                if not gate.allow():
+                    failures.append(
+                        f"{provider.name}: circuit open after repeated failures "
+                        f"(next try in {gate.retry_in():.0f} s)"
+                    )
+                    continue
+                self.budget.check(provider.name, request, self.prices)
+                try:
+                    fresh = await retry.call(
+                        functools.partial(self._once, provider, request),
+                        self.policy,
+                        sleep=self.sleep,
+                        rand=self.rand,
+                        on_retry=self._log_retry,
+                    )
+                except errors.ProviderError as exc:
+                    gate.failure()
+                    self._failed(prompt, provider, request, None, exc, failures)
+                    continue
+                gate.success()
+                cost = self.prices.cost(provider.name, request.model, fresh.usage)
+                response = dataclasses.replace(fresh, provider=provider.name, cost_usd=cost)
+                self.budget.charge(response)
+                self._spent(response)
+            try:
+                parsed = parse(response)
+            except errors.ProviderError as exc:
+                self.metrics.failure(provider.name, exc.kind)
+                self._failed(prompt, provider, request, response, exc, failures)
+                continue
+            if self.cache is not None and not response.cached:
+                self.cache.put(key, response)
+            self.transcript.add(transcript_.Entry(prompt.purpose, provider.name, request, response))
+            self._used(provider, response)
+            logger.info(
+                "ai answer purpose=%s provider=%s model=%s cached=%s tokens=%d",
+                prompt.purpose,
+                provider.name,
+                response.model,
+                response.cached,
+                response.usage.total,
+            )
+            return response, parsed
+        raise errors.AIError(
+            self.redactor(
+                f"no AI provider answered the {prompt.purpose} request: " + "; ".join(failures)
+            )
+        )
+
+    async def aclose(self) -> None:
+        for provider in self.providers:
+            await provider.aclose()
+
+    async def _once(self, provider: types.Provider, request: types.Request) -> types.Response:
+        started = self.clock()
+        try:
+            async with asyncio.timeout(provider.timeout_seconds):
+                response = await provider.generate(request)
+        except TimeoutError as exc:
+            self.metrics.observe(provider.name, self.clock() - started, None)
+            self.metrics.failure(provider.name, "timeout")
+            raise errors.ProviderError(
+                provider=provider.name,
+                kind="timeout",
+                reason=f"no answer within {provider.timeout_seconds:g} s",
+            ) from exc
+        except errors.ProviderError as exc:
+            self.metrics.observe(provider.name, self.clock() - started, None)
+            self.metrics.failure(provider.name, exc.kind)
+            raise
+        self.metrics.observe(
+            provider.name,
+            self.clock() - started,
+            dataclasses.replace(
+                response,
+                cost_usd=self.prices.cost(provider.name, request.model, response.usage),
+            ),
+        )
+        return response
+
+    def _failed(
+        self,
+        prompt: Prompt,
+        provider: types.Provider,
+        request: types.Request,
+        response: types.Response | None,
+        exc: errors.ProviderError,
+        failures: list[str],
+    ) -> None:
+        message = self.redactor(str(exc))
+        failures.append(message)
+        self.usage.failures += 1
+        self.transcript.add(
+            transcript_.Entry(prompt.purpose, provider.name, request, response, error=message)
+        )
+        logger.warning(
+            "ai provider failed purpose=%s provider=%s kind=%s reason=%s",
+            prompt.purpose,
+            provider.name,
+            exc.kind,
+            self.redactor(exc.reason),
+        )
+
+    def _log_retry(self, exc: errors.ProviderError, wait: float) -> None:
+        logger.info(
+            "ai retry provider=%s kind=%s wait=%.2f reason=%s",
+            exc.provider,
+            exc.kind,
+            wait,
+            self.redactor(exc.reason),
+        )
+
+    def _spent(self, response: types.Response) -> None:
+        self.usage.input_tokens += response.usage.input_tokens
+        self.usage.output_tokens += response.usage.output_tokens
+        self.usage.cost_usd += response.cost_usd
+
+    def _used(self, provider: types.Provider, response: types.Response) -> None:
+        self.usage.calls += 1
+        self.usage.cached += int(response.cached)
+        self.usage.provider, self.usage.model = provider.name, response.model or provider.model
+        if provider.name not in self.usage.providers:
+            self.usage.providers.append(provider.name)
+
+
+def _cache_key(provider: types.Provider, request: types.Request) -> str:
+    identity = f"{provider.endpoint}\n{request.key()}"
+    return "sha256:" + hashlib.sha256(identity.encode()).hexdigest()

@@ -9,11 +9,17 @@
                            "resolvedDependencies" (specification, template)},
        "runDetails": {"builder": {"id": "kodegen@<version>", "version"}, "metadata"},
        "gates": [<GateReport.to_dict() without durations>], "notImplemented": [...],
-       "passed": bool}}
+       "passed": bool,
+       "ai": {"mode", "provider", "model", "providers", "calls", "cached", "failures",
+              "inputTokens", "outputTokens", "costUSD", "attempts", "chosenAttempt",
+              "exchanges": [{"purpose", "provider", "model", "request", "response"}]}
+                                 (only when spec.ai.mode is not off; digests are sha256)}}
 
 Nothing here depends on the clock: two runs over the same inputs give the same bytes, so the
 statement can live inside the output it describes (gate durations are dropped for that reason;
-stage timings live in the CLI's summary, not in the output).
+stage timings live in the CLI's summary, not in the output). With AI the statement says
+`reproducible: false`: a model may answer an identical prompt differently (the AI layer's cache
+is what makes a re-run give the same bytes), and every prompt/response pair is hashed in `ai`.
 """
 
 from __future__ import annotations
@@ -62,6 +68,7 @@ def statement(
     gates: Sequence[Mapping[str, Any]],
     not_implemented: Sequence[Mapping[str, Any]],
     passed: bool,
+    ai: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the statement.
 
@@ -73,9 +80,11 @@ def statement(
     gates: the gate reports' `to_dict()`; durations are dropped (they differ run to run).
     not_implemented: operations answered with conforming placeholder data, to be implemented.
     passed: whether every gate passed.
+    ai: what the AI layer did (`ai.session.Summary.to_dict()` plus `exchanges`); None (the key
+        is then absent) when AI took no part.
     """
     version = kodegen.__version__
-    return {
+    document: dict[str, Any] = {
         "_type": STATEMENT_TYPE,
         "subject": [
             {"name": path, "digest": {"sha256": hashlib.sha256(files[path]).hexdigest()}}
@@ -113,6 +122,10 @@ def statement(
             "passed": passed,
         },
     }
+    if ai is not None:
+        document["predicate"]["ai"] = _redact(dict(ai))
+        document["predicate"]["runDetails"]["metadata"]["reproducible"] = False
+    return document
 
 
 def dump(document: Mapping[str, Any]) -> bytes:

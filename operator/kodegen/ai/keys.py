@@ -48,20 +48,18 @@ def settings(
     *,
     timeout_seconds: float | None = None,
 ) -> tuple[types.ProviderSettings, ...]:
-    """One `ProviderSettings` per manifest entry, in order, keys taken from `environ`.
-
-    A provider that needs a key and has none is an input error naming the variable to set.
+    """One `ProviderSettings` per manifest entry that can be used, in order, keys taken from
+    `environ`. A provider that needs a key and has none is left out (the next one is tried,
+    as for any failure); if that leaves none, an input error names the variables to set.
     """
     found: list[types.ProviderSettings] = []
+    missing: list[str] = []
     for index, entry in enumerate(providers):
         variable = env_var(entry.provider)
         key = environ.get(variable) or None
         if entry.provider in NEEDS_KEY and key is None:
-            raise errors.ManifestError(
-                field=f"spec.ai.providers[{index}]",
-                reason=f"{entry.provider} needs an API key: set the environment variable "
-                f"{variable} (in a cluster: the Secret named by secretRef)",
-            )
+            missing.append(f"{variable} for spec.ai.providers[{index}] ({entry.provider})")
+            continue
         base_url = entry.base_url
         if base_url is None and entry.provider in HOST_VARS:
             base_url = environ.get(HOST_VARS[entry.provider]) or None
@@ -71,4 +69,11 @@ def settings(
         if timeout_seconds is not None:
             entry_settings = dataclasses.replace(entry_settings, timeout_seconds=timeout_seconds)
         found.append(entry_settings)
+    if not found:
+        raise errors.ManifestError(
+            field="spec.ai.providers",
+            reason="no provider has an API key: set "
+            + ", or ".join(missing)
+            + " (in a cluster: the Secret named by secretRef), or add a local ollama provider",
+        )
     return tuple(found)

@@ -76,6 +76,8 @@ class Summary:
     """Gate runs: 1 plus the repairs made."""
     chosen: int
     """The attempt whose files were kept (1-based): the first that passed, else the best."""
+    note: str | None = None
+    """Why the AI stage stopped early (budget spent, no provider left), if it did."""
 
     @property
     def tokens(self) -> int:
@@ -95,6 +97,7 @@ class Summary:
             "costUSD": round(self.cost_usd, 6),
             "attempts": self.attempts,
             "chosenAttempt": self.chosen,
+            **({"note": self.note} if self.note else {}),
         }
 
 

@@ -6,6 +6,8 @@
         variables  the manifest's variables, validated against the template, defaults applied
         plan       spec + template + variables -> render context, not-implemented operations
         render     the template's files rendered in the sandbox
+        ai         spec.ai.mode assist or full only (pipeline.authoring): AI writes or fills,
+                   and repairs what the gates reject; never run, never imported, for mode off
         gates      the quality gates over the rendered files, in a scratch folder
         provenance `.kodegen/provenance.json` added to the files
 
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
+import json
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -28,10 +32,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kodegen import errors, provenance
+from kodegen.ai import session
 from kodegen.api import codegeneration
 from kodegen.gates import config as gate_config
 from kodegen.gates import report, runner
-from kodegen.pipeline import formatting
+from kodegen.pipeline import authoring, formatting
 from kodegen.pipeline import plan as plan_
 from kodegen.specs import model, openapi
 from kodegen.templates import model as template_model
@@ -50,7 +55,11 @@ __all__ = [
 ]
 
 STAGES = ("parse", "resolve", "variables", "plan", "render", "format", "gates", "provenance")
-"""The stages of `Generator.run`, in order; `validate` runs the first four."""
+"""The stages of `Generator.run`, in order; `validate` runs the first four. With spec.ai.mode
+assist or full, `AI_STAGE` runs between format and gates (and format, ai, gates repeat for each
+repair attempt; their timings add up)."""
+
+AI_STAGE = "ai"
 
 RESERVED = ".kodegen/"
 """Output folder kodegen writes itself; a template may not render into it."""
@@ -131,6 +140,8 @@ class Result:
     """Whether every gate passed; a failed result is still published, marked failed."""
     counts: Counts
     prepared: Prepared
+    ai: session.Summary | None = None
+    """What AI did (provider, model, tokens, cost, attempts); None for spec.ai.mode off."""
 
 
 class Generator:
@@ -144,18 +155,22 @@ class Generator:
         progress: Progress | None = None,
         clock: Callable[[], float] = time.perf_counter,
         run_gates: GateRunner = runner.run_all,
+        ai: session.Options | None = None,
     ) -> None:
         """templates_root: folder of `<family>/<version>/` templates; None for the builtin ones.
         gate_timeout: wall-time limit per gate in seconds; None for `GateConfig`'s default.
         progress: told about stages and gates as they finish; `Silent()` by default.
         clock: monotonic seconds, injected so tests can time stages without sleeping.
         run_gates: the gate runner, injected so unit tests need not run ruff, pytest...
+        ai: how to reach AI providers (keys from the environment, cache, breakers); None for
+            `session.Options()`: keys from `os.environ`, no cache. Unused for mode off.
         """
         self.templates_root = templates_root
         self.gate_timeout = gate_timeout
         self.progress: Progress = progress or Silent()
         self.clock = clock
         self.run_gates = run_gates
+        self.ai = ai
 
     def validate(self, manifest: codegeneration.CodeGeneration) -> Prepared:
         """Parse, resolve, validate the variables and plan: every input error, nothing rendered."""
@@ -167,9 +182,18 @@ class Generator:
         with self._stage("variables", timings):
             values = variables_.validate(template.spec.variables, manifest.spec.variables)
         with self._stage("plan", timings):
-            plan = plan_.build(
-                spec, template, values, operations=manifest.spec.specification.operations
-            )
+            if manifest.spec.specification.type in authoring.AI_ONLY:
+                plan = plan_.for_text(
+                    manifest.spec.specification.type,
+                    spec.title,
+                    spec.description or "",
+                    template,
+                    values,
+                )
+            else:
+                plan = plan_.build(
+                    spec, template, values, operations=manifest.spec.specification.operations
+                )
         return Prepared(manifest, spec, template, values, plan, timings)
 
     def run(self, manifest: codegeneration.CodeGeneration) -> Result:
@@ -180,14 +204,23 @@ class Generator:
             rendered = self.render(prepared)
         with self._stage("format", timings):
             rendered = self.format(prepared, rendered)
-        with self._stage("gates", timings):
-            gates = self.gates(prepared, rendered)
+        summary: session.Summary | None = None
+        ai_record: dict[str, Any] | None = None
+        if manifest.spec.ai.mode == "off":
+            with self._stage("gates", timings):
+                gates = self.gates(prepared, rendered)
+            output = rendered
+        else:
+            outcome = authoring.run(self, prepared, rendered, timings)
+            output, gates, summary = outcome.files, outcome.gates, outcome.summary
+            ai_record = {**summary.to_dict(), "exchanges": outcome.exchanges}
+            timings = _in_stage_order(timings)
         passed = all(gate.passed for gate in gates)
         with self._stage("provenance", timings):
-            files = self.stamp(prepared, rendered, gates, passed=passed)
+            files = self.stamp(prepared, output, gates, passed=passed, ai=ai_record)
         counts = Counts(
             files=len(files),
-            lines=sum(_lines(content) for content in rendered.values()),
+            lines=sum(_lines(content) for path, content in output.items() if path not in _OWN),
             coverage=_coverage(gates),
         )
         return Result(
@@ -198,6 +231,7 @@ class Generator:
             passed=passed,
             counts=counts,
             prepared=prepared,
+            ai=summary,
         )
 
     # -- the stages ----------------------------------------------------------------------------
@@ -206,24 +240,17 @@ class Generator:
         """The specification, if the CLI can generate from it (openapi, inline, AI off)."""
         specification = manifest.spec.specification
         kind = specification.type
-        if kind in ("adr", "userStory"):
-            raise errors.ManifestError(
-                field="spec.specification.type", reason=_needs_ai(kind, manifest.spec.ai)
-            )
+        if kind in authoring.AI_ONLY:
+            ai = manifest.spec.ai
+            if ai.mode == "off" or not ai.providers:
+                raise errors.ManifestError(field="spec.specification.type", reason=_needs_ai(kind))
+            return _text_spec(specification)
         if kind == "graphql":
             raise errors.ManifestError(
                 field="spec.specification.type",
                 reason="'graphql' is not supported yet: its template family "
                 "python-graphql-service arrives in a later kodegen release; "
                 "use an openapi specification for now",
-            )
-        mode = manifest.spec.ai.mode
-        if mode != "off":
-            raise errors.ManifestError(
-                field="spec.ai.mode",
-                reason=f"{mode!r} is not available yet: AI providers arrive with kodegen's AI "
-                "layer in a later release; set spec.ai.mode to off to generate from the "
-                "template alone",
             )
         source = specification.openapi
         if source is None or source.inline is None:
@@ -314,6 +341,7 @@ class Generator:
         gates: tuple[report.GateReport, ...],
         *,
         passed: bool,
+        ai: Mapping[str, Any] | None = None,
     ) -> dict[str, bytes]:
         """`rendered` plus `.kodegen/provenance.json` describing it, sorted by path."""
         manifest, template = prepared.manifest, prepared.template
@@ -329,6 +357,7 @@ class Generator:
             gates=[gate.to_dict() for gate in gates],
             not_implemented=[op.to_dict() for op in prepared.plan.not_implemented],
             passed=passed,
+            ai=ai,
         )
         files = {**rendered, provenance.PATH: provenance.dump(statement)}
         return {path: files[path] for path in sorted(files)}
@@ -342,15 +371,39 @@ class Generator:
         self.progress.stage_finished(stage, timings[stage])
 
 
-def _needs_ai(kind: str, ai: codegeneration.AISpec) -> str:
-    later = "AI providers arrive with kodegen's AI layer in a later release"
-    if ai.mode == "off" or not ai.providers:
-        return (
-            f"specification type {kind!r} needs an AI provider: set spec.ai.mode to full and "
-            f"list spec.ai.providers (note: {later}; today only openapi specifications can be "
-            "generated)"
-        )
-    return f"specification type {kind!r} is generated by AI: {later}; use type openapi for now"
+def _needs_ai(kind: str) -> str:
+    return (
+        f"specification type {kind!r} needs an AI provider: set spec.ai.mode to full and "
+        "list spec.ai.providers (anthropic, openai, google or ollama; keys come from "
+        "ANTHROPIC_API_KEY, OPENAI_API_KEY, GEMINI_API_KEY or OLLAMA_HOST), or use an openapi "
+        "specification, which needs no AI"
+    )
+
+
+def _text_spec(specification: Any) -> model.ApiSpec:
+    """An ADR or a user story as the pipeline's spec model: prose, no operations."""
+    title, text = authoring.text_of(specification)
+    raw = specification.model_dump(mode="json", by_alias=True, exclude_none=True)
+    canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return model.ApiSpec(
+        title=title,
+        version=str(raw.get("adr", {}).get("version") or "0"),
+        openapi_version="",
+        description=text,
+        schemas={},
+        operations=(),
+        resources=(),
+        raw=raw,
+        digest="sha256:" + hashlib.sha256(canonical.encode()).hexdigest(),
+    )
+
+
+_OWN = frozenset({provenance.PATH, ".kodegen/transcript.jsonl"})
+
+
+def _in_stage_order(timings: Mapping[str, float]) -> dict[str, float]:
+    order = [*STAGES[: STAGES.index("gates")], AI_STAGE, *STAGES[STAGES.index("gates") :]]
+    return {stage: timings[stage] for stage in order if stage in timings}
 
 
 def _lines(content: bytes) -> int:

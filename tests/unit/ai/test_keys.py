@@ -50,12 +50,31 @@ def test_settings_in_manifest_order_with_keys_from_the_environment() -> None:
     assert "ka" not in repr(found[0])  # keys never show in a repr
 
 
-def test_a_missing_key_names_the_variable_to_set() -> None:
+def test_a_provider_without_its_key_is_left_out() -> None:
+    found = keys.settings(
+        providers(
+            {"provider": "anthropic", "model": "claude-sonnet-4-5"},
+            {"provider": "openai", "model": "gpt-4.1"},
+        ),
+        {"OPENAI_API_KEY": "ko"},
+    )
+    assert [s.provider for s in found] == ["openai"]
+
+
+def test_no_usable_provider_names_the_variables_to_set() -> None:
     with pytest.raises(errors.ManifestError) as caught:
-        keys.settings(providers({"provider": "google", "model": "gemini-2.5-pro"}), {})
+        keys.settings(
+            providers(
+                {"provider": "google", "model": "gemini-2.5-pro"},
+                {"provider": "anthropic", "model": "claude-sonnet-4-5"},
+            ),
+            {},
+        )
     assert str(caught.value) == (
-        "manifest: spec.ai.providers[0]: google needs an API key: set the environment variable "
-        "GEMINI_API_KEY (in a cluster: the Secret named by secretRef)"
+        "manifest: spec.ai.providers: no provider has an API key: set GEMINI_API_KEY for "
+        "spec.ai.providers[0] (google), or ANTHROPIC_API_KEY for spec.ai.providers[1] "
+        "(anthropic) (in a cluster: the Secret named by secretRef), or add a local ollama "
+        "provider"
     )
 
 

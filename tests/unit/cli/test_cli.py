@@ -74,11 +74,12 @@ BAD_INPUT: dict[str, tuple[Callable[[dict[str, Any]], object] | str, str]] = {
         ),
         r"specification type 'userStory' needs (an )?AI",
     ),
-    "AI mode not available yet": (
+    "adr with a template for openapi": (
         lambda m: m["spec"].update(
-            ai={"mode": "assist", "providers": [{"provider": "ollama", "model": "m"}]}
+            specification={"type": "adr", "adr": {"id": "ADR-012", "text": "Use queues."}},
+            ai={"mode": "full", "providers": [{"provider": "ollama", "model": "m"}]},
         ),
-        "spec.ai.mode: 'assist' is not available yet: AI providers arrive with kodegen's AI layer",
+        "generates from openapi specifications, not 'adr'; choose a template family",
     ),
     "graphql": (
         lambda m: m["spec"].update(

@@ -10,8 +10,7 @@ import time
 import pytest
 
 from kodegen import errors
-from kodegen.ai import breaker, budget, metrics, protocol, providers, retry, router, types
-from tests.unit.ai import wire
+from kodegen.ai import breaker, budget, metrics, protocol, providers, retry, router, types, wire
 from tests.unit.ai.conftest import FakeTime
 from tests.unit.ai.providers.conftest import KEY
 

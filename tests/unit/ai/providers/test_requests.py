@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kodegen.ai import providers, types
-from tests.unit.ai import wire
+from kodegen.ai import providers, types, wire
 from tests.unit.ai.providers.conftest import KEY
 
 REQUEST = types.Request(

@@ -1,4 +1,6 @@
-"""Local HTTP servers on 127.0.0.1 that speak each provider's wire protocol, playing a script.
+"""Local HTTP servers on 127.0.0.1 that speak each provider's wire protocol, playing a script:
+the test double of the providers themselves, shipped beside the adapters it fakes (STYLE.md 9).
+It needs aiohttp (the `dev` extra); nothing in the pipeline imports it.
 
 The official SDKs are pointed at them (`base_url`, `host`, `http_options`) and cannot tell
 the difference: Anthropic Messages (`POST /v1/messages`), OpenAI Chat Completions
@@ -12,6 +14,11 @@ the request body giving the step:
     Fail(status, headers=...)        an error in the provider's error format (429, 500, 401 ...)
     Raw(status, body)                any bytes: a malformed body
     Hang(seconds)                    answers nothing for that long (the client times out)
+
+    async with wire.WireServer("openai", [Fail(429, headers={"Retry-After": "2"}), Reply("hi")]):
+        ...                                   # point the SDK at server.base_url
+    with wire.in_thread("ollama", script) as server:   # for synchronous callers
+        ...
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -201,3 +209,30 @@ def _reply(dialect: Dialect, step: Reply, model: str) -> dict[str, Any]:
 def text_of(body: dict[str, Any]) -> str:
     """Every prompt text of a request body, whatever the dialect (for scripted responders)."""
     return json.dumps(body)
+
+
+@contextlib.contextmanager
+def in_thread(dialect: Dialect, script: Script) -> Iterator[WireServer]:
+    """A `WireServer` on its own event loop in a thread, for synchronous callers (the CLI,
+    `Generator.run`, the benchmark)."""
+    server = WireServer(dialect, script)
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.__aenter__())
+        ready.set()
+        loop.run_forever()
+        loop.run_until_complete(server.__aexit__())
+        loop.close()
+
+    thread = threading.Thread(target=serve, name=f"wire-{dialect}", daemon=True)
+    thread.start()
+    ready.wait(10)
+    try:
+        yield server
+    finally:
+        loop.call_soon_threadsafe(server._closing.set)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)

@@ -3,6 +3,10 @@
     kodegen generate MANIFEST --out DIR    render, run the gates, publish DIR atomically
     kodegen validate MANIFEST              check the manifest, spec, template and variables
     kodegen crds [--out DIR]               the CustomResourceDefinitions (print or write)
+    kodegen operator [--executor job|local] the operator: reconcile CodeGenerations (kopf)
+    kodegen run-job --request CM --namespace NS
+                                           one run inside a Job's pod (exit 0/1/2, 3 retry)
+    kodegen fetch-output NS/NAME --out DIR the code a CodeGeneration published to ConfigMaps
     kodegen version
 
 Exit codes: 0 success; 1 quality gates failed (the output is still written, marked failed in
@@ -13,7 +17,6 @@ stderr, nothing written; 130 interrupted, nothing written.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -71,10 +74,7 @@ def _generate(args: argparse.Namespace) -> int:
     console = _console()
     with _Display(console) as display:
         generator = generate.Generator(
-            templates_root=args.templates,
-            gate_timeout=args.gates_timeout,
-            progress=display,
-            ai=_ai_options(args) if cg.spec.ai.mode != "off" else None,
+            templates_root=args.templates, gate_timeout=args.gates_timeout, progress=display
         )
         result = generator.run(cg)
     directory.publish(result.files, out)
@@ -87,24 +87,6 @@ def _generate(args: argparse.Namespace) -> int:
         f"see above; the output is marked failed in {directory.MARKER}"
     )
     return GATES_FAILED
-
-
-def _ai_options(args: argparse.Namespace) -> Any:
-    """How `generate` reaches AI providers: keys from the environment (`ANTHROPIC_API_KEY`,
-    `OPENAI_API_KEY`, `GEMINI_API_KEY`, `OLLAMA_HOST`), answers cached in
-    `$XDG_CACHE_HOME/kodegen/ai`, prices overridden by the JSON file `KODEGEN_AI_PRICING`."""
-    from kodegen.ai import cache, pricing, session  # only AI runs need the AI layer
-
-    prices = pricing.Pricing()
-    if os.environ.get("KODEGEN_AI_PRICING"):
-        prices = pricing.Pricing.load(Path(os.environ["KODEGEN_AI_PRICING"]))
-    return session.Options(
-        environ=dict(os.environ),
-        prices=prices,
-        cache=None if args.no_ai_cache else cache.Directory(cache.default_directory(os.environ)),
-        timeout_seconds=args.ai_timeout,
-        transcript=not args.no_transcript,
-    )
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -132,6 +114,60 @@ def _crds(args: argparse.Namespace) -> int:
         crd.write(args.out)
     except OSError as exc:
         raise errors.InputError(f"cannot write CRDs to {args.out}: {exc.strerror or exc}") from exc
+    return OK
+
+
+def _operator(args: argparse.Namespace) -> int:
+    import asyncio
+    import dataclasses
+    import logging
+
+    from kodegen.controller import kube, main, settings  # only the operator needs kopf
+
+    try:
+        config = settings.from_env()
+    except ValueError as exc:
+        raise errors.InputError(f"operator settings: {exc}") from exc
+    overrides = {
+        key: value
+        for key, value in (("executor", args.executor), ("metrics_port", args.metrics_port))
+        if value is not None
+    }
+    config = dataclasses.replace(config, **overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    op = main.build(config, kube.connect())
+    if config.metrics_port:
+        op.metrics.serve(config.metrics_port)
+    asyncio.run(
+        main.run(
+            op,
+            namespaces=args.namespace or (),
+            standalone=args.standalone,
+            liveness=args.liveness,
+        )
+    )
+    return OK
+
+
+def _run_job(args: argparse.Namespace) -> int:
+    import logging
+
+    from kodegen.controller import main
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    return main.run_job(args.namespace, args.request)
+
+
+def _fetch_output(args: argparse.Namespace) -> int:
+    from kodegen.controller import kube
+    from kodegen.outputs import configmaps
+
+    namespace, _, name = args.ref.rpartition("/")
+    out: Path = args.out
+    directory.check(out.absolute())
+    files = configmaps.fetch(kube.connect().core, name=name, namespace=namespace or "default")
+    directory.publish(files, out)
+    _console().print(f"wrote {out} ({len(files)} files) from ConfigMap {namespace}/{name}")
     return OK
 
 
@@ -175,23 +211,6 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="wall-time limit of each quality gate (default 180)",
     )
-    run.add_argument(
-        "--ai-timeout",
-        type=_seconds,
-        metavar="SECONDS",
-        help="wall-time limit of each AI provider call (default 120); a provider past it "
-        "fails over to the next",
-    )
-    run.add_argument(
-        "--no-ai-cache",
-        action="store_true",
-        help="send every AI request, even one answered before (default: reuse the answer)",
-    )
-    run.add_argument(
-        "--no-transcript",
-        action="store_true",
-        help="do not write the prompts and answers to .kodegen/transcript.jsonl",
-    )
     run.set_defaults(command=_generate)
 
     check = commands.add_parser(
@@ -203,6 +222,38 @@ def _parser() -> argparse.ArgumentParser:
     crds = commands.add_parser("crds", help="print or write the CustomResourceDefinitions")
     crds.add_argument("--out", type=Path, metavar="DIR", help="write one file per CRD into DIR")
     crds.set_defaults(command=_crds)
+
+    operator = commands.add_parser("operator", help="run the operator (kopf)")
+    operator.add_argument(
+        "--executor",
+        choices=("job", "local"),
+        help="where runs execute: a Job each (default) or the operator's own worker pool",
+    )
+    operator.add_argument(
+        "--namespace", action="append", metavar="NS", help="watch only NS (repeatable)"
+    )
+    operator.add_argument("--metrics-port", type=int, metavar="PORT", help="0: no /metrics")
+    operator.add_argument(
+        "--liveness",
+        metavar="URL",
+        help="kopf's liveness endpoint, e.g. http://0.0.0.0:8081/healthz",
+    )
+    operator.add_argument(
+        "--standalone", action="store_true", help="no peering with other replicas"
+    )
+    operator.set_defaults(command=_operator)
+
+    job = commands.add_parser("run-job", help="run one frozen request (inside a Job)")
+    job.add_argument("--request", required=True, metavar="CONFIGMAP")
+    job.add_argument("--namespace", required=True, metavar="NS")
+    job.set_defaults(command=_run_job)
+
+    fetch = commands.add_parser(
+        "fetch-output", help="restore the code a CodeGeneration published to ConfigMaps"
+    )
+    fetch.add_argument("ref", metavar="NS/NAME", help="namespace and name of the output ConfigMap")
+    fetch.add_argument("--out", type=Path, required=True, metavar="DIR")
+    fetch.set_defaults(command=_fetch_output)
 
     version = commands.add_parser("version", help="print kodegen's version")
     version.set_defaults(command=_version)
@@ -293,15 +344,6 @@ def _summary(console: rich.console.Console, result: generate.Result) -> None:
     totals.add_row("lines", str(counts.lines))
     totals.add_row("coverage", coverage)
     totals.add_row("not implemented", str(len(result.not_implemented)))
-    if result.ai is not None:
-        ai = result.ai
-        totals.add_row("AI provider", ai.provider or "-")
-        totals.add_row("AI model", ai.model or "-")
-        totals.add_row("AI tokens", f"{ai.tokens} ({ai.input_tokens} in, {ai.output_tokens} out)")
-        totals.add_row(
-            "AI cost", f"${ai.cost_usd:.4f}" + (f" ({ai.cached} cached)" if ai.cached else "")
-        )
-        totals.add_row("AI attempts", f"{ai.attempts} (kept: {ai.chosen})")
     totals.add_row("total time", f"{sum(result.timings.values()):.2f} s")
     console.print(totals)
 

@@ -1,0 +1,165 @@
+"""Where a run executes. Both take the same frozen request and end in the same result
+ConfigMap; only who runs `runner.execute` differs.
+
+    Jobs   a Kubernetes Job per run (`kodegen run-job` in its pod); the operator learns of the
+           end from the Job's watch events (handlers.job_event).
+    Local  the operator's own bounded worker pool; the end is reported by calling `done`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from kodegen.controller import jobs, kube, names, runner, runs, settings
+from kodegen.pipeline import generate
+
+__all__ = ["Done", "Executor", "Jobs", "Local", "secret_env"]
+
+logger = logging.getLogger(__name__)
+
+KEY_VARIABLES = {
+    "anthropic": "ANTHROPIC_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "google": "GEMINI_API_KEY",
+    "ollama": "OLLAMA_API_KEY",
+}
+"""Environment variable each provider's adapter reads its key from."""
+
+Done = Callable[[str, str, str, "jobs.JobState | None"], None]
+"""Called with (namespace, name, hash8, state) when a local run has ended."""
+
+
+class Executor(Protocol):
+    name: str
+
+    def start(self, request: runs.Request) -> bool:
+        """Start the run of `request` unless it is already going; True if it was started now."""
+        ...
+
+    def supersede(self, namespace: str, name: str, digest: str) -> None:
+        """Stop the runs of CodeGeneration `name` other than the run `digest`."""
+        ...
+
+    def state(self, namespace: str, name: str, digest: str) -> jobs.JobState | None:
+        """How the run `digest` of `name` stands; None when it runs nowhere (never started,
+        lost in a restart, or its Job deleted)."""
+        ...
+
+
+def secret_env(request: runs.Request) -> list[dict[str, Any]]:
+    """Environment entries that bring the run its AI keys: `secretKeyRef`s, never values."""
+    entries: dict[str, dict[str, Any]] = {}
+    for provider in request.generation.spec.ai.providers:
+        if provider.secret_ref is None:
+            continue
+        variable = KEY_VARIABLES[provider.provider]
+        entries.setdefault(
+            variable,
+            {
+                "name": variable,
+                "valueFrom": {
+                    "secretKeyRef": {
+                        "name": provider.secret_ref.name,
+                        "key": provider.secret_ref.key,
+                    }
+                },
+            },
+        )
+    return [entries[variable] for variable in sorted(entries)]
+
+
+class Jobs:
+    name = "job"
+
+    def __init__(self, client: kube.Kube, job_settings: settings.JobSettings) -> None:
+        self.client, self.settings = client, job_settings
+
+    def start(self, request: runs.Request) -> bool:
+        self.client.create_config_map(request.config_map())
+        body = jobs.build(
+            name=request.name,
+            namespace=request.namespace,
+            uid=request.uid,
+            digest=request.input_hash,
+            settings=self.settings,
+            env=secret_env(request),
+        )
+        return self.client.create_job(body)
+
+    def supersede(self, namespace: str, name: str, digest: str) -> None:
+        for job in self.client.jobs(namespace, _selector(name)):
+            meta = job["metadata"]
+            if meta.get("labels", {}).get(names.LABEL_INPUT_HASH) != names.hash8(digest):
+                self.client.delete_job(namespace, meta["name"])
+
+    def state(self, namespace: str, name: str, digest: str) -> jobs.JobState | None:
+        wanted = {**_selector(name), names.LABEL_INPUT_HASH: names.hash8(digest)}
+        found = self.client.jobs(namespace, wanted)
+        return jobs.state(found[0]) if found else None
+
+
+def _selector(name: str) -> dict[str, str]:
+    return {names.LABEL_GENERATION: names.generation_label(name), names.LABEL_ROLE: "job"}
+
+
+class Local:
+    name = "local"
+
+    def __init__(
+        self,
+        client: kube.Kube,
+        *,
+        workers: int,
+        done: Done,
+        generator: Callable[[], generate.Generator] = generate.Generator,
+    ) -> None:
+        self.client, self.done, self.generator = client, done, generator
+        self.pool = concurrent.futures.ThreadPoolExecutor(workers, "kodegen-local")
+        self._running: dict[tuple[str, str], str] = {}
+
+    def start(self, request: runs.Request) -> bool:
+        key, digest8 = (request.namespace, request.name), names.hash8(request.input_hash)
+        if self._running.get(key) == digest8:
+            return False
+        self.client.create_config_map(request.config_map())
+        self._running[key] = digest8
+        self.pool.submit(self._run, request)
+        return True
+
+    def supersede(self, namespace: str, name: str, digest: str) -> None:
+        # A thread cannot be stopped; its outcome arrives superseded and goes to history only.
+        self._running.pop((namespace, name), None)
+
+    def state(self, namespace: str, name: str, digest: str) -> jobs.JobState | None:
+        if self._running.get((namespace, name)) == names.hash8(digest):
+            return jobs.JobState(phase="Running", attempts=1)
+        return None
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, request: runs.Request) -> None:
+        digest8 = names.hash8(request.input_hash)
+        state: jobs.JobState | None = None
+        try:
+            outcome = runner.execute(
+                self.client,
+                request.namespace,
+                names.request(request.name, request.input_hash),
+                generator=self.generator(),
+            )
+            state = jobs.JobState(
+                phase=outcome.phase, reason=outcome.reason, message=outcome.message, attempts=1
+            )
+        except Exception as exc:  # reported as the run's failure, never swallowed
+            logger.exception("local run failed", extra={"generation": request.name})
+            state = jobs.JobState(
+                phase="Failed", reason="Error", message=f"{type(exc).__name__}: {exc}", attempts=1
+            )
+        finally:
+            if self._running.get((request.namespace, request.name)) == digest8:
+                del self._running[(request.namespace, request.name)]
+        self.done(request.namespace, request.name, digest8, state)

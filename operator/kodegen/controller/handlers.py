@@ -1,0 +1,124 @@
+"""The kopf handlers: short, sync (kopf runs them in its thread pool, so the official
+Kubernetes client may block), each delegating to `reconcile`.
+
+    registry(op)   a fresh `kopf.OperatorRegistry` with every handler, bound to nothing global:
+                   the `Operator` arrives as kopf's `memo`
+    configure      kopf's own settings, chosen deliberately:
+                   - progress and diff-base in annotations (`kodegen.dev/…`): the CRD's
+                     structural status schema would prune kopf's `status.kopf`, and a pruned
+                     progress record makes kopf re-run handlers forever;
+                   - log lines are never posted as Events (`posting.loggers = False`): Events
+                     are written on purpose, by `reconcile`, and carry no spec bodies, prompts or
+                     outputs;
+                   - a peering priority per pod (from POD_NAME), so of two replicas exactly one
+                     is active and the other waits, instead of both pausing on equal priority.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from typing import Any
+
+import kopf
+
+from kodegen.api import base
+from kodegen.controller import jobs, names, reconcile
+
+__all__ = ["priority", "registry"]
+
+CODEGENERATIONS = (base.GROUP, base.VERSION, "codegenerations")
+QUEUED_RETRY_SECONDS = 2.0
+"""How often a Queued CodeGeneration asks for a slot again."""
+RUNNING_CHECK_SECONDS = 60.0
+"""How often a Running CodeGeneration's run is looked at, should a Job event have been missed
+(the watch reconnected at the wrong moment) or a local worker lost."""
+
+
+def priority(pod_name: str | None) -> int:
+    """A peering priority distinct per pod (kopf pauses operators of equal priority)."""
+    if not pod_name:
+        return 0
+    return 1 + int(hashlib.sha256(pod_name.encode()).hexdigest()[:7], 16)
+
+
+def registry() -> kopf.OperatorRegistry:
+    handlers = kopf.OperatorRegistry()
+
+    @kopf.on.startup(registry=handlers)
+    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=base.GROUP)
+        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
+            prefix=base.GROUP, key="last-handled-configuration"
+        )
+        settings.posting.loggers = False
+        settings.posting.level = logging.WARNING
+        settings.peering.priority = priority(os.environ.get("POD_NAME"))
+        settings.execution.max_workers = 16
+
+    @kopf.on.login(registry=handlers)
+    def login(memo: reconcile.Operator, **_: Any) -> kopf.ConnectionInfo:
+        config = memo.kube.configuration
+        token = (config.api_key or {}).get("authorization", "").removeprefix("Bearer ").strip()
+        return kopf.ConnectionInfo(
+            server=config.host,
+            scheme="Bearer" if token else None,
+            token=token or None,
+            insecure=not config.verify_ssl,
+            ca_path=config.ssl_ca_cert,
+            certificate_path=config.cert_file,
+            private_key_path=config.key_file,
+            default_namespace=memo.settings.namespace,
+        )
+
+    @kopf.on.resume(*CODEGENERATIONS, registry=handlers)
+    @kopf.on.create(*CODEGENERATIONS, registry=handlers)
+    @kopf.on.update(*CODEGENERATIONS, field="spec", registry=handlers)
+    def reconcile_generation(body: kopf.Body, memo: reconcile.Operator, **_: Any) -> None:
+        reconcile.reconcile(memo, body)
+
+    @kopf.timer(
+        *CODEGENERATIONS,
+        interval=QUEUED_RETRY_SECONDS,
+        when=lambda status, **_: status.get("phase") == "Queued",
+        registry=handlers,
+    )
+    def admit_queued(body: kopf.Body, memo: reconcile.Operator, **_: Any) -> None:
+        reconcile.reconcile(memo, body)
+
+    @kopf.timer(
+        *CODEGENERATIONS,
+        interval=RUNNING_CHECK_SECONDS,
+        initial_delay=RUNNING_CHECK_SECONDS,
+        when=lambda status, **_: status.get("phase") == "Running",
+        registry=handlers,
+    )
+    def check_running(body: kopf.Body, memo: reconcile.Operator, **_: Any) -> None:
+        reconcile.reconcile(memo, body)
+
+    @kopf.on.event(
+        "batch",
+        "v1",
+        "jobs",
+        labels={names.LABEL_MANAGED_BY: "kodegen", names.LABEL_ROLE: "job"},
+        registry=handlers,
+    )
+    def job_event(body: kopf.Body, memo: reconcile.Operator, type: str | None, **_: Any) -> None:
+        if type == "DELETED":
+            return
+        state = jobs.state(body)
+        owner = _owner(body)
+        run = (body["metadata"].get("labels") or {}).get(names.LABEL_INPUT_HASH)
+        if state.phase == "Running" or owner is None or run is None:
+            return
+        reconcile.complete(memo, body["metadata"]["namespace"], owner, run, state)
+
+    return handlers
+
+
+def _owner(job: kopf.Body) -> str | None:
+    for reference in job["metadata"].get("ownerReferences") or ():
+        if reference.get("kind") == "CodeGeneration":
+            return str(reference["name"])
+    return None

@@ -1,0 +1,202 @@
+"""The operator's few calls to the Kubernetes API, on the official client, idempotent.
+
+Every `ApiException` is translated here: 404 on read is `None`, 409 on create is "already there"
+(kopf handlers run at least once, so a second create of the same child is success), and any
+other failure is a `KubeError` carrying the status, which handlers turn into a retry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import kubernetes
+
+from kodegen import errors
+from kodegen.api import base
+
+__all__ = ["Kube", "KubeError", "connect", "post_event"]
+
+PLURAL = "codegenerations"
+
+
+class KubeError(errors.KodegenError):
+    """A call to the Kubernetes API failed; `status` is its HTTP status (0: no answer)."""
+
+    def __init__(self, *, action: str, status: int, reason: str) -> None:
+        self.action, self.status, self.reason = action, status, reason
+        super().__init__(f"kubernetes: {action}: {status} {reason}")
+
+
+@contextlib.contextmanager
+def _translated(action: str) -> Iterator[None]:
+    try:
+        yield
+    except kubernetes.client.ApiException as exc:
+        raise KubeError(action=action, status=exc.status or 0, reason=str(exc.reason)) from exc
+    except OSError as exc:  # urllib3's connection errors are OSErrors
+        raise KubeError(action=action, status=0, reason=str(exc)) from exc
+
+
+def connect(configuration: kubernetes.client.Configuration | None = None) -> Kube:
+    """A `Kube` on `configuration`, else in-cluster credentials, else the local kubeconfig."""
+    if configuration is None:
+        configuration = kubernetes.client.Configuration()
+        try:
+            kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+        except kubernetes.config.ConfigException:
+            kubernetes.config.load_kube_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    return Kube(kubernetes.client.ApiClient(configuration))
+
+
+@dataclasses.dataclass
+class Kube:
+    client: kubernetes.client.ApiClient
+
+    def __post_init__(self) -> None:
+        # Bodies go in and come out as plain dicts; the client's model classes stay out of it.
+        self.core: Any = kubernetes.client.CoreV1Api(self.client)
+        self.batch: Any = kubernetes.client.BatchV1Api(self.client)
+        self.custom: Any = kubernetes.client.CustomObjectsApi(self.client)
+        self._plain: Callable[[Any], Any] = self.client.sanitize_for_serialization
+
+    @property
+    def configuration(self) -> kubernetes.client.Configuration:
+        config: kubernetes.client.Configuration = self.client.configuration
+        return config
+
+    # -- ConfigMaps -------------------------------------------------------------------------
+
+    def read_config_map(self, namespace: str, name: str) -> dict[str, Any] | None:
+        with _translated(f"read configmap {namespace}/{name}"):
+            try:
+                found = self.core.read_namespaced_config_map(name, namespace)
+            except kubernetes.client.ApiException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+        return self._plain(found)  # type: ignore[no-any-return]
+
+    def create_config_map(self, body: Mapping[str, Any]) -> bool:
+        """Create `body`; False when it already exists (same name: same content, by design)."""
+        namespace = body["metadata"]["namespace"]
+        with _translated(f"create configmap {namespace}/{body['metadata']['name']}"):
+            try:
+                self.core.create_namespaced_config_map(namespace, dict(body))
+            except kubernetes.client.ApiException as exc:
+                if exc.status == 409:
+                    return False
+                raise
+        return True
+
+    def write_config_map(self, body: Mapping[str, Any]) -> None:
+        """Create `body`, or merge it into the ConfigMap of that name (a retried pod rewriting
+        its result: same keys, new values)."""
+        if not self.create_config_map(body):
+            namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
+            with _translated(f"patch configmap {namespace}/{name}"):
+                self.core.patch_namespaced_config_map(name, namespace, dict(body))
+
+    # -- Jobs -------------------------------------------------------------------------------
+
+    def create_job(self, body: Mapping[str, Any]) -> bool:
+        """Create the Job; False when it already exists (its name is derived from its input)."""
+        namespace = body["metadata"]["namespace"]
+        with _translated(f"create job {namespace}/{body['metadata']['name']}"):
+            try:
+                self.batch.create_namespaced_job(namespace, dict(body))
+            except kubernetes.client.ApiException as exc:
+                if exc.status == 409:
+                    return False
+                raise
+        return True
+
+    def jobs(self, namespace: str, labels: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The Jobs of `namespace` carrying every label of `labels`."""
+        selector = ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
+        with _translated(f"list jobs {namespace} {selector}"):
+            found = self.batch.list_namespaced_job(namespace, label_selector=selector)
+        items: list[dict[str, Any]] = self._plain(found.items)
+        return [job for job in items if _has_labels(job, labels)]
+
+    def delete_job(self, namespace: str, name: str) -> None:
+        """Delete the Job and its pods; a Job already gone is fine."""
+        with _translated(f"delete job {namespace}/{name}"):
+            try:
+                self.batch.delete_namespaced_job(name, namespace, propagation_policy="Background")
+            except kubernetes.client.ApiException as exc:
+                if exc.status != 404:
+                    raise
+
+    # -- CodeGenerations --------------------------------------------------------------------
+
+    def read_generation(self, namespace: str, name: str) -> dict[str, Any] | None:
+        with _translated(f"read codegeneration {namespace}/{name}"):
+            try:
+                found = self.custom.get_namespaced_custom_object(
+                    base.GROUP, base.VERSION, namespace, PLURAL, name
+                )
+            except kubernetes.client.ApiException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+        return dict(found)
+
+    def patch_generation_status(self, namespace: str, name: str, status: Mapping[str, Any]) -> None:
+        """Merge `status` into the CodeGeneration's status subresource (never its spec)."""
+        with _translated(f"patch codegeneration {namespace}/{name} status"):
+            self.custom.patch_namespaced_custom_object_status(
+                base.GROUP, base.VERSION, namespace, PLURAL, name, {"status": dict(status)}
+            )
+
+
+def _has_labels(obj: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    found = obj.get("metadata", {}).get("labels") or {}
+    return all(found.get(key) == value for key, value in labels.items())
+
+
+def post_event(
+    client: Kube,
+    obj: Mapping[str, Any],
+    *,
+    type: str,
+    reason: str,
+    message: str,
+    now: str,
+    run: str = "",
+) -> None:
+    """Post a core/v1 Event about `obj` (a CodeGeneration body). The name is derived from the
+    object, the run (its hash8), reason and message, so the at-least-once handlers post each
+    line of a run's story once."""
+    meta = obj["metadata"]
+    namespace = meta.get("namespace") or "default"
+    tag = hashlib.sha256(f"{meta.get('uid')}/{run}/{reason}/{message}".encode()).hexdigest()[:12]
+    body = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": f"{meta['name'][:200]}.{tag}", "namespace": namespace},
+        "involvedObject": {
+            "apiVersion": obj.get("apiVersion"),
+            "kind": obj.get("kind"),
+            "name": meta["name"],
+            "namespace": namespace,
+            "uid": meta.get("uid"),
+        },
+        "type": type,
+        "reason": reason,
+        "message": message[:1024],
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": 1,
+        "source": {"component": "kodegen-operator"},
+        "reportingComponent": "kodegen.dev/operator",
+    }
+    with _translated(f"create event {namespace}/{reason}"):
+        try:
+            client.core.create_namespaced_event(namespace, body)
+        except kubernetes.client.ApiException as exc:
+            if exc.status != 409:
+                raise

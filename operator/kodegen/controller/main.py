@@ -1,0 +1,107 @@
+"""The operator's entry points: what `kodegen operator` and `kodegen run-job` call.
+
+build(settings, kube)          the `Operator` (memo) with its executor wired in
+run(op, ...)                   kopf's operator loop over `handlers.registry()` (async)
+run_job(kube, ns, request)     one run inside a Job's pod; returns the exit code
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Collection
+
+import kopf
+
+from kodegen import errors
+from kodegen.controller import executors, handlers, jobs, kube, metrics, reconcile, runner
+from kodegen.controller import resolver as resolver_
+from kodegen.controller import settings as settings_
+from kodegen.controller import slots as slots_
+from kodegen.pipeline import generate
+
+__all__ = ["build", "run", "run_job"]
+
+logger = logging.getLogger(__name__)
+
+EXIT_RETRY = 3
+"""`run-job` could not finish (API unreachable, publish failed): the Job's pod is retried."""
+
+
+def build(
+    settings: settings_.Settings,
+    client: kube.Kube,
+    *,
+    resolver: resolver_.Resolver | None = None,
+    registry: metrics.Metrics | None = None,
+) -> reconcile.Operator:
+    op = reconcile.Operator(
+        kube=client,
+        settings=settings,
+        slots=slots_.Slots(
+            per_namespace=settings.limits.per_namespace, cluster=settings.limits.cluster
+        ),
+        metrics=registry or metrics.Metrics(),
+        resolver=resolver or resolver_.Builtin(),
+    )
+    if settings.executor == "local":
+
+        def done(namespace: str, name: str, run: str, state: jobs.JobState | None) -> None:
+            try:
+                reconcile.complete(op, namespace, name, run, state)
+            except (kube.KubeError, kopf.PermanentError) as exc:
+                # The resume/timer pass reads the result ConfigMap again and records it.
+                op.metrics.reconcile_errors.labels(kind="complete").inc()
+                logger.warning("recording a local run failed: %s", exc)
+
+        op.executor = executors.Local(client, workers=settings.local_workers, done=done)
+    else:
+        op.executor = executors.Jobs(client, settings.job)
+    return op
+
+
+async def run(
+    op: reconcile.Operator,
+    *,
+    namespaces: Collection[str] = (),
+    standalone: bool = False,
+    liveness: str | None = None,
+    stop_flag: asyncio.Event | None = None,
+    ready_flag: asyncio.Event | None = None,
+) -> None:
+    """Run the operator until `stop_flag` is set (or the process is signalled)."""
+    try:
+        await kopf.operator(
+            registry=handlers.registry(),
+            memo=op,
+            clusterwide=not namespaces,
+            namespaces=list(namespaces),
+            standalone=standalone,
+            liveness_endpoint=liveness,
+            stop_flag=stop_flag,
+            ready_flag=ready_flag,
+        )
+    finally:
+        if isinstance(op.executor, executors.Local):
+            await asyncio.to_thread(op.executor.shutdown)
+
+
+def run_job(
+    namespace: str,
+    request: str,
+    client: kube.Kube | None = None,
+    generator: generate.Generator | None = None,
+) -> int:
+    """`kodegen run-job`: 0 succeeded, 1 gates failed, 2 bad input, 3 retry. Exit codes 1 and 2
+    fail the Job at once (podFailurePolicy), so every unexpected failure, a crash included,
+    must leave as 3: the Job's pod is then retried up to its backoffLimit."""
+    try:
+        outcome = runner.execute(client or kube.connect(), namespace, request, generator=generator)
+    except errors.InputError as exc:
+        logger.error("bad request: %s", exc)
+        return jobs.EXIT_BAD_INPUT
+    except Exception:  # the Job retries; the traceback goes to the pod's log
+        logger.exception("run did not finish")
+        return EXIT_RETRY
+    logger.info("run finished: %s %s", outcome.phase, outcome.reason)
+    return runner.exit_code(outcome)

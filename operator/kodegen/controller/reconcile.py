@@ -1,0 +1,463 @@
+"""The operator's decisions, one CodeGeneration at a time. kopf-free except for its error
+types: the handlers (handlers.py) call these with the parsed body and the `Operator`.
+
+    reconcile(op, body)          on create, update, resume, and while Queued: validate, hash,
+                                 and either do nothing (unchanged and Succeeded), wait (Queued),
+                                 or start a run (request ConfigMap + Job, or a local worker)
+    complete(op, ns, name, h8)   a run ended: read its result, rebuild status, post Events
+
+Status is rebuilt from what the cluster shows (the resource, its Jobs, the result ConfigMaps),
+and every side effect is idempotent: names derive from the input hash, creates that find the
+object already there succeed, Events are named after what they say.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import kopf
+import pydantic
+import yaml
+
+from kodegen import errors
+from kodegen.api import codegeneration
+from kodegen.api import codegeneration_status as status_api
+from kodegen.controller import conditions, executors, jobs, kube, metrics, names, runs, settings
+from kodegen.controller import resolver as resolver_
+from kodegen.controller import slots as slots_
+from kodegen.pipeline import generate
+
+__all__ = ["Operator", "complete", "parse", "reconcile"]
+
+RETRY_SECONDS = 10.0
+"""Delay before kopf retries a reconcile that hit a transient API error."""
+
+
+@dataclasses.dataclass
+class Operator:
+    """Everything the handlers share: passed to kopf as its `memo`."""
+
+    kube: kube.Kube
+    settings: settings.Settings
+    slots: slots_.Slots
+    metrics: metrics.Metrics
+    resolver: resolver_.Resolver
+    executor: executors.Executor = dataclasses.field(init=False)
+    clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)
+
+    def now(self) -> str:
+        return conditions.timestamp(self.clock())
+
+    def event(
+        self, body: Mapping[str, Any], kind: str, reason: str, message: str, run: str
+    ) -> None:
+        kube.post_event(
+            self.kube, body, type=kind, reason=reason, message=message, now=self.now(), run=run
+        )
+
+
+def parse(body: Mapping[str, Any]) -> codegeneration.CodeGeneration:
+    """The body as the model; a `kopf.PermanentError` naming the field when it is invalid (the
+    CRD's schema lets through what only the model checks, e.g. cross-field rules)."""
+    document = {key: body[key] for key in ("apiVersion", "kind", "metadata", "spec") if key in body}
+    document["metadata"] = {
+        key: body["metadata"][key] for key in ("name", "namespace") if key in body["metadata"]
+    }
+    if "status" in body:
+        document["status"] = body["status"]
+    try:
+        return codegeneration.CodeGeneration.model_validate(document)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise kopf.PermanentError(f"invalid CodeGeneration: {where}: {first['msg']}") from exc
+
+
+# -- reconcile ---------------------------------------------------------------------------------
+
+
+def reconcile(op: Operator, body: Mapping[str, Any]) -> str:
+    """One pass over a CodeGeneration; returns what it did (for metrics and tests)."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        outcome = _reconcile(op, body)
+        return outcome
+    except kube.KubeError as exc:
+        op.metrics.reconcile_errors.labels(kind="api").inc()
+        raise kopf.TemporaryError(str(exc), delay=RETRY_SECONDS) from exc
+    finally:
+        op.metrics.reconcile_seconds.labels(outcome=outcome).observe(time.perf_counter() - started)
+        op.metrics.active.set(op.slots.active)
+        op.metrics.queued.set(op.slots.waiting)
+
+
+def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
+    meta = body["metadata"]
+    generation = parse(body)
+    namespace, name, observed = (
+        meta.get("namespace") or "default",
+        meta["name"],
+        meta.get("generation"),
+    )
+    key: slots_.Key = (namespace, name)
+    status = generation.status
+    report = _Reporter(op, body, observed)
+
+    if generation.spec.suspend and status.phase not in ("Running",):
+        op.slots.release(key)
+        report.patch(
+            {"observedGeneration": observed},
+            ("Ready", "False", "Suspended", "spec.suspend is true: no new runs start"),
+            phase=status.phase if status.phase != "Queued" else "Pending",
+        )
+        return "suspended"
+
+    try:
+        frozen = _inline_specification(op.kube, generation)
+        template, resolved = op.resolver.resolve(namespace, generation.spec.template)
+    except errors.InputError as exc:
+        return _rejected(op, report, generation, exc)
+    digest = names.input_hash(frozen.spec, template.digest)
+    run = names.hash8(digest)
+
+    if status.input_hash == digest:
+        if status.phase in ("Succeeded", "Failed"):
+            return "unchanged"
+        if status.phase == "Running":
+            state = op.executor.state(namespace, name, digest)
+            if state is not None and state.phase == "Running":
+                op.slots.hold(key, digest)  # after a restart: the run goes on, in its slot
+                return "running"
+            if state is not None:  # ended while nobody watched: record it now
+                op.slots.hold(key, digest)
+                return complete(op, namespace, name, run, state)
+            # ran nowhere (lost with a restarted local worker, Job deleted): run it again
+    else:
+        try:
+            _validate(frozen, resolved)
+        except errors.InputError as exc:
+            return _rejected(op, report, generation, exc)
+        report.event("Normal", "Accepted", f"input {run}: template {resolved.name}", run)
+        op.executor.supersede(namespace, name, digest)
+
+    fields = {
+        "observedGeneration": observed,
+        "inputHash": digest,
+        "resolvedTemplate": resolved.model_dump(mode="json", by_alias=True, exclude_none=True),
+    }
+    valid: list[conditions.Condition] = [
+        ("SpecValid", "True", "Valid", "the specification parses and validates"),
+        ("TemplateResolved", "True", "Resolved", f"{resolved.name} ({resolved.digest[:19]})"),
+    ]
+    if not op.slots.acquire(key, digest):
+        limits = op.settings.limits
+        report.patch(
+            fields,
+            *valid,
+            ("Generated", "Unknown", "Queued", "waiting for a free slot"),
+            (
+                "Ready",
+                "False",
+                "Queued",
+                f"waiting: at most {limits.per_namespace} runs per "
+                f"namespace and {limits.cluster} in the cluster",
+            ),
+            phase="Queued",
+        )
+        return "queued"
+
+    request = runs.Request(generation=frozen, uid=meta["uid"], template=resolved, input_hash=digest)
+    created = op.executor.start(request)
+    job_name = names.job(name, digest)
+    if created:
+        op.metrics.started.labels(executor=op.executor.name).inc()
+        where = f"Job {job_name}" if op.executor.name == "job" else "the local executor"
+        report.event("Normal", "JobCreated", f"run {run} started in {where}", run)
+    running = ("Running", f"run {run} in progress")
+    report.patch(
+        {**fields, "job": {"name": job_name, "attempts": 0}},
+        *valid,
+        ("Generated", "Unknown", *running),
+        ("QualityGatesPassed", "Unknown", *running),
+        ("Published", "Unknown", *running),
+        ("Ready", "False", *running),
+        phase="Running",
+    )
+    return "started"
+
+
+def _rejected(
+    op: Operator, report: _Reporter, generation: codegeneration.CodeGeneration, exc: Exception
+) -> str:
+    template_side = isinstance(exc, errors.TemplateError | errors.VariableError)
+    kind = "TemplateResolved" if template_side else "SpecValid"
+    reason = "TemplateNotResolved" if template_side else "InvalidSpec"
+    report.patch(
+        {"observedGeneration": report.observed},
+        (kind, "False", reason, str(exc)),
+        ("Ready", "False", reason, str(exc)),
+        phase="Failed",
+    )
+    report.event("Warning", "Failed", str(exc), "")
+    op.slots.release((generation.metadata.namespace or "default", generation.metadata.name))
+    op.metrics.failed.labels(reason=reason).inc()
+    raise kopf.PermanentError(str(exc)) from exc
+
+
+def _validate(frozen: codegeneration.CodeGeneration, resolved: status_api.ResolvedTemplate) -> None:
+    """Parse the spec and plan against the template (no rendering): bad input is reported on
+    the resource at once, not after a Job has started."""
+    if frozen.spec.output.git is not None:
+        raise errors.ManifestError(
+            field="spec.output.git",
+            reason="the operator publishes to ConfigMaps only in this release; remove "
+            "spec.output.git (the code goes to ConfigMap <name>-code)",
+        )
+    template = frozen.spec.template.model_copy(update={"version": resolved.version})
+    pinned = frozen.model_copy(
+        update={"spec": frozen.spec.model_copy(update={"template": template})}
+    )
+    generate.Generator().validate(pinned)
+
+
+def _inline_specification(
+    client: kube.Kube, generation: codegeneration.CodeGeneration
+) -> codegeneration.CodeGeneration:
+    """The CodeGeneration with its OpenAPI document inline: read from the ConfigMap it names
+    (in its own namespace). The Job then needs nothing but the request."""
+    source = generation.spec.specification.openapi
+    if source is None or source.config_map_ref is None:
+        return generation
+    ref = source.config_map_ref
+    namespace = generation.metadata.namespace or "default"
+    field = "spec.specification.openapi.configMapRef"
+    found = client.read_config_map(namespace, ref.name)
+    if found is None:
+        raise kopf.TemporaryError(
+            f"{field}: ConfigMap {namespace}/{ref.name} does not exist (yet); retrying",
+            delay=RETRY_SECONDS * 3,
+        )
+    data: dict[str, str] = found.get("data") or {}
+    if ref.key is None and len(data) != 1:
+        raise errors.ManifestError(
+            field=f"{field}.key",
+            reason=f"ConfigMap {ref.name} has {len(data)} keys ({', '.join(sorted(data))}); "
+            "name the one holding the OpenAPI document",
+        )
+    key = ref.key or next(iter(data))
+    if key not in data:
+        raise errors.ManifestError(
+            field=f"{field}.key", reason=f"ConfigMap {ref.name} has no key {key!r}"
+        )
+    try:
+        document = yaml.safe_load(data[key])
+    except yaml.YAMLError as exc:
+        raise errors.ManifestError(
+            field=field, reason=f"{ref.name}/{key} is not YAML or JSON: {exc}".splitlines()[0]
+        ) from exc
+    if not isinstance(document, dict):
+        raise errors.ManifestError(field=field, reason=f"{ref.name}/{key} is not a mapping")
+    specification = generation.spec.specification.model_copy(
+        update={"openapi": source.model_copy(update={"inline": document, "config_map_ref": None})}
+    )
+    spec = generation.spec.model_copy(update={"specification": specification})
+    return generation.model_copy(update={"spec": spec})
+
+
+# -- completion --------------------------------------------------------------------------------
+
+
+def complete(op: Operator, namespace: str, name: str, run: str, state: jobs.JobState | None) -> str:
+    """Record the end of run `run` (hash8) of CodeGeneration `name`; returns what it did."""
+    body = op.kube.read_generation(namespace, name)
+    key: slots_.Key = (namespace, name)
+    if body is None:
+        op.slots.release(key)
+        return "gone"
+    generation = parse(body)
+    status = generation.status
+    found = op.kube.read_config_map(namespace, names.result(name, run))
+    current = status.input_hash
+    is_current = current is not None and names.hash8(current) == run
+    if found is not None:
+        outcome = runs.Outcome.from_config_map(found)
+    elif state is None or state.phase == "Running":
+        return "pending"
+    elif is_current:
+        assert current is not None
+        outcome = _job_failure(current, state, op.now())
+    else:
+        return "superseded"
+
+    entry = status_api.HistoryEntry(
+        revision=(status.history[-1].revision + 1) if status.history else 1,
+        input_hash=outcome.input_hash,
+        template_version=status.resolved_template.version if status.resolved_template else None,
+        phase=outcome.phase,
+        output=outcome.output,
+        finished_at=outcome.finished_at,
+    )
+    recorded = any(
+        h.input_hash == entry.input_hash and h.finished_at == entry.finished_at
+        for h in status.history
+    )
+    history = [h.model_dump(mode="json", by_alias=True, exclude_none=True) for h in status.history]
+    if not recorded:
+        history = [*history, entry.model_dump(mode="json", by_alias=True, exclude_none=True)]
+        history = history[-status_api.HISTORY_LIMIT :]
+    if not is_current:
+        if not recorded:
+            op.kube.patch_generation_status(namespace, name, {"history": history})
+        return "superseded"
+    if recorded and status.phase == outcome.phase:
+        op.slots.release(key, current)
+        return "recorded"
+
+    op.slots.release(key, current)
+    report = _Reporter(op, body, body["metadata"].get("generation"))
+    fields: dict[str, Any] = {
+        "result": outcome.result.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "history": history,
+        "job": {
+            "name": names.job(name, outcome.input_hash),
+            "attempts": state.attempts if state else 1,
+        },
+    }
+    if outcome.output is not None:
+        fields["output"] = outcome.output.model_dump(mode="json", by_alias=True, exclude_none=True)
+    report.patch(fields, *_outcome_conditions(outcome), phase=outcome.phase)
+    for kind, reason, message in _outcome_events(outcome):
+        report.event(kind, reason, message, run)
+    _count(op.metrics, outcome)
+    op.metrics.active.set(op.slots.active)
+    return outcome.phase.lower()
+
+
+def _job_failure(digest: str, state: jobs.JobState, now: str) -> runs.Outcome:
+    """The outcome of a run that ended without writing one: the Job's own story."""
+    reason = state.reason or "Error"
+    return runs.Outcome(
+        input_hash=digest,
+        phase="Failed",
+        reason="Error",
+        message=f"the Job failed before writing a result: {reason}: "
+        f"{state.message or 'no message'}",
+        finished_at=now,
+    )
+
+
+def _outcome_conditions(outcome: runs.Outcome) -> list[conditions.Condition]:
+    figures = outcome.result
+    if outcome.reason == "Succeeded":
+        coverage = f", coverage {figures.coverage:g} %" if figures.coverage is not None else ""
+        where = ", ".join(outcome.output.config_maps) if outcome.output else "-"
+        return [
+            ("Generated", "True", "Generated", f"{figures.files} files, {figures.lines} lines"),
+            (
+                "QualityGatesPassed",
+                "True",
+                "Passed",
+                f"{len(outcome.gates)} gates passed{coverage}",
+            ),
+            ("Published", "True", "Published", f"ConfigMap {where}"),
+            ("Ready", "True", "Succeeded", outcome.message),
+        ]
+    if outcome.reason == "QualityGatesFailed":
+        return [
+            ("Generated", "True", "Generated", f"{figures.files} files, {figures.lines} lines"),
+            ("QualityGatesPassed", "False", "QualityGatesFailed", outcome.message),
+            (
+                "Published",
+                "False",
+                "QualityGatesFailed",
+                "not published; the previous output, if any, stays in place",
+            ),
+            ("Ready", "False", "QualityGatesFailed", outcome.message),
+        ]
+    not_run: tuple[conditions.Status, str, str] = (
+        "Unknown",
+        "NotRun",
+        "the run ended before this step",
+    )
+    return [
+        ("Generated", "False", outcome.reason, outcome.message),
+        ("QualityGatesPassed", *not_run),
+        ("Published", "False", outcome.reason, "not published"),
+        ("Ready", "False", outcome.reason, outcome.message),
+    ]
+
+
+def _outcome_events(outcome: runs.Outcome) -> list[tuple[str, str, str]]:
+    figures = outcome.result
+    if outcome.reason == "Succeeded":
+        return [
+            (
+                "Normal",
+                "Generated",
+                f"{figures.files} files, {figures.lines} lines, coverage "
+                f"{figures.coverage if figures.coverage is not None else '-'} %",
+            ),
+            ("Normal", "Published", outcome.message),
+        ]
+    if outcome.reason == "QualityGatesFailed":
+        return [("Warning", "QualityGatesFailed", outcome.message)]
+    return [("Warning", "Failed", outcome.message)]
+
+
+def _count(registry: metrics.Metrics, outcome: runs.Outcome) -> None:
+    if outcome.phase == "Succeeded":
+        registry.succeeded.inc()
+    else:
+        registry.failed.labels(reason=outcome.reason).inc()
+    for gate in outcome.failed_gates():
+        registry.gate_failures.labels(gate=str(gate.get("name"))).inc()
+    for stage, seconds in outcome.timings.items():
+        registry.stage_seconds.labels(stage=stage).observe(seconds)
+    if outcome.result.duration_seconds is not None:
+        registry.run_seconds.observe(outcome.result.duration_seconds)
+
+
+# -- status ------------------------------------------------------------------------------------
+
+
+class _Reporter:
+    """Writes one CodeGeneration's status and Events."""
+
+    def __init__(self, op: Operator, body: Mapping[str, Any], observed: int | None) -> None:
+        self.op, self.body, self.observed = op, body, observed
+
+    def patch(
+        self, fields: Mapping[str, Any], *updates: conditions.Condition, phase: str | None
+    ) -> None:
+        existing = (self.body.get("status") or {}).get("conditions") or []
+        status = {
+            **fields,
+            "phase": phase,
+            "observedGeneration": self.observed,
+            "conditions": conditions.merge(
+                existing, updates, generation=self.observed, now=self.op.clock()
+            ),
+        }
+        meta = self.body["metadata"]
+        if _unchanged(self.body.get("status") or {}, status):
+            return
+        self.op.kube.patch_generation_status(
+            meta.get("namespace") or "default", meta["name"], status
+        )
+
+    def event(self, kind: str, reason: str, message: str, run: str) -> None:
+        self.op.event(self.body, kind, reason, message, run)
+
+
+def _unchanged(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Whether merging `after` into `before` would change nothing (no write, no watch event)."""
+    return all(
+        json.dumps(before.get(key), sort_keys=True) == json.dumps(value, sort_keys=True)
+        for key, value in after.items()
+    )

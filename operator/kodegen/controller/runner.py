@@ -1,0 +1,153 @@
+"""One run of a frozen request: what `kodegen run-job` does in the Job's pod, and what the
+local executor does in the operator's worker pool.
+
+    execute(kube, namespace, request_name) -> Outcome
+        read the request ConfigMap, run the pipeline on it, publish the code (only when every
+        gate passed: the last good output stays in place otherwise), and write the outcome to
+        the result ConfigMap. Bad input and failed gates are outcomes, not exceptions; a
+        failure to reach the API raises `kube.KubeError` (the Job's pod then retries).
+
+Exit codes of `kodegen run-job` (`exit_code`): 0 succeeded, 1 quality gates failed, 2 bad
+input; the Job's podFailurePolicy fails the Job at once on 1 and 2, retrying will not help.
+Anything else (a crash, an unreachable API, a failed publish) is retried up to the Job's
+backoffLimit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import time
+from collections.abc import Callable
+
+from kodegen import errors
+from kodegen.api import codegeneration
+from kodegen.api import codegeneration_status as status_api
+from kodegen.controller import jobs, kube, names, runs
+from kodegen.outputs import configmaps
+from kodegen.pipeline import generate
+
+__all__ = ["execute", "exit_code"]
+
+
+def execute(
+    client: kube.Kube,
+    namespace: str,
+    request_name: str,
+    *,
+    generator: generate.Generator | None = None,
+    now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+) -> runs.Outcome:
+    """Run the request stored in ConfigMap `namespace/request_name`; write and return its
+    outcome."""
+    body = client.read_config_map(namespace, request_name)
+    if body is None:
+        raise errors.ManifestError(
+            field=f"configmap {namespace}/{request_name}",
+            reason="the request ConfigMap does not exist (deleted, or the Job outlived its "
+            "CodeGeneration)",
+        )
+    request = runs.Request.from_config_map(body)
+    started = time.monotonic()
+    outcome = _generate(client, request, generator or generate.Generator(), now)
+    if outcome.result.duration_seconds is None:
+        elapsed = round(time.monotonic() - started, 3)
+        outcome = _with_duration(outcome, elapsed)
+    client.write_config_map(outcome.config_map(request))
+    return outcome
+
+
+def exit_code(outcome: runs.Outcome) -> int:
+    if outcome.phase == "Succeeded":
+        return 0
+    if outcome.reason == "InvalidInput":
+        return jobs.EXIT_BAD_INPUT
+    return jobs.EXIT_GATES_FAILED
+
+
+def _generate(
+    client: kube.Kube,
+    request: runs.Request,
+    generator: generate.Generator,
+    now: Callable[[], datetime.datetime],
+) -> runs.Outcome:
+    def finished(**fields: object) -> runs.Outcome:
+        stamp = now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        return runs.Outcome(input_hash=request.input_hash, finished_at=stamp, **fields)  # type: ignore[arg-type]
+
+    manifest = _pinned(request)
+    try:
+        result = generator.run(manifest)
+        if result.prepared.template.digest != request.template.digest:
+            raise errors.TemplateError(
+                template=request.template.name,
+                reason=f"content digest {result.prepared.template.digest} differs from "
+                f"{request.template.digest}, the one admitted; the operator and the Job "
+                "run different images",
+            )
+    except errors.InputError as exc:
+        return finished(phase="Failed", reason="InvalidInput", message=str(exc))
+    figures = status_api.GenerationResult(
+        files=result.counts.files,
+        lines=result.counts.lines,
+        coverage=result.counts.coverage,
+        findings=_findings(result),
+        duration_seconds=round(sum(result.timings.values()), 3),
+    )
+    common = {
+        "result": figures,
+        "gates": tuple(gate.to_dict() for gate in result.gates),
+        "not_implemented": tuple(op.to_dict() for op in result.not_implemented),
+        "timings": dict(result.timings),
+        "provenance": result.files[".kodegen/provenance.json"].decode(),
+    }
+    if not result.passed:
+        failed = [gate for gate in result.gates if not gate.passed]
+        summary = "; ".join(f"{gate.name}: {gate.reason or 'failed'}" for gate in failed)
+        return finished(
+            phase="Failed",
+            reason="QualityGatesFailed",
+            message=f"{len(failed)} of {len(result.gates)} quality gates failed ({summary}); "
+            "nothing was published",
+            **common,
+        )
+    written = configmaps.publish(
+        client.core,
+        result.files,
+        name=request.output_name,
+        namespace=request.namespace,
+        labels={names.LABEL_GENERATION: names.generation_label(request.name)},
+        owner=request.owner(),
+    )
+    return finished(
+        phase="Succeeded",
+        reason="Succeeded",
+        message=f"{result.counts.files} files published to ConfigMap {written[0]}"
+        + (f" and {len(written) - 1} chunk(s)" if len(written) > 1 else ""),
+        output=status_api.OutputStatus(config_maps=list(written)),
+        **common,
+    )
+
+
+def _pinned(request: runs.Request) -> codegeneration.CodeGeneration:
+    """The admitted manifest, its template range narrowed to the exact version admitted."""
+    spec = request.generation.spec
+    template = spec.template.model_copy(update={"version": request.template.version})
+    return request.generation.model_copy(
+        update={"spec": spec.model_copy(update={"template": template})}
+    )
+
+
+def _findings(result: generate.Result) -> dict[str, int]:
+    counts = {"high": 0, "medium": 0, "low": 0}
+    for gate in result.gates:
+        for finding in gate.findings:
+            if finding.severity in counts:
+                counts[finding.severity] += 1
+    return counts
+
+
+def _with_duration(outcome: runs.Outcome, seconds: float) -> runs.Outcome:
+    return dataclasses.replace(
+        outcome, result=outcome.result.model_copy(update={"duration_seconds": seconds})
+    )

@@ -1,0 +1,202 @@
+"""The two documents a run exchanges: the frozen request, and its outcome.
+
+    Request  what to generate: the CodeGeneration (its specification resolved to an inline
+             document), the template version it resolved to, the input hash. Written by the
+             operator to ConfigMap `<name>-request-<hash8>` before the Job starts, so the Job
+             runs exactly what was admitted, however the resource changes meanwhile.
+    Outcome  how the run ended: phase, reason, figures, gate reports, where the code went and
+             its provenance. Written by the Job to ConfigMap `<name>-result-<hash8>`.
+
+Neither ever holds a secret: AI keys and Git credentials reach the Job as `secretKeyRef`
+environment variables, and only the references are part of the spec.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import pydantic
+
+from kodegen import errors
+from kodegen.api import codegeneration, codegeneration_status
+from kodegen.controller import names
+
+__all__ = ["GATE_FINDINGS_KEPT", "Outcome", "Request"]
+
+REQUEST_KEY = "request.json"
+OUTCOME_KEY = "outcome.json"
+PROVENANCE_KEY = "provenance.json"
+
+GATE_FINDINGS_KEPT = 20
+"""Findings kept per gate in an outcome (all of them are in the provenance)."""
+
+Reason = Literal["Succeeded", "QualityGatesFailed", "InvalidInput", "PublishFailed", "Error"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    generation: codegeneration.CodeGeneration
+    """The CodeGeneration as admitted, its specification inline."""
+    uid: str
+    """`metadata.uid` of the CodeGeneration: owner of everything the run creates."""
+    template: codegeneration_status.ResolvedTemplate
+    input_hash: str
+
+    @property
+    def name(self) -> str:
+        return self.generation.metadata.name
+
+    @property
+    def namespace(self) -> str:
+        return self.generation.metadata.namespace or "default"
+
+    @property
+    def output_name(self) -> str:
+        given = self.generation.spec.output.config_map
+        return given.name if given else names.output(self.name)
+
+    def owner(self) -> dict[str, Any]:
+        """The ownerReference that makes every object of the run garbage with its resource."""
+        return {
+            "apiVersion": self.generation.api_version,
+            "kind": self.generation.kind,
+            "name": self.name,
+            "uid": self.uid,
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+
+    def config_map(self) -> dict[str, Any]:
+        document = {
+            "generation": self.generation.model_dump(
+                mode="json", by_alias=True, exclude={"status"}, exclude_none=True
+            ),
+            "uid": self.uid,
+            "template": self.template.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "inputHash": self.input_hash,
+        }
+        return _config_map(
+            names.request(self.name, self.input_hash),
+            self,
+            "request",
+            {REQUEST_KEY: _json(document)},
+        )
+
+    @classmethod
+    def from_config_map(cls, body: Mapping[str, Any]) -> Request:
+        where = f"configmap {body.get('metadata', {}).get('name')}"
+        try:
+            document = json.loads((body.get("data") or {})[REQUEST_KEY])
+            return cls(
+                generation=codegeneration.CodeGeneration.model_validate(document["generation"]),
+                uid=document["uid"],
+                template=codegeneration_status.ResolvedTemplate.model_validate(
+                    document["template"]
+                ),
+                input_hash=document["inputHash"],
+            )
+        except (KeyError, TypeError, ValueError, pydantic.ValidationError) as exc:
+            raise errors.ManifestError(
+                field=f"{where} {REQUEST_KEY}", reason=f"not a kodegen request: {exc}"
+            ) from exc
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    input_hash: str
+    phase: Literal["Succeeded", "Failed"]
+    reason: Reason
+    message: str
+    finished_at: str
+    """RFC 3339, UTC."""
+    result: codegeneration_status.GenerationResult = dataclasses.field(
+        default_factory=codegeneration_status.GenerationResult
+    )
+    gates: tuple[Mapping[str, Any], ...] = ()
+    """Gate reports (`GateReport.to_dict()`), findings trimmed to `GATE_FINDINGS_KEPT`."""
+    not_implemented: tuple[Mapping[str, Any], ...] = ()
+    output: codegeneration_status.OutputStatus | None = None
+    timings: Mapping[str, float] = dataclasses.field(default_factory=dict)
+    """Seconds per pipeline stage, in stage order."""
+    provenance: str = ""
+    """`.kodegen/provenance.json` of the run, as written."""
+
+    def config_map(self, request: Request) -> dict[str, Any]:
+        document = {
+            "inputHash": self.input_hash,
+            "phase": self.phase,
+            "reason": self.reason,
+            "message": self.message,
+            "finishedAt": self.finished_at,
+            "result": self.result.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "gates": [_trimmed(gate) for gate in self.gates],
+            "notImplemented": list(self.not_implemented),
+            "timings": {stage: round(seconds, 3) for stage, seconds in self.timings.items()},
+            "output": self.output.model_dump(mode="json", by_alias=True, exclude_none=True)
+            if self.output
+            else None,
+        }
+        data = {OUTCOME_KEY: _json(document)}
+        if self.provenance:
+            data[PROVENANCE_KEY] = self.provenance
+        return _config_map(names.result(request.name, self.input_hash), request, "result", data)
+
+    @classmethod
+    def from_config_map(cls, body: Mapping[str, Any]) -> Outcome:
+        where = f"configmap {body.get('metadata', {}).get('name')}"
+        data = body.get("data") or {}
+        try:
+            document = json.loads(data[OUTCOME_KEY])
+            output = document.get("output")
+            return cls(
+                input_hash=document["inputHash"],
+                phase=document["phase"],
+                reason=document["reason"],
+                message=document["message"],
+                finished_at=document["finishedAt"],
+                result=codegeneration_status.GenerationResult.model_validate(document["result"]),
+                gates=tuple(document.get("gates", ())),
+                not_implemented=tuple(document.get("notImplemented", ())),
+                timings=dict(document.get("timings", {})),
+                output=codegeneration_status.OutputStatus.model_validate(output)
+                if output
+                else None,
+                provenance=data.get(PROVENANCE_KEY, ""),
+            )
+        except (KeyError, TypeError, ValueError, pydantic.ValidationError) as exc:
+            raise errors.ManifestError(
+                field=f"{where} {OUTCOME_KEY}", reason=f"not a kodegen outcome: {exc}"
+            ) from exc
+
+    def failed_gates(self) -> list[Mapping[str, Any]]:
+        return [gate for gate in self.gates if not gate.get("passed")]
+
+
+def _trimmed(gate: Mapping[str, Any]) -> dict[str, Any]:
+    findings: Sequence[Any] = gate.get("findings", ())
+    kept = dict(gate)
+    kept["findings"] = list(findings[:GATE_FINDINGS_KEPT])
+    if len(findings) > GATE_FINDINGS_KEPT:
+        kept["findingsOmitted"] = len(findings) - GATE_FINDINGS_KEPT
+    return kept
+
+
+def _json(document: Any) -> str:
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, indent=1) + "\n"
+
+
+def _config_map(name: str, request: Request, role: str, data: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": name,
+            "namespace": request.namespace,
+            "labels": names.labels(request.name, request.input_hash, role),
+            "ownerReferences": [request.owner()],
+        },
+        "data": dict(data),
+    }

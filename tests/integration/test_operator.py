@@ -1,0 +1,334 @@
+"""The real kopf operator against kmock's Kubernetes emulator (an HTTP server on 127.0.0.1),
+with the official client. The emulator has no Job controller: the tests play it, running
+`kodegen run-job`'s code for the Job and patching the Job's status as the controller would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from kubernetes import client
+
+from kodegen.controller import kube, main, names, runs, settings
+from kodegen.gates import report
+from kodegen.outputs import configmaps
+from kodegen.pipeline import generate
+
+REPO = Path(__file__).resolve().parents[2]
+CG = "kodegen.dev/v1alpha1/codegenerations"
+NS = "team-a"
+
+
+def _manifest(name: str = "petstore-api", **spec: Any) -> dict[str, Any]:
+    body = yaml.safe_load((REPO / "examples" / "petstore.yaml").read_text())
+    body["metadata"] = {
+        "name": name,
+        "namespace": NS,
+        "uid": f"uid-{name}",
+        "generation": 1,
+        "resourceVersion": "1",
+    }
+    body["spec"].update(spec)
+    return body
+
+
+def _passing_gates(project: Path, config: Any, *, progress: Any = None) -> tuple[Any, ...]:
+    """Gates that pass at once: for tests about the operator's bookkeeping, not the code."""
+    return (report.GateReport(name="syntax", passed=True, metrics={"coverage": 100.0}),)
+
+
+class Cluster:
+    """The emulator, the official client on it, and the operator running against it."""
+
+    def __init__(self, kmock: Any, api: client.ApiClient, op_settings: settings.Settings) -> None:
+        self.kmock, self.kube = kmock, kube.Kube(api)
+        self.custom = client.CustomObjectsApi(api)
+        self.op = main.build(op_settings, self.kube)
+
+    def obj(self, resource: str, name: str, namespace: str = NS) -> Mapping[str, Any] | None:
+        for (res, ns, found), obj in self.kmock.objects.items():
+            if (_path(res), ns, found) == (resource, namespace, name) and not obj.deleted:
+                return dict(obj.raw)
+        return None
+
+    def names(self, resource: str, namespace: str = NS) -> list[str]:
+        return sorted(
+            name
+            for (res, ns, name), obj in self.kmock.objects.items()
+            if _path(res) == resource and ns == namespace and not obj.deleted
+        )
+
+    def status(self, name: str = "petstore-api") -> dict[str, Any]:
+        found = self.obj(CG, name)
+        return dict((found or {}).get("status") or {})
+
+    async def until(self, what: Callable[[], Any], timeout: float = 30.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = what()
+            if value:
+                return value
+            await asyncio.sleep(0.05)
+        seen = {
+            f"{res}/{ns}/{name}": (obj.raw or {}).get("status")
+            for (res, ns, name), obj in self.kmock.objects.items()
+            if not obj.deleted
+        }
+        raise AssertionError(f"timed out waiting; the emulator holds {seen}")
+
+    async def apply(self, body: Mapping[str, Any]) -> None:
+        await asyncio.to_thread(
+            self.custom.create_namespaced_custom_object,
+            "kodegen.dev",
+            "v1alpha1",
+            body["metadata"]["namespace"],
+            "codegenerations",
+            copy.deepcopy(dict(body)),
+        )
+
+    async def patch_spec(self, name: str, spec: Mapping[str, Any]) -> None:
+        await asyncio.to_thread(
+            self.custom.patch_namespaced_custom_object,
+            "kodegen.dev",
+            "v1alpha1",
+            NS,
+            "codegenerations",
+            name,
+            {"spec": dict(spec), "metadata": {"generation": 2}},
+        )
+
+    async def play_job(self, job: str, *, generator: generate.Generator | None = None) -> int:
+        """Be the Job's pod and the Job controller: run the request, then mark the Job."""
+        body = self.obj("batch/v1/jobs", job)
+        assert body is not None, f"no Job {job}"
+        command = body["spec"]["template"]["spec"]["containers"][0]["command"]
+        request = command[command.index("--request") + 1]
+
+        code = await asyncio.to_thread(main.run_job, NS, request, self.kube, generator)
+        done = "Complete" if code == 0 else "Failed"
+        status = {
+            "conditions": [{"type": done, "status": "True", "reason": "PodFailurePolicy"}],
+            "succeeded" if code == 0 else "failed": 1,
+        }
+        await asyncio.to_thread(
+            self.kube.batch.patch_namespaced_job_status, job, NS, {"status": status}
+        )
+        return code
+
+
+@pytest.fixture()
+async def cluster(kmock: Any, kube_api: client.ApiClient) -> AsyncIterator[Cluster]:
+    kmock.resources[CG] = {
+        "kind": "CodeGeneration",
+        "namespaced": True,
+        "subresources": ["status"],
+        "verbs": ["list", "watch", "get", "patch", "create", "update", "delete"],
+    }
+    found = Cluster(kmock, kube_api, settings.Settings(executor="job", metrics_port=0))
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(
+        main.run(found.op, standalone=True, stop_flag=stop, ready_flag=ready)
+    )
+    await asyncio.wait_for(ready.wait(), 30)
+    try:
+        yield found
+    finally:
+        await _stop(stop, task)
+
+
+async def test_a_generation_runs_in_a_job_and_publishes(cluster: Cluster) -> None:
+    await cluster.apply(_manifest())
+    status = await cluster.until(
+        lambda: cluster.status().get("phase") == "Running" and cluster.status()
+    )
+    digest = status["inputHash"]
+    job = names.job("petstore-api", digest)
+    assert status["job"]["name"] == job
+    assert status["resolvedTemplate"]["family"] == "python-fastapi-service"
+
+    body = cluster.obj("batch/v1/jobs", job)
+    assert body is not None
+    assert body["metadata"]["ownerReferences"][0]["uid"] == "uid-petstore-api"
+    assert body["metadata"]["labels"][names.LABEL_INPUT_HASH] == names.hash8(digest)
+    request = cluster.obj("v1/configmaps", names.request("petstore-api", digest))
+    assert request is not None and "request.json" in request["data"]
+
+    assert await cluster.play_job(job) == 0  # the real pipeline, every gate
+    status = await cluster.until(
+        lambda: cluster.status().get("phase") == "Succeeded" and cluster.status()
+    )
+    ready = {c["type"]: c for c in status["conditions"]}
+    assert [c["type"] for c in status["conditions"]] == [
+        "SpecValid",
+        "TemplateResolved",
+        "Generated",
+        "QualityGatesPassed",
+        "Published",
+        "Ready",
+    ]
+    assert all(c["status"] == "True" for c in ready.values()), ready
+    assert status["result"]["coverage"] >= 95
+    assert status["output"]["configMaps"][0] == "petstore-api-code"
+    assert [h["inputHash"] for h in status["history"]] == [digest]
+
+    files = await asyncio.to_thread(
+        configmaps.fetch, cluster.kube.core, name="petstore-api-code", namespace=NS
+    )
+    assert "petstore/main.py" in files and ".kodegen/provenance.json" in files
+    outcome = runs.Outcome.from_config_map(
+        cluster.obj("v1/configmaps", names.result("petstore-api", digest)) or {}
+    )
+    assert outcome.provenance.encode() == files[".kodegen/provenance.json"]
+
+    reasons = await cluster.until(
+        lambda: (
+            {e["reason"] for e in _events(cluster)}
+            >= {"Accepted", "JobCreated", "Generated", "Published"}
+            and {e["reason"] for e in _events(cluster)}
+        )
+    )
+    assert "Failed" not in reasons
+
+
+async def test_an_unchanged_generation_does_no_work(cluster: Cluster) -> None:
+    await cluster.apply(_manifest())
+    status = await cluster.until(
+        lambda: cluster.status().get("phase") == "Running" and cluster.status()
+    )
+    job = status["job"]["name"]
+    await cluster.play_job(job, generator=generate.Generator(run_gates=_passing_gates))
+    await cluster.until(lambda: "Published" in {e["reason"] for e in _events(cluster)})
+    before = len(cluster.kmock)
+
+    # The same object seen again (a resume): a reconcile that reads nothing and writes nothing.
+    body = cluster.obj(CG, "petstore-api")
+    assert body is not None
+    from kodegen.controller import reconcile
+
+    assert await asyncio.to_thread(reconcile.reconcile, cluster.op, body) == "unchanged"
+    assert len(cluster.kmock) == before
+    assert cluster.names("batch/v1/jobs") == [job]
+
+
+async def test_a_spec_change_while_running_supersedes_the_job(cluster: Cluster) -> None:
+    await cluster.apply(_manifest())
+    first = await cluster.until(
+        lambda: cluster.status().get("phase") == "Running" and cluster.status()
+    )
+    await cluster.patch_spec("petstore-api", {"regenerate": "again"})
+    second = await cluster.until(
+        lambda: (
+            cluster.status().get("inputHash") not in (None, first["inputHash"]) and cluster.status()
+        )
+    )
+    old_job, new_job = first["job"]["name"], names.job("petstore-api", second["inputHash"])
+    await cluster.until(lambda: cluster.names("batch/v1/jobs") == [new_job])
+    assert old_job != new_job
+
+    # The superseded run's result (had it finished) goes to history, never to the status.
+    fast = generate.Generator(run_gates=_passing_gates)
+    await cluster.play_job(new_job, generator=fast)
+    status = await cluster.until(
+        lambda: cluster.status().get("phase") == "Succeeded" and cluster.status()
+    )
+    assert status["inputHash"] == second["inputHash"]
+
+
+async def test_failed_gates_fail_the_run_and_publish_nothing(cluster: Cluster) -> None:
+    def failing(project: Path, config: Any, *, progress: Any = None) -> tuple[Any, ...]:
+        finding = report.Finding("petstore/main.py", 3, "B602", "shell=True", "high")
+        return (
+            report.GateReport(name="syntax", passed=True),
+            report.GateReport.failure("security", reason="1 high finding", findings=(finding,)),
+        )
+
+    await cluster.apply(_manifest())
+    status = await cluster.until(
+        lambda: cluster.status().get("phase") == "Running" and cluster.status()
+    )
+    code = await cluster.play_job(
+        status["job"]["name"], generator=generate.Generator(run_gates=failing)
+    )
+    assert code == 1
+    status = await cluster.until(
+        lambda: cluster.status().get("phase") == "Failed" and cluster.status()
+    )
+    conditions = {c["type"]: c for c in status["conditions"]}
+    assert conditions["QualityGatesPassed"]["status"] == "False"
+    assert "security: 1 high finding" in conditions["QualityGatesPassed"]["message"]
+    assert conditions["Published"]["status"] == "False"
+    assert conditions["Ready"]["reason"] == "QualityGatesFailed"
+    assert cluster.obj("v1/configmaps", "petstore-api-code") is None
+    await cluster.until(lambda: "QualityGatesFailed" in {e["reason"] for e in _events(cluster)})
+    assert cluster.op.metrics.gate_failures.labels(gate="security")._value.get() == 1
+
+
+async def test_invalid_input_is_reported_on_the_resource(cluster: Cluster) -> None:
+    bad = _manifest(template={"family": "no-such-family", "version": "^1.0"})
+    await cluster.apply(bad)
+    status = await cluster.until(
+        lambda: cluster.status().get("phase") == "Failed" and cluster.status()
+    )
+    conditions = {c["type"]: c for c in status["conditions"]}
+    assert conditions["TemplateResolved"]["status"] == "False"
+    assert "no-such-family" in conditions["TemplateResolved"]["message"]
+    assert cluster.names("batch/v1/jobs") == []
+
+
+async def test_concurrency_limit_queues_then_admits(kmock: Any, kube_api: client.ApiClient) -> None:
+    kmock.resources[CG] = {
+        "kind": "CodeGeneration",
+        "namespaced": True,
+        "subresources": ["status"],
+        "verbs": ["list", "watch", "get", "patch", "create", "update", "delete"],
+    }
+    limited = settings.Settings(
+        executor="job", metrics_port=0, limits=settings.LimitSettings(per_namespace=1, cluster=4)
+    )
+    cluster = Cluster(kmock, kube_api, limited)
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(
+        main.run(cluster.op, standalone=True, stop_flag=stop, ready_flag=ready)
+    )
+    await asyncio.wait_for(ready.wait(), 30)
+    try:
+        await cluster.apply(_manifest("one"))
+        await cluster.until(lambda: cluster.status("one").get("phase") == "Running")
+        await cluster.apply(_manifest("two"))
+        await cluster.until(lambda: cluster.status("two").get("phase") == "Queued")
+        assert len(cluster.names("batch/v1/jobs")) == 1
+        fast = generate.Generator(run_gates=_passing_gates)
+        await cluster.play_job(cluster.status("one")["job"]["name"], generator=fast)
+        await cluster.until(lambda: cluster.status("one").get("phase") == "Succeeded")
+        await cluster.until(lambda: cluster.status("two").get("phase") == "Running")
+    finally:
+        await _stop(stop, task)
+
+
+def _path(resource: Any) -> str:
+    """`group/version/plural` (`v1/plural` for the core group) of a kmock resource key."""
+    return "/".join(part for part in (resource.group, resource.version, resource.plural) if part)
+
+
+def _events(cluster: Cluster) -> list[dict[str, Any]]:
+    return [
+        dict(obj.raw)
+        for (resource, _, _), obj in cluster.kmock.objects.items()
+        if _path(resource) == "v1/events" and not obj.deleted
+    ]
+
+
+async def _stop(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+    """Stop kopf as a signal would; it ends its own tasks by cancelling them."""
+    stop.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, 30)
+    assert task.done()

@@ -17,6 +17,7 @@ stderr, nothing written; 130 interrupted, nothing written.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -74,7 +75,10 @@ def _generate(args: argparse.Namespace) -> int:
     console = _console()
     with _Display(console) as display:
         generator = generate.Generator(
-            templates_root=args.templates, gate_timeout=args.gates_timeout, progress=display
+            templates_root=args.templates,
+            gate_timeout=args.gates_timeout,
+            progress=display,
+            ai=_ai_options(args) if cg.spec.ai.mode != "off" else None,
         )
         result = generator.run(cg)
     directory.publish(result.files, out)
@@ -87,6 +91,24 @@ def _generate(args: argparse.Namespace) -> int:
         f"see above; the output is marked failed in {directory.MARKER}"
     )
     return GATES_FAILED
+
+
+def _ai_options(args: argparse.Namespace) -> Any:
+    """How `generate` reaches AI providers: keys from the environment (`ANTHROPIC_API_KEY`,
+    `OPENAI_API_KEY`, `GEMINI_API_KEY`, `OLLAMA_HOST`), answers cached in
+    `$XDG_CACHE_HOME/kodegen/ai`, prices overridden by the JSON file `KODEGEN_AI_PRICING`."""
+    from kodegen.ai import cache, pricing, session  # only AI runs need the AI layer
+
+    prices = pricing.Pricing()
+    if os.environ.get("KODEGEN_AI_PRICING"):
+        prices = pricing.Pricing.load(Path(os.environ["KODEGEN_AI_PRICING"]))
+    return session.Options(
+        environ=dict(os.environ),
+        prices=prices,
+        cache=None if args.no_ai_cache else cache.Directory(cache.default_directory(os.environ)),
+        timeout_seconds=args.ai_timeout,
+        transcript=not args.no_transcript,
+    )
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -210,6 +232,23 @@ def _parser() -> argparse.ArgumentParser:
         type=_seconds,
         metavar="SECONDS",
         help="wall-time limit of each quality gate (default 180)",
+    )
+    run.add_argument(
+        "--ai-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="wall-time limit of each AI provider call (default 120); a provider past it "
+        "fails over to the next",
+    )
+    run.add_argument(
+        "--no-ai-cache",
+        action="store_true",
+        help="send every AI request, even one answered before (default: reuse the answer)",
+    )
+    run.add_argument(
+        "--no-transcript",
+        action="store_true",
+        help="do not write the prompts and answers to .kodegen/transcript.jsonl",
     )
     run.set_defaults(command=_generate)
 
@@ -344,6 +383,15 @@ def _summary(console: rich.console.Console, result: generate.Result) -> None:
     totals.add_row("lines", str(counts.lines))
     totals.add_row("coverage", coverage)
     totals.add_row("not implemented", str(len(result.not_implemented)))
+    if result.ai is not None:
+        ai = result.ai
+        totals.add_row("AI provider", ai.provider or "-")
+        totals.add_row("AI model", ai.model or "-")
+        totals.add_row("AI tokens", f"{ai.tokens} ({ai.input_tokens} in, {ai.output_tokens} out)")
+        totals.add_row(
+            "AI cost", f"${ai.cost_usd:.4f}" + (f" ({ai.cached} cached)" if ai.cached else "")
+        )
+        totals.add_row("AI attempts", f"{ai.attempts} (kept: {ai.chosen})")
     totals.add_row("total time", f"{sum(result.timings.values()):.2f} s")
     console.print(totals)
 

@@ -47,13 +47,15 @@ async def call(
     sleep: Sleep,
     rand: Callable[[], float] = random.random,
     on_retry: Callable[[errors.ProviderError, float], None] | None = None,
+    retry_if: Callable[[errors.ProviderError], bool] = lambda exc: True,
 ) -> T:
-    """`await function()`, retried on retryable `ProviderError`s; the last error propagates."""
+    """`await function()`, retried on retryable `ProviderError`s that `retry_if` accepts;
+    the last error propagates."""
     for attempt in range(1, policy.attempts + 1):
         try:
             return await function()
         except errors.ProviderError as exc:
-            if not exc.retryable or attempt == policy.attempts:
+            if not exc.retryable or not retry_if(exc) or attempt == policy.attempts:
                 raise
             if exc.retry_after is not None and exc.retry_after > policy.max_seconds:
                 raise

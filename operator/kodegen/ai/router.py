@@ -4,7 +4,9 @@
         cached answer for this exact request?    -> use it (no call, no cost)
         circuit breaker open?                    -> skip to the next provider
         budget would be exceeded?                -> stop: errors.BudgetExceeded
-        call, retried on 429/5xx/timeouts (retry.Policy, Retry-After honoured)
+        call, retried on 429/5xx/timeouts (retry.Policy, Retry-After honoured); a timeout
+            is retried only on the last provider: with another one left, a provider that
+            hangs fails over within its timeout instead of `attempts` times it
         failed, refused, or answer unparseable   -> record, fail over to the next provider
         -> the answer
     every provider failed                        -> errors.AIError naming each failure
@@ -110,6 +112,7 @@ class Router:
         the router then fails over as if the provider had failed.
         """
         failures: list[str] = []
+        last = self.providers[-1]
         for provider in self.providers:
             request = types.Request(
                 model=provider.model,
@@ -138,6 +141,7 @@ class Router:
                         sleep=self.sleep,
                         rand=self.rand,
                         on_retry=self._log_retry,
+                        retry_if=functools.partial(_worth_retrying, is_last=provider is last),
                     )
                 except errors.ProviderError as exc:
                     gate.failure()
@@ -247,6 +251,11 @@ class Router:
         self.usage.provider, self.usage.model = provider.name, response.model or provider.model
         if provider.name not in self.usage.providers:
             self.usage.providers.append(provider.name)
+
+
+def _worth_retrying(exc: errors.ProviderError, *, is_last: bool) -> bool:
+    """A timeout is retried only when no other provider is left to fail over to."""
+    return exc.kind != "timeout" or is_last
 
 
 def _cache_key(provider: types.Provider, request: types.Request) -> str:

@@ -77,3 +77,15 @@ def test_jitter_stays_under_the_ceiling_and_the_cap() -> None:
     assert policy.delay(1, error, lambda: 0.999) < 1.0
     assert policy.delay(10, error, lambda: 1.0) == 5.0
     assert policy.delay(3, error, lambda: 0.0) == 0.0
+
+
+async def test_retry_if_can_refuse_a_retry(fake_time: FakeTime) -> None:
+    calls, function = failing("timeout")
+    with pytest.raises(errors.ProviderError):
+        await retry.call(
+            function,  # type: ignore[arg-type]
+            retry.Policy(),
+            sleep=fake_time.sleep,
+            retry_if=lambda exc: exc.kind != "timeout",
+        )
+    assert calls == [1]

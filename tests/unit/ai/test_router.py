@@ -167,7 +167,14 @@ async def test_a_hanging_provider_times_out_and_fails_over(make_router: MakeRout
     ask = make_router(slow, scripted.Scripted([FILES], name="b"))
     response, _ = await ask.ask(PROMPT, files)
     assert response.provider == "b"
-    assert ask.metrics.providers["slow"].failures == {"timeout": 3}
+    assert ask.metrics.providers["slow"].failures == {"timeout": 1}  # no retry: fail over
+
+
+async def test_the_last_provider_is_retried_after_a_timeout(make_router: MakeRouter) -> None:
+    timeout = errors.ProviderError(provider="a", kind="timeout", reason="slow")
+    only = scripted.Scripted([timeout, FILES], name="a")
+    response, _ = await make_router(only).ask(PROMPT, files)
+    assert response.provider == "a" and len(only.requests) == 2
 
 
 async def test_the_transcript_records_every_exchange(make_router: MakeRouter) -> None:

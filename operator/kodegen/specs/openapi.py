@@ -37,9 +37,11 @@ def parse(document: Mapping[str, Any]) -> model.ApiSpec:
     """Validate and normalize one OpenAPI document."""
     if not isinstance(document, Mapping):
         raise errors.SpecError(pointer="", reason="an OpenAPI document must be a mapping")
-    raw = json.loads(
-        json.dumps(document, default=str)
-    )  # plain JSON data: no YAML dates, no aliasing
+    # Plain JSON data (no YAML dates, no aliasing) in canonical key order: the Kubernetes API
+    # server hands an inline document back with its keys sorted, so the output must not depend
+    # on the order the author wrote them in, or `kubectl apply` and `kodegen generate` of one
+    # manifest would differ.
+    raw = json.loads(json.dumps(document, default=str, sort_keys=True))
     version = str(raw.get("openapi", ""))
     if not re.match(r"^3\.[01]\.\d+$", version):
         reason = (

@@ -51,7 +51,7 @@ def test_crud_operations_and_their_answers() -> None:
 def test_server_owned_fields_are_generated() -> None:
     result = build("stoplight-todos.yaml")
     todos, users = result.context["resources"]
-    assert todos["owned"] == ["id", "completed_at", "created_at", "updated_at"]
+    assert todos["owned"] == ["completed_at", "created_at", "id", "updated_at"]
     assert todos["generate"] == {
         "id": "store.sequence(0, 9999)",
         "completed_at": "store.timestamp",

@@ -59,8 +59,8 @@ def test_objects_become_models_and_inline_objects_are_lifted() -> None:
     order = found.models["Order"]
     assert order.extra == "forbid"
     assert [(f.name, f.alias, f.type, f.default, f.constraints) for f in order.fields] == [
-        ("id", "id", "int", "", "ge=1"),
         ("class_", "class", "str", "", 'pattern="^[a-z]+$"'),
+        ("id", "id", "int", "", "ge=1"),
         ("lines", "lines", "list[OrderLinesItem] | None", "None", "max_length=3"),
         ("next", "next", "Order | None", "None", ""),
     ]

@@ -97,7 +97,7 @@ def test_openapi_31_types_const_examples_and_exclusive_bounds() -> None:
         }
     }
     thing = openapi.parse(document).schemas["Thing"]
-    name, kind, size = thing.properties
+    kind, name, size = thing.properties  # canonical (sorted) order, whatever the author wrote
     assert (name.schema.type, name.schema.nullable, name.schema.example) == ("string", True, "a")
     assert kind.schema.enum == ("thing",)
     assert (size.schema.exclusive_minimum, size.schema.exclusive_maximum) == (0, 10)
@@ -134,11 +134,12 @@ def test_recursive_and_nested_schemas_stay_finite() -> None:
     }
     spec = openapi.parse(document)
     node = spec.schemas["Node"]
-    children = node.properties[1].schema
+    by_name = {p.name: p.schema for p in node.properties}
+    children = by_name["children"]
     assert children.items is not None and children.items.ref == "Node"
     assert schemas.resolve(spec.schemas["Alias"], spec.schemas) is node
-    flat = schemas.flatten(node.properties[3].schema.properties[0].schema, spec.schemas)
-    assert [p.name for p in flat.properties] == ["value", "children", "parent", "meta"]
+    flat = schemas.flatten(by_name["meta"].properties[0].schema, spec.schemas)
+    assert [p.name for p in flat.properties] == ["children", "meta", "parent", "value"]
 
 
 def test_all_of_is_merged() -> None:

@@ -187,7 +187,11 @@ def _fetch_output(args: argparse.Namespace) -> int:
     namespace, _, name = args.ref.rpartition("/")
     out: Path = args.out
     directory.check(out.absolute())
-    files = configmaps.fetch(kube.connect().core, name=name, namespace=namespace or "default")
+    try:
+        client = kube.connect(kubeconfig=args.kubeconfig)
+    except Exception as exc:  # the client's config errors have no common base
+        raise errors.InputError(f"cannot reach the cluster: {exc}") from exc
+    files = configmaps.fetch(client.core, name=name, namespace=namespace or "default")
     directory.publish(files, out)
     _console().print(f"wrote {out} ({len(files)} files) from ConfigMap {namespace}/{name}")
     return OK
@@ -292,6 +296,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     fetch.add_argument("ref", metavar="NS/NAME", help="namespace and name of the output ConfigMap")
     fetch.add_argument("--out", type=Path, required=True, metavar="DIR")
+    fetch.add_argument(
+        "--kubeconfig", metavar="FILE", help="kubeconfig to use (default: KUBECONFIG, in-cluster)"
+    )
     fetch.set_defaults(command=_fetch_output)
 
     version = commands.add_parser("version", help="print kodegen's version")

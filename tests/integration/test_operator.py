@@ -332,3 +332,196 @@ async def _stop(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         await asyncio.wait_for(task, 30)
     assert task.done()
+
+
+async def _running_operator(
+    kmock: Any, api: client.ApiClient, op_settings: settings.Settings, **build: Any
+) -> tuple[Cluster, asyncio.Event, asyncio.Task[None]]:
+    kmock.resources[CG] = {
+        "kind": "CodeGeneration",
+        "namespaced": True,
+        "subresources": ["status"],
+        "verbs": ["list", "watch", "get", "patch", "create", "update", "delete"],
+    }
+    cluster = Cluster(kmock, api, op_settings)
+    if build:
+        cluster.op = main.build(op_settings, cluster.kube, **build)
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(
+        main.run(cluster.op, standalone=True, stop_flag=stop, ready_flag=ready)
+    )
+    await asyncio.wait_for(ready.wait(), 30)
+    return cluster, stop, task
+
+
+async def test_a_restarted_operator_resumes_the_running_generation(
+    kmock: Any, kube_api: client.ApiClient
+) -> None:
+    job_settings = settings.Settings(executor="job", metrics_port=0)
+    first, stop, task = await _running_operator(kmock, kube_api, job_settings)
+    await first.apply(_manifest())
+    status = await first.until(lambda: first.status().get("phase") == "Running" and first.status())
+    await _stop(stop, task)
+    # kopf kept its progress in annotations (the CRD's status schema would prune status.kopf).
+    annotations = (first.obj(CG, "petstore-api") or {})["metadata"]["annotations"]
+    assert "kodegen.dev/last-handled-configuration" in annotations
+    assert "kopf" not in first.status()
+
+    # A new process: a new client (its connection pool went with the old operator).
+    fresh = client.ApiClient(client.Configuration(host=kube_api.configuration.host))
+    second, stop, task = await _running_operator(kmock, fresh, job_settings)
+    try:
+        await second.until(lambda: second.op.slots.holder(("team-a", "petstore-api")))
+        assert second.names("batch/v1/jobs") == [status["job"]["name"]]  # no second Job
+        await second.play_job(
+            status["job"]["name"], generator=generate.Generator(run_gates=_passing_gates)
+        )
+        await second.until(lambda: second.status().get("phase") == "Succeeded")
+        assert second.op.slots.active == 0
+    finally:
+        await _stop(stop, task)
+
+
+async def test_a_superseded_result_goes_to_history_only(cluster: Cluster) -> None:
+    from kodegen.controller import jobs, reconcile, runner
+
+    await cluster.apply(_manifest())
+    first = await cluster.until(
+        lambda: cluster.status().get("phase") == "Running" and cluster.status()
+    )
+    await cluster.patch_spec("petstore-api", {"regenerate": "2"})
+    await cluster.until(lambda: cluster.status().get("inputHash") not in (None, first["inputHash"]))
+    # The old pod was still running and finishes now: its result arrives late.
+    fast = generate.Generator(run_gates=_passing_gates)
+    old_request = names.request("petstore-api", first["inputHash"])
+    await asyncio.to_thread(runner.execute, cluster.kube, NS, old_request, generator=fast)
+    state = jobs.JobState(phase="Succeeded")
+    done = await asyncio.to_thread(
+        reconcile.complete, cluster.op, NS, "petstore-api", names.hash8(first["inputHash"]), state
+    )
+    assert done == "superseded"
+    status = cluster.status()
+    assert status["phase"] == "Running" and status["inputHash"] != first["inputHash"]
+    assert [h["inputHash"] for h in status["history"]] == [first["inputHash"]]
+    # Recording it again changes nothing (at-least-once handlers).
+    again = await asyncio.to_thread(
+        reconcile.complete, cluster.op, NS, "petstore-api", names.hash8(first["inputHash"]), state
+    )
+    assert again == "superseded" and len(cluster.status()["history"]) == 1
+
+
+async def test_the_local_executor_runs_the_same_pipeline(
+    kmock: Any, kube_api: client.ApiClient
+) -> None:
+    local = settings.Settings(executor="local", metrics_port=0, local_workers=1)
+    cluster, stop, task = await _running_operator(
+        kmock, kube_api, local, generator=lambda: generate.Generator(run_gates=_passing_gates)
+    )
+    try:
+        await cluster.apply(_manifest())
+        status = await cluster.until(
+            lambda: cluster.status().get("phase") == "Succeeded" and cluster.status()
+        )
+        assert cluster.names("batch/v1/jobs") == []
+        assert status["output"]["configMaps"][0] == "petstore-api-code"
+        assert cluster.op.metrics.started.labels(executor="local")._value.get() == 1
+    finally:
+        await _stop(stop, task)
+
+
+async def test_suspend_stops_new_runs(cluster: Cluster) -> None:
+    await cluster.apply(_manifest(suspend=True))
+    await cluster.until(
+        lambda: any(c["reason"] == "Suspended" for c in cluster.status().get("conditions", ()))
+    )
+    assert cluster.names("batch/v1/jobs") == []
+    await cluster.patch_spec("petstore-api", {"suspend": False})
+    await cluster.until(lambda: cluster.status().get("phase") == "Running")
+    assert len(cluster.names("batch/v1/jobs")) == 1
+
+
+async def test_a_spec_in_a_configmap_is_frozen_into_the_request(cluster: Cluster) -> None:
+    document = _manifest()["spec"]["specification"]["openapi"]["inline"]
+    configmap = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "petstore-spec", "namespace": NS},
+        "data": {"openapi.yaml": yaml.safe_dump(document)},
+    }
+    await asyncio.to_thread(cluster.kube.create_config_map, configmap)
+    body = _manifest()
+    body["spec"]["specification"]["openapi"] = {"configMapRef": {"name": "petstore-spec"}}
+    await cluster.apply(body)
+    status = await cluster.until(
+        lambda: cluster.status().get("phase") == "Running" and cluster.status()
+    )
+    request = runs.Request.from_config_map(
+        cluster.obj("v1/configmaps", names.request("petstore-api", status["inputHash"])) or {}
+    )
+    assert request.generation.spec.specification.openapi is not None
+    assert request.generation.spec.specification.openapi.inline == document
+
+
+async def test_fetch_output_restores_the_tree_byte_for_byte(
+    cluster: Cluster, tmp_path: Path
+) -> None:
+    from kodegen import cli
+    from kodegen.pipeline import manifest
+
+    await cluster.apply(_manifest())
+    status = await cluster.until(
+        lambda: cluster.status().get("phase") == "Running" and cluster.status()
+    )
+    fast = generate.Generator(run_gates=_passing_gates)
+    await cluster.play_job(status["job"]["name"], generator=fast)
+    await cluster.until(lambda: cluster.status().get("phase") == "Succeeded")
+
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "kmock",
+                "clusters": [
+                    {"name": "kmock", "cluster": {"server": cluster.kube.configuration.host}}
+                ],
+                "users": [{"name": "u", "user": {"token": "t"}}],
+                "contexts": [{"name": "kmock", "context": {"cluster": "kmock", "user": "u"}}],
+            }
+        )
+    )
+    out = tmp_path / "restored"
+    argv = [
+        "fetch-output",
+        f"{NS}/petstore-api-code",
+        "--out",
+        str(out),
+        "--kubeconfig",
+        str(kubeconfig),
+    ]
+    assert await asyncio.to_thread(cli.main, argv) == 0
+
+    # The same manifest generated here gives the very bytes the cluster holds.
+    local = fast.run(manifest.load(REPO / "examples" / "petstore.yaml")).files
+    restored = {
+        path.relative_to(out).as_posix(): path.read_bytes()
+        for path in out.rglob("*")
+        if path.is_file()
+    }
+    assert restored.keys() == local.keys()
+    differing = [p for p in local if local[p] != restored[p]]
+    import difflib
+
+    for p in differing:
+        print(
+            p,
+            "".join(
+                list(
+                    difflib.unified_diff(
+                        local[p].decode().splitlines(True), restored[p].decode().splitlines(True)
+                    )
+                )[:40]
+            ),
+        )
+    assert differing == [".kodegen/provenance.json"]  # it names the resource: petstore-api@team-a

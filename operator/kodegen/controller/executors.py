@@ -124,6 +124,8 @@ class Local:
         key, digest8 = (request.namespace, request.name), names.hash8(request.input_hash)
         if self._running.get(key) == digest8:
             return False
+        if self.client.read_config_map(request.namespace, names.result(request.name, digest8)):
+            return False  # this run already happened (kopf re-ran the handler): its Job "exists"
         self.client.create_config_map(request.config_map())
         self._running[key] = digest8
         self.pool.submit(self._run, request)
@@ -131,7 +133,8 @@ class Local:
 
     def supersede(self, namespace: str, name: str, digest: str) -> None:
         # A thread cannot be stopped; its outcome arrives superseded and goes to history only.
-        self._running.pop((namespace, name), None)
+        if self._running.get((namespace, name)) not in (None, names.hash8(digest)):
+            del self._running[(namespace, name)]
 
     def state(self, namespace: str, name: str, digest: str) -> jobs.JobState | None:
         if self._running.get((namespace, name)) == names.hash8(digest):

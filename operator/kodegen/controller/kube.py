@@ -41,8 +41,16 @@ def _translated(action: str) -> Iterator[None]:
         raise KubeError(action=action, status=0, reason=str(exc)) from exc
 
 
-def connect(configuration: kubernetes.client.Configuration | None = None) -> Kube:
-    """A `Kube` on `configuration`, else in-cluster credentials, else the local kubeconfig."""
+def connect(
+    configuration: kubernetes.client.Configuration | None = None, kubeconfig: str | None = None
+) -> Kube:
+    """A `Kube` on `configuration`; else on the `kubeconfig` file; else in-cluster credentials,
+    else the local kubeconfig (`KUBECONFIG`, `~/.kube/config`)."""
+    if configuration is None and kubeconfig is not None:
+        configuration = kubernetes.client.Configuration()
+        kubernetes.config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=kubeconfig, client_configuration=configuration
+        )
     if configuration is None:
         configuration = kubernetes.client.Configuration()
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import kopf
 
@@ -34,7 +34,10 @@ def build(
     *,
     resolver: resolver_.Resolver | None = None,
     registry: metrics.Metrics | None = None,
+    generator: Callable[[], generate.Generator] = generate.Generator,
 ) -> reconcile.Operator:
+    """The operator's shared state; `generator` makes the pipeline of each local run (tests
+    pass one with fast gates)."""
     op = reconcile.Operator(
         kube=client,
         settings=settings,
@@ -54,7 +57,9 @@ def build(
                 op.metrics.reconcile_errors.labels(kind="complete").inc()
                 logger.warning("recording a local run failed: %s", exc)
 
-        op.executor = executors.Local(client, workers=settings.local_workers, done=done)
+        op.executor = executors.Local(
+            client, workers=settings.local_workers, done=done, generator=generator
+        )
     else:
         op.executor = executors.Jobs(client, settings.job)
     return op

@@ -4,6 +4,8 @@ operators in one test process never share counters). `kodegen operator` serves t
 
 from __future__ import annotations
 
+import wsgiref.simple_server
+
 import prometheus_client
 
 __all__ = ["Metrics"]
@@ -75,6 +77,8 @@ class Metrics:
             registry=r,
         )
 
-    def serve(self, port: int, address: str = "0.0.0.0") -> None:  # nosec B104: in-pod port
-        """Serve `/metrics` on `port` in a daemon thread."""
-        prometheus_client.start_http_server(port, addr=address, registry=self.registry)
+    def serve(self, port: int, address: str = "0.0.0.0") -> wsgiref.simple_server.WSGIServer:  # nosec B104: in-pod port
+        """Serve `/metrics` on `port` (0: any free port) in a daemon thread; returns the server
+        (its `server_address` says the port, `shutdown()` stops it)."""
+        server, _ = prometheus_client.start_http_server(port, addr=address, registry=self.registry)
+        return server

@@ -174,6 +174,12 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
 
     request = runs.Request(generation=frozen, uid=meta["uid"], template=resolved, input_hash=digest)
     created = op.executor.start(request)
+    if not created:  # seen before: the body may be stale, and the run may have ended already
+        state = op.executor.state(namespace, name, digest)
+        if state is None or state.phase != "Running":
+            done = complete(op, namespace, name, run, state)
+            if done != "pending":
+                return done
     job_name = names.job(name, digest)
     if created:
         op.metrics.started.labels(executor=op.executor.name).inc()

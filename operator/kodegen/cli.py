@@ -392,13 +392,15 @@ def _summary(console: rich.console.Console, result: generate.Result) -> None:
     totals.add_row("not implemented", str(len(result.not_implemented)))
     if result.ai is not None:
         ai = result.ai
-        totals.add_row("AI provider", ai.provider or "-")
+        totals.add_row("AI provider", ", ".join(ai.providers) or "-")
         totals.add_row("AI model", ai.model or "-")
         totals.add_row("AI tokens", f"{ai.tokens} ({ai.input_tokens} in, {ai.output_tokens} out)")
         totals.add_row(
             "AI cost", f"${ai.cost_usd:.4f}" + (f" ({ai.cached} cached)" if ai.cached else "")
         )
         totals.add_row("AI attempts", f"{ai.attempts} (kept: {ai.chosen})")
+        if ai.failures:
+            totals.add_row("AI failovers", f"{ai.failures} (see .kodegen/transcript.jsonl)")
     totals.add_row("total time", f"{sum(result.timings.values()):.2f} s")
     console.print(totals)
 

@@ -3,7 +3,9 @@
 `Redactor` knows the exact secrets in play (the keys the CLI or the Job read) and also masks
 whatever looks like a credential: `Bearer …` headers, `sk-…`/`sk-ant-…` keys, Google `AIza…`
 keys, and `key=`/`api_key=` query parameters. `Redactor.filter()` is a `logging.Filter` that
-rewrites records before any handler sees them.
+rewrites records before any handler sees them; `protect(keys)` adds keys to the process-wide
+`SHARED` redactor and puts its filter on the root logger's handlers, so no library's log line
+(the SDKs', httpx's) carries them either.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["MASK", "Redactor"]
+__all__ = ["MASK", "SHARED", "Redactor", "protect"]
 
 MASK = "***"
 
@@ -71,3 +73,17 @@ class Redactor:
                 return True
 
         return _Filter()
+
+
+SHARED = Redactor()
+"""Every key this process has been given; its filter sits on the root logger's handlers."""
+_SHARED_FILTER = SHARED.filter()
+
+
+def protect(secrets: Iterable[str | None]) -> None:
+    """Mask `secrets` in every log record from now on, whichever logger emits it."""
+    for secret in secrets:
+        SHARED.add(secret)
+    for handler in logging.getLogger().handlers:
+        if _SHARED_FILTER not in handler.filters:
+            handler.addFilter(_SHARED_FILTER)

@@ -107,6 +107,7 @@ def router(spec: codegeneration.AISpec, options: Options) -> router_.Router:
         spec.providers, options.environ, timeout_seconds=options.timeout_seconds
     )
     redactor = redact.Redactor(s.api_key for s in settings)
+    redact.protect(s.api_key for s in settings)
     return router_.Router(
         [options.build(s) for s in settings],
         budget=budget.Budget(spec.max_cost_usd, options.max_tokens),

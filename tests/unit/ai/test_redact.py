@@ -63,3 +63,16 @@ def test_the_logging_filter_rewrites_messages_arguments_and_tracebacks(
     assert KEY not in caplog.text
     assert "calling with ***" in caplog.text
     assert "RuntimeError: boom ***" in caplog.text
+
+
+def test_protect_masks_keys_in_every_libraries_log_lines(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    key = "protected-key-0123456789"
+    with caplog.at_level(logging.DEBUG):
+        redact.protect([key, None])
+        logging.getLogger("openai._base_client").debug("Request options: api_key=%s", key)
+        logging.getLogger("httpx").info("HTTP Request: POST http://x/?token=%s", key)
+    assert key not in caplog.text
+    assert "api_key=***" in caplog.text
+    assert key in redact.SHARED.secrets

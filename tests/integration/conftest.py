@@ -25,6 +25,8 @@ CORE_RESOURCES = {
     "v1/events": {"kind": "Event", "namespaced": True},
     "v1/namespaces": {"kind": "Namespace", "namespaced": False},
     "batch/v1/jobs": {"kind": "Job", "namespaced": True, "subresources": ["status"]},
+    "v1/serviceaccounts": {"kind": "ServiceAccount", "namespaced": True},
+    "rbac.authorization.k8s.io/v1/rolebindings": {"kind": "RoleBinding", "namespaced": True},
 }
 
 

@@ -160,6 +160,10 @@ async def test_a_generation_runs_in_a_job_and_publishes(cluster: Cluster) -> Non
     assert body["metadata"]["labels"][names.LABEL_INPUT_HASH] == names.hash8(digest)
     request = cluster.obj("v1/configmaps", names.request("petstore-api", digest))
     assert request is not None and "request.json" in request["data"]
+    # The Job's own identity in this namespace, created with the first run.
+    assert cluster.obj("v1/serviceaccounts", "kodegen-job") is not None
+    binding = cluster.obj("rbac.authorization.k8s.io/v1/rolebindings", "kodegen-job")
+    assert binding is not None and binding["roleRef"]["name"] == "kodegen-job"
 
     assert await cluster.play_job(job) == 0  # the real pipeline, every gate
     status = await cluster.until(
@@ -196,6 +200,9 @@ async def test_a_generation_runs_in_a_job_and_publishes(cluster: Cluster) -> Non
         )
     )
     assert "Failed" not in reasons
+    # Events tell the story briefly: no spec bodies, outputs or secrets in them.
+    for event in _events(cluster):
+        assert len(event["message"]) <= 1024 and "Swagger Petstore" not in event["message"]
 
 
 async def test_an_unchanged_generation_does_no_work(cluster: Cluster) -> None:

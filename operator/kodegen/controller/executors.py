@@ -76,8 +76,17 @@ class Jobs:
 
     def __init__(self, client: kube.Kube, job_settings: settings.JobSettings) -> None:
         self.client, self.settings = client, job_settings
+        self._identities: set[str] = set()
+        """Namespaces where the Job's ServiceAccount and RoleBinding are known to exist."""
 
     def start(self, request: runs.Request) -> bool:
+        if request.namespace not in self._identities:
+            for body in (
+                jobs.service_account(namespace=request.namespace, settings=self.settings),
+                jobs.role_binding(namespace=request.namespace, settings=self.settings),
+            ):
+                self.client.ensure(body)
+            self._identities.add(request.namespace)
         self.client.create_config_map(request.config_map())
         body = jobs.build(
             name=request.name,

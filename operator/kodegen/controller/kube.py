@@ -69,6 +69,7 @@ class Kube:
         self.core: Any = kubernetes.client.CoreV1Api(self.client)
         self.batch: Any = kubernetes.client.BatchV1Api(self.client)
         self.custom: Any = kubernetes.client.CustomObjectsApi(self.client)
+        self.rbac: Any = kubernetes.client.RbacAuthorizationV1Api(self.client)
         self._plain: Callable[[Any], Any] = self.client.sanitize_for_serialization
 
     @property
@@ -107,6 +108,23 @@ class Kube:
             namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
             with _translated(f"patch configmap {namespace}/{name}"):
                 self.core.patch_namespaced_config_map(name, namespace, dict(body))
+
+    def ensure(self, body: Mapping[str, Any]) -> bool:
+        """Create a ServiceAccount or RoleBinding unless one of that name exists (then it is
+        left as the cluster's admins may have changed it); True if created."""
+        namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
+        create = {
+            "ServiceAccount": self.core.create_namespaced_service_account,
+            "RoleBinding": self.rbac.create_namespaced_role_binding,
+        }[body["kind"]]
+        with _translated(f"create {body['kind'].lower()} {namespace}/{name}"):
+            try:
+                create(namespace, dict(body))
+            except kubernetes.client.ApiException as exc:
+                if exc.status == 409:
+                    return False
+                raise
+        return True
 
     # -- Jobs -------------------------------------------------------------------------------
 

@@ -532,3 +532,16 @@ async def test_fetch_output_restores_the_tree_byte_for_byte(
             ),
         )
     assert differing == [".kodegen/provenance.json"]  # it names the resource: petstore-api@team-a
+
+
+async def test_an_api_error_is_retried_not_fatal(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kodegen.controller import reconcile
+
+    monkeypatch.setattr(reconcile, "RETRY_SECONDS", 0.2)
+    cluster.kmock[f"post /apis/batch/v1/namespaces/{NS}/jobs"][:1] << 500
+    await cluster.apply(_manifest())
+    await cluster.until(lambda: cluster.status().get("phase") == "Running")
+    assert cluster.op.metrics.reconcile_errors.labels(kind="api")._value.get() == 1
+    assert len(cluster.names("batch/v1/jobs")) == 1

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import openai
@@ -12,6 +13,9 @@ from kodegen.ai import types
 from kodegen.ai.providers import common
 
 __all__ = ["OpenAI"]
+
+_FIXED_SAMPLING = re.compile(r"^(o\d|gpt-5)")
+"""Reasoning models take no `temperature` (the API answers 400 to any but the default)."""
 
 _FINISH: dict[str, types.FinishReason] = {
     "stop": "stop",
@@ -43,13 +47,15 @@ class OpenAI:
     async def generate(self, request: types.Request) -> types.Response:
         messages: list[Any] = [{"role": "system", "content": request.system}]
         messages += [{"role": m.role, "content": m.content} for m in request.messages]
+        sampling: dict[str, Any] = {"seed": request.seed}
+        if not _FIXED_SAMPLING.match(request.model):
+            sampling["temperature"] = request.temperature
         try:
             completion = await self.client().chat.completions.create(
                 model=request.model,
                 messages=messages,
                 max_completion_tokens=request.max_tokens,
-                temperature=request.temperature,
-                seed=request.seed,
+                **sampling,
             )
         except openai.APIStatusError as exc:
             raise common.error(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from kodegen.ai import providers, types, wire
@@ -20,7 +21,7 @@ REQUEST = types.Request(
 )
 
 
-async def sent(dialect: str) -> wire.Seen:
+async def sent(dialect: str, request: types.Request = REQUEST) -> wire.Seen:
     async with wire.WireServer(dialect, [wire.Reply("ok")]) as server:  # type: ignore[arg-type]
         provider = providers.build(
             types.ProviderSettings(
@@ -30,7 +31,7 @@ async def sent(dialect: str) -> wire.Seen:
                 base_url=server.base_url,
             )
         )
-        await provider.generate(REQUEST)
+        await provider.generate(request)
         await provider.aclose()
     [seen] = server.requests
     return seen
@@ -65,6 +66,11 @@ async def test_openai_chat_completions() -> None:
         ("user", "Write it."),
     ]
     assert (body["temperature"], body["seed"], body["max_completion_tokens"]) == (0.0, 7, 321)
+
+
+async def test_openai_reasoning_models_get_no_temperature() -> None:
+    seen = await sent("openai", dataclasses.replace(REQUEST, model="gpt-5"))
+    assert "temperature" not in seen.body and seen.body["seed"] == 7
 
 
 async def test_gemini_generate_content() -> None:

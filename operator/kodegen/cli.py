@@ -107,6 +107,7 @@ def _ai_options(args: argparse.Namespace) -> Any:
         prices=prices,
         cache=None if args.no_ai_cache else cache.Directory(cache.default_directory(os.environ)),
         timeout_seconds=args.ai_timeout,
+        max_tokens=args.ai_max_tokens,
         transcript=not args.no_transcript,
     )
 
@@ -245,6 +246,13 @@ def _parser() -> argparse.ArgumentParser:
         "fails over to the next",
     )
     run.add_argument(
+        "--ai-max-tokens",
+        type=_tokens,
+        metavar="TOKENS",
+        help="token budget of the run (input and output, every call), on top of "
+        "spec.ai.maxCostUSD; checked before each call",
+    )
+    run.add_argument(
         "--no-ai-cache",
         action="store_true",
         help="send every AI request, even one answered before (default: reuse the answer)",
@@ -314,6 +322,12 @@ def _seconds(text: str) -> float:
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
     return value
+
+
+def _tokens(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of tokens, got {text!r}")
+    return int(text)
 
 
 # -- display -----------------------------------------------------------------------------------

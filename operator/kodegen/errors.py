@@ -98,9 +98,9 @@ class ProviderError(AIError):
 
 
 class BudgetExceeded(AIError):
-    def __init__(self, *, limit: str, spent: float, needed: float) -> None:
+    def __init__(self, *, limit: str, spent: float, needed: float, fix: str | None = None) -> None:
         self.limit, self.spent, self.needed = limit, spent, needed
         super().__init__(
             f"AI budget: {limit} would be exceeded (spent {spent:g}, the next call needs up to "
-            f"{needed:g}); raise spec.ai.{limit} or shorten the specification"
+            f"{needed:g}); {fix or f'raise spec.ai.{limit} or shorten the specification'}"
         )

@@ -98,3 +98,17 @@ def test_no_reachable_provider_is_a_clear_error(
     assert err.startswith("error: no AI provider answered the plan request: provider ollama: ")
     assert "unavailable" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_budget_stops_the_run_before_the_first_call(
+    model: wire.WireServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["generate", str(EXAMPLE), "--out", str(tmp_path / "out"), "--ai-max-tokens", "500"]
+    code = cli.main(argv)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("error: AI budget: maxTokens would be exceeded (spent 0, the next call")
+    assert "raise the token budget (kodegen generate --ai-max-tokens)" in err
+    assert model.requests == []
+    assert not (tmp_path / "out").exists()
+    assert cli.main([*argv[:-1], "0"]) == 2

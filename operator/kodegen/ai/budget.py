@@ -39,7 +39,11 @@ class Budget:
             )
         if self.max_tokens is not None and self.spent_tokens + needed_tokens > self.max_tokens:
             raise errors.BudgetExceeded(
-                limit="maxTokens", spent=self.spent_tokens, needed=needed_tokens
+                limit="maxTokens",
+                spent=self.spent_tokens,
+                needed=needed_tokens,
+                fix="raise the token budget (kodegen generate --ai-max-tokens) or shorten the "
+                "specification",
             )
 
     def charge(self, response: types.Response) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from kodegen import errors
 from kodegen.ai import protocol
@@ -91,3 +93,29 @@ def test_instructions_document_the_format_parse_reads() -> None:
         "<the complete content of the file>", "content"
     )
     assert protocol.parse(example).files == {"relative/path/of/the/file.py": "content\n"}
+
+
+_SEGMENT = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,11}", fullmatch=True).filter(
+    lambda s: s not in (".", "..") and not s.startswith(".kodegen")
+)
+_LINE = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=40).filter(
+    lambda line: "===" not in line and not line.lstrip().startswith(("```", "~~~"))
+)
+
+
+@hypothesis.given(
+    st.dictionaries(
+        st.lists(_SEGMENT, min_size=1, max_size=4).map("/".join),
+        st.lists(_LINE, min_size=1, max_size=8)
+        .filter(lambda lines: lines[0].strip() != "" and lines[-1].strip() != "")
+        .map(lambda lines: "\n".join(lines) + "\n"),
+        max_size=5,
+    ),
+    st.sampled_from(["", "Here you go:\n\n", "```\n"]),
+)
+@hypothesis.settings(max_examples=100, deadline=None)
+def test_whatever_format_writes_parse_reads_back(files: dict[str, str], intro: str) -> None:
+    text = intro + protocol.format(files) + ("```\n" if intro == "```\n" else "")
+    parsed = protocol.parse(text)
+    assert parsed.files == files
+    assert parsed.problems == ()

@@ -61,6 +61,11 @@ class Breaker:
         with self._lock:
             self.failures, self.opened_at, self.trial = 0, None, False
 
+    def abandon(self) -> None:
+        """A call that ended without a verdict (cancelled): a half-open trial may go again."""
+        with self._lock:
+            self.trial = False
+
     def failure(self) -> None:
         with self._lock:
             self.failures += 1

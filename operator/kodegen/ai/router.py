@@ -126,6 +126,7 @@ class Router:
             if known is not None:
                 response = dataclasses.replace(known, cached=True, cost_usd=0.0)
             else:
+                self.budget.check(provider.name, request, self.prices)
                 gate = self.breakers.get(provider.endpoint)
                 if not gate.allow():
                     failures.append(
@@ -133,7 +134,6 @@ class Router:
                         f"(next try in {gate.retry_in():.0f} s)"
                     )
                     continue
-                self.budget.check(provider.name, request, self.prices)
                 try:
                     fresh = await retry.call(
                         functools.partial(self._once, provider, request),
@@ -147,6 +147,9 @@ class Router:
                     gate.failure()
                     self._failed(prompt, provider, request, None, exc, failures)
                     continue
+                except BaseException:  # cancelled, interrupted: neither success nor failure
+                    gate.abandon()
+                    raise
                 gate.success()
                 cost = self.prices.cost(provider.name, request.model, fresh.usage)
                 response = dataclasses.replace(fresh, provider=provider.name, cost_usd=cost)

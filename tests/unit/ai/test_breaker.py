@@ -63,3 +63,13 @@ def test_breakers_are_one_per_endpoint_and_shared(fake_time: FakeTime) -> None:
     assert breakers.get("a") is breakers.get("a")
     assert breakers.get("a") is not breakers.get("b")
     assert breaker.SHARED.get("x") is breaker.SHARED.get("x")
+
+
+def test_an_abandoned_trial_lets_the_next_one_through(fake_time: FakeTime) -> None:
+    gate = make(fake_time)
+    for _ in range(3):
+        gate.failure()
+    fake_time.now += 60
+    assert gate.allow()
+    gate.abandon()
+    assert gate.allow()

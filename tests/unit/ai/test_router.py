@@ -218,3 +218,27 @@ async def test_a_key_planted_in_an_error_never_reaches_logs_or_messages(
 def test_a_router_needs_a_provider() -> None:
     with pytest.raises(errors.ManifestError, match="at least one provider"):
         router.Router([], budget=budget.Budget(1.0))
+
+
+async def test_a_cancelled_trial_call_does_not_wedge_the_breaker(
+    make_router: MakeRouter, fake_time: FakeTime
+) -> None:
+    import asyncio
+
+    shared = breaker.Breakers(breaker.Settings(threshold=1, cooldown_seconds=10), fake_time.clock)
+    shared.get("a:x").failure()
+    fake_time.now += 10
+
+    async def hang(request: types.Request) -> types.Response:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    slow = scripted.Scripted([FILES], name="a", endpoint="a:x")
+    slow.generate = hang  # type: ignore[method-assign]
+    task = asyncio.ensure_future(make_router(slow, breakers=shared).ask(PROMPT, files))
+    await asyncio.sleep(0)
+    assert slow.requests == [] and not shared.get("a:x").allow()  # the trial call is running
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert shared.get("a:x").allow()  # the trial slot is free again

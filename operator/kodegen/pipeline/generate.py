@@ -172,13 +172,19 @@ class Generator:
         self.run_gates = run_gates
         self.ai = ai
 
-    def validate(self, manifest: codegeneration.CodeGeneration) -> Prepared:
-        """Parse, resolve, validate the variables and plan: every input error, nothing rendered."""
+    def validate(
+        self,
+        manifest: codegeneration.CodeGeneration,
+        template: template_model.Template | None = None,
+    ) -> Prepared:
+        """Parse, resolve, validate the variables and plan: every input error, nothing rendered.
+        `template`: a version already loaded (a template resource), instead of resolving the
+        manifest's range among the builtin templates."""
         timings: dict[str, float] = {}
         with self._stage("parse", timings):
             spec = self.parse(manifest)
         with self._stage("resolve", timings):
-            template = self.resolve(manifest)
+            template = self.resolve(manifest, template)
         with self._stage("variables", timings):
             values = variables_.validate(template.spec.variables, manifest.spec.variables)
         with self._stage("plan", timings):
@@ -196,9 +202,14 @@ class Generator:
                 )
         return Prepared(manifest, spec, template, values, plan, timings)
 
-    def run(self, manifest: codegeneration.CodeGeneration) -> Result:
-        """Every stage; raises `errors.InputError` for bad input, never for failed gates."""
-        prepared = self.validate(manifest)
+    def run(
+        self,
+        manifest: codegeneration.CodeGeneration,
+        template: template_model.Template | None = None,
+    ) -> Result:
+        """Every stage; raises `errors.InputError` for bad input, never for failed gates.
+        `template`: as for `validate`."""
+        prepared = self.validate(manifest, template)
         timings = dict(prepared.timings)
         with self._stage("render", timings):
             rendered = self.render(prepared)
@@ -268,10 +279,16 @@ class Generator:
             )
         return openapi.parse(source.inline)
 
-    def resolve(self, manifest: codegeneration.CodeGeneration) -> template_model.Template:
-        """The template version the manifest asks for, if it takes this kind of input."""
+    def resolve(
+        self,
+        manifest: codegeneration.CodeGeneration,
+        template: template_model.Template | None = None,
+    ) -> template_model.Template:
+        """The template version the manifest asks for (or `template`), if it takes this kind
+        of input."""
         wanted = manifest.spec.template
-        template = registry.resolve(wanted.family, wanted.version, self.templates_root)
+        if template is None:
+            template = registry.resolve(wanted.family, wanted.version, self.templates_root)
         kind = manifest.spec.specification.type
         if kind not in template.spec.spec_types:
             raise errors.ManifestError(

@@ -228,7 +228,11 @@ class CodeTemplateSpec(base.KodegenModel):
     """What the template generates."""
     spec_types: Annotated[
         list[spec_api.SpecType],
-        Field(min_length=1, max_length=4, json_schema_extra={"x-kubernetes-list-type": "set"}),
+        Field(
+            min_length=1,
+            max_length=len(spec_api.SPEC_TYPES),
+            json_schema_extra={"x-kubernetes-list-type": "set"},
+        ),
     ] = Field(default_factory=lambda: list(DEFAULT_SPEC_TYPES))
     """Specification types the template can generate from."""
     variables: Annotated[

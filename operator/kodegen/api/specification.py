@@ -8,10 +8,10 @@ from pydantic import ConfigDict, Field, model_validator
 
 from kodegen.api import base, refs
 
-SpecType = Literal["openapi", "graphql", "adr", "userStory"]
+SpecType = Literal["openapi", "jsonSchema", "graphql", "adr", "userStory"]
 """The kinds of specification kodegen reads; `adr` and `userStory` need AI."""
 
-SPEC_TYPES: tuple[SpecType, ...] = ("openapi", "graphql", "adr", "userStory")
+SPEC_TYPES: tuple[SpecType, ...] = ("openapi", "jsonSchema", "graphql", "adr", "userStory")
 """Every specification type, in the order of the fields of :class:`Specification`."""
 
 AI_ONLY_SPEC_TYPES: tuple[SpecType, ...] = ("adr", "userStory")
@@ -51,6 +51,31 @@ class OpenAPISource(base.KodegenModel):
         return self
 
 
+class JSONSchemaSource(base.KodegenModel):
+    """Where the JSON Schema document is (draft 2020-12 or draft-07): exactly one of `inline`,
+    `configMapRef`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"x-kubernetes-validations": [base.one_of_rule("inline", "configMapRef")]}
+    )
+
+    inline: dict[str, Any] | None = Field(default=None, json_schema_extra=base.PRESERVE)
+    """The JSON Schema document itself, as a YAML/JSON object; its `$defs` (or `definitions`)
+    become models, and the root schema too when it is an object with a title."""
+    config_map_ref: refs.ConfigMapKeyRef | None = None
+    """A ConfigMap key holding the document (YAML or JSON)."""
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> JSONSchemaSource:
+        found = base.given(self, "inline", "config_map_ref")
+        if len(found) != 1:
+            raise ValueError(
+                "jsonSchema: set exactly one of inline, configMapRef "
+                f"(got {', '.join(found) or 'none'})"
+            )
+        return self
+
+
 class GraphQLSpec(base.KodegenModel):
     """A GraphQL schema."""
 
@@ -82,6 +107,7 @@ class UserStorySpec(base.KodegenModel):
 
 _MEMBERS: dict[SpecType, str] = {
     "openapi": "openapi",
+    "jsonSchema": "json_schema",
     "graphql": "graphql",
     "adr": "adr",
     "userStory": "user_story",
@@ -98,17 +124,19 @@ class Specification(base.KodegenModel):
                     "rule": " && ".join(
                         f"(self.type == '{t}') == has(self.{t})" for t in SPEC_TYPES
                     ),
-                    "message": "set the member named by type (openapi, graphql, adr or "
-                    "userStory) and no other",
+                    "message": "set the member named by type (openapi, jsonSchema, graphql, "
+                    "adr or userStory) and no other",
                 }
             ]
         }
     )
 
     type: SpecType
-    """Kind of specification: openapi, graphql, adr or userStory."""
+    """Kind of specification: openapi, jsonSchema, graphql, adr or userStory."""
     openapi: OpenAPISource | None = None
     """The OpenAPI document (type openapi)."""
+    json_schema: JSONSchemaSource | None = None
+    """The JSON Schema document (type jsonSchema): models only, no operations."""
     operations: Operations | None = None
     """Operations (`operationId`) to generate; every operation when omitted."""
     graphql: GraphQLSpec | None = None

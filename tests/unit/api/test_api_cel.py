@@ -183,6 +183,22 @@ def test_openapi_source_rule_agrees(source: Doc) -> None:
     assert expected is (len(source) == 1)
 
 
+JSON_SCHEMA_SOURCES = [
+    {"inline": {"$defs": {}}},
+    {"configMapRef": {"name": "schema"}},
+    {},
+    {"inline": {}, "configMapRef": {"name": "schema"}},
+]
+
+
+@pytest.mark.parametrize("source", JSON_SCHEMA_SOURCES)
+def test_json_schema_source_rule_agrees(source: Doc) -> None:
+    expected = model_accepts(specification.JSONSchemaSource, source)
+
+    assert server_accepts("CodeGeneration", "spec.specification.jsonSchema", source) is expected
+    assert expected is (len(source) == 1)
+
+
 TEMPLATE_SOURCE_CASES = [
     *TEMPLATE_SOURCES,
     {},
@@ -205,6 +221,9 @@ SPECIFICATION_CASES = [
     {"type": "graphql", **SPECIFICATIONS["openapi-inline"]},
     {**SPECIFICATIONS["graphql"], "openapi": {"inline": {}}},
     {**SPECIFICATIONS["adr"], "type": "userStory"},
+    {"type": "jsonSchema", **SPECIFICATIONS["openapi-inline"]},
+    {**SPECIFICATIONS["jsonSchema-inline"], "openapi": {"inline": {}}},
+    {"type": "openapi", "jsonSchema": {"inline": {}}},
 ]
 
 

@@ -187,6 +187,7 @@ def test_free_form_fields_keep_unknown_fields(kind: str) -> None:
         "CodeGeneration": [
             "spec.variables",
             "spec.specification.openapi.inline",
+            "spec.specification.jsonSchema.inline",
         ],
         "CodeTemplate": ["spec.tests.[].variables", "spec.variables.[].default"],
         "ClusterCodeTemplate": ["spec.tests.[].variables", "spec.variables.[].enum.[]"],
@@ -200,6 +201,7 @@ def test_enums_and_bounds_are_kept() -> None:
 
     assert at(schema, "spec.specification.type")["enum"] == [
         "openapi",
+        "jsonSchema",
         "graphql",
         "adr",
         "userStory",
@@ -327,6 +329,7 @@ def test_cross_field_rules_are_in_place() -> None:
         ".spec",
         ".spec.specification",
         ".spec.specification.openapi",
+        ".spec.specification.jsonSchema",
         ".spec.ai",
         ".spec.output",
     }

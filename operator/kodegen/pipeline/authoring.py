@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -128,8 +129,14 @@ def _task(prepared: generate.Prepared) -> author.Task:
     wanted = spec.preferences
     if spec.specification.type in AI_ONLY:
         _, text = text_of(spec.specification)
-    else:
-        text = str(prepared.plan.context.get("openapi_json", ""))
+    elif "openapi_json" in prepared.plan.context:
+        text = str(prepared.plan.context["openapi_json"])
+    else:  # another formal specification (GraphQL SDL...): as the manifest gives it
+        text = json.dumps(
+            spec.specification.model_dump(mode="json", by_alias=True, exclude_none=True),
+            indent=2,
+            ensure_ascii=False,
+        )
     return author.Task(
         kind=spec.specification.type,
         text=text,

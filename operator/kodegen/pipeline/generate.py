@@ -248,7 +248,7 @@ class Generator:
     # -- the stages ----------------------------------------------------------------------------
 
     def parse(self, manifest: codegeneration.CodeGeneration) -> model.ApiSpec:
-        """The specification, if the CLI can generate from it (openapi, inline, AI off)."""
+        """The specification: an inline OpenAPI document, or an ADR or user story (AI on)."""
         specification = manifest.spec.specification
         kind = specification.type
         if kind in authoring.AI_ONLY:

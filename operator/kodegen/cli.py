@@ -7,6 +7,9 @@
     kodegen run-job --request CM --namespace NS
                                            one run inside a Job's pod (exit 0/1/2, 3 retry)
     kodegen fetch-output NS/NAME --out DIR the code a CodeGeneration published to ConfigMaps
+    kodegen template test PATH             render a template against its fixtures, run the gates
+    kodegen template new FAMILY [--out DIR] scaffold FAMILY/1.0.0/ with one passing test fixture
+    kodegen template manifest PATH         the ClusterCodeTemplate (or CodeTemplate) of a folder
     kodegen version
 
 Exit codes: 0 success; 1 quality gates failed (the output is still written, marked failed in
@@ -198,6 +201,83 @@ def _fetch_output(args: argparse.Namespace) -> int:
     return OK
 
 
+def _template_test(args: argparse.Namespace) -> int:
+    from kodegen.pipeline import template_tests
+    from kodegen.templates import git, manifests
+
+    fetcher = git.Cli(isolated=False, protocols=(*git.DEFAULT_PROTOCOLS, "file"))
+    loaded = manifests.load(args.path, builtin_root=args.templates, git=fetcher)
+    template = loaded.template
+    console = _console()
+    where = f" at commit {loaded.commit}" if loaded.commit else ""
+    console.print(f"{template.name} ({loaded.kind}{where}) {template.digest}")
+    generator = generate.Generator(templates_root=args.templates, gate_timeout=args.gates_timeout)
+    results = template_tests.run(template, generator=generator)
+    table = rich.table.Table(title=f"Template tests of {template.name}")
+    for column in ("test", "result", "coverage", "findings", "message"):
+        table.add_column(column, justify="right" if column in ("coverage", "findings") else "left")
+    for result in results:
+        findings = sum(result.findings.values())
+        detail = ", ".join(f"{count} {severity}" for severity, count in result.findings.items())
+        table.add_row(
+            result.name,
+            rich.text.Text("passed") if result.passed else rich.text.Text("FAILED", style="red"),
+            "-" if result.coverage is None else f"{result.coverage:.1f} %",
+            f"{findings} ({detail})" if findings else "0",
+            rich.text.Text(result.message or ""),
+        )
+    console.print(table)
+    failed = [result.name for result in results if not result.passed]
+    if failed:
+        console.print(f"{len(failed)} of {len(results)} test(s) FAILED: {', '.join(failed)}")
+        return GATES_FAILED
+    console.print(f"{len(results)} test(s) passed: {template.name} would be Ready")
+    return OK
+
+
+def _template_new(args: argparse.Namespace) -> int:
+    from kodegen.templates import scaffold
+
+    folder = scaffold.write(args.family, args.out)
+    _console().print(
+        f"wrote {folder} with one test fixture; check it with: kodegen template test {folder}"
+    )
+    return OK
+
+
+def _template_manifest(args: argparse.Namespace) -> int:
+    from kodegen.templates import manifests, registry
+
+    template = registry.load(args.path)
+    documents = manifests.objects(
+        template,
+        source=args.source,
+        kind=args.kind,
+        namespace=args.namespace,
+        git_url=args.git_url,
+        git_ref=args.git_ref,
+        git_path=args.git_path,
+    )
+    header = manifests.HEADER.format(family=template.spec.family, version=template.spec.version)
+    text = manifests.dump(documents, header=header)
+    out: Path | None = args.out
+    if out is None:
+        sys.stdout.write(text)
+        return OK
+    target = out / manifests.file_name(template) if out.is_dir() else out
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise errors.InputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    _console().print(f"wrote {target}")
+    return OK
+
+
+def _template_usage(args: argparse.Namespace) -> int:
+    _error("a template command is required: test, new or manifest (kodegen template --help)")
+    return BAD_INPUT
+
+
 def _version(args: argparse.Namespace) -> int:
     print(f"{kodegen.GENERATOR} {kodegen.__version__}")
     return OK
@@ -309,9 +389,71 @@ def _parser() -> argparse.ArgumentParser:
     )
     fetch.set_defaults(command=_fetch_output)
 
+    _template_parsers(commands, templates)
+
     version = commands.add_parser("version", help="print kodegen's version")
     version.set_defaults(command=_version)
     return parser
+
+
+def _template_parsers(commands: Any, templates: argparse.ArgumentParser) -> None:
+    group = commands.add_parser("template", help="test, scaffold and publish template versions")
+    group.set_defaults(command=_template_usage)
+    verbs = group.add_subparsers(title="template commands", metavar="COMMAND")
+
+    test = verbs.add_parser(
+        "test",
+        parents=[templates],
+        help="render a template against each test fixture and run the quality gates "
+        "(exit 1 if any fails)",
+    )
+    test.add_argument(
+        "path",
+        type=Path,
+        metavar="PATH",
+        help="a template folder (template.yaml, files/) or a CodeTemplate/ClusterCodeTemplate "
+        "manifest (builtin, inline, git source; configMapRef with the ConfigMap in the file)",
+    )
+    test.add_argument(
+        "--gates-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="wall-time limit of each quality gate (default 180)",
+    )
+    test.set_defaults(command=_template_test)
+
+    new = verbs.add_parser("new", help="scaffold FAMILY/1.0.0/ with one test fixture")
+    new.add_argument("family", metavar="FAMILY", help="the family name (a DNS-1123 label)")
+    new.add_argument(
+        "--out", type=Path, default=Path(), metavar="DIR", help="where to write (default: .)"
+    )
+    new.set_defaults(command=_template_new)
+
+    publish = verbs.add_parser(
+        "manifest", help="print or write the resource that publishes a template folder"
+    )
+    publish.add_argument("path", type=Path, metavar="PATH", help="a template folder")
+    publish.add_argument(
+        "--kind", choices=("ClusterCodeTemplate", "CodeTemplate"), default="ClusterCodeTemplate"
+    )
+    publish.add_argument("--namespace", metavar="NS", help="namespace of a CodeTemplate")
+    publish.add_argument(
+        "--source",
+        choices=("builtin", "inline", "configMap", "git"),
+        default="builtin",
+        help="builtin (shipped with kodegen; the default), inline files, a ConfigMap (written "
+        "too) or git (with --git-url, --git-ref, --git-path)",
+    )
+    publish.add_argument("--git-url", metavar="URL")
+    publish.add_argument("--git-ref", metavar="REF", help="a tag or a full commit SHA")
+    publish.add_argument("--git-path", metavar="PATH", help="the template folder in the repo")
+    publish.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE|DIR",
+        help="write FILE, or DIR/<family>-<version>.yaml (default: print)",
+    )
+    publish.set_defaults(command=_template_manifest)
 
 
 def _seconds(text: str) -> float:

@@ -45,7 +45,8 @@ from kodegen.templates import model, registry
 
 __all__ = ["INDEX_KEY", "Loaded", "SourceKind", "config_map_data", "files_of", "load"]
 
-SourceKind = Literal["builtin", "inline", "configMapRef", "git"]
+SourceKind = Literal["builtin", "inline", "configMapRef", "git", "folder"]
+"""Where the files came from: a resource's source, or a template folder on disk (the CLI)."""
 
 INDEX_KEY = "kodegen.index.json"
 """The ConfigMap key mapping other keys to the paths they hold (see the module doc)."""

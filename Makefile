@@ -31,6 +31,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/operator_bench.py
 	$(BIN)/python benchmarks/ai_bench.py
 
 crds: $(STAMP)

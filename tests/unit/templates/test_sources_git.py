@@ -26,7 +26,7 @@ from kodegen.templates import git, model, sources
 
 from .conftest import spec_data
 
-TOKEN = "s3cr3t-token-0123456789"  # noqa: S105 - the test server's own token
+TOKEN = "s3cr3t-token-0123456789"
 FILES = {"README.md": "hello\n", "{{ packageName }}/__init__.py.j2": '"""{{ packageName }}."""\n'}
 FOLDER = "templates/demo/1.0.0"
 

@@ -33,6 +33,14 @@ class GateConfig:
     generates from the code: the specification is the contract, the code must honour it.
     """
 
+    graphql: str | None = None
+    """The source GraphQL schema (SDL text) of a GraphQL service, or None for any other project.
+
+    When set, the contract gate checks that the schema `app` serves (introspection) equals this
+    one and that real queries are answered, instead of running schemathesis: the
+    specification is the contract, as for OpenAPI.
+    """
+
     min_coverage: float = 95.0
     """Minimal line coverage of `package` by the project's tests, in percent.
 

@@ -7,6 +7,7 @@ faithfully. Valid requests only, `GateConfig.max_examples` per operation, derand
 checks are schemathesis' response checks: `not_a_server_error`, `status_code_conformance`,
 `content_type_conformance`, `response_schema_conformance`, `response_headers_conformance`.
 The work happens in `_contract_probe.py`, run in the sandbox; zero failures are required.
+A GraphQL service (`GateConfig.graphql` set) is judged by `graphql_contract` instead.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kodegen.gates import config as config_
-from kodegen.gates import gate, report, sandbox, unicode_cache
+from kodegen.gates import gate, graphql_contract, report, sandbox, unicode_cache
 
 __all__ = ["NAME", "run"]
 
@@ -27,6 +28,8 @@ NAME = "contract"
 
 @gate.gate(NAME)
 async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
+    if config.contract and config.app is not None and config.graphql is not None:
+        return await graphql_contract.check(NAME, project, config.app, config.graphql, config)
     if not config.contract or config.app is None or config.openapi is None:
         return report.GateReport(name=NAME, passed=True, reason="disabled")
     spec = config.openapi

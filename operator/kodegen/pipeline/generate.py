@@ -36,9 +36,9 @@ from kodegen.ai import session
 from kodegen.api import codegeneration
 from kodegen.gates import config as gate_config
 from kodegen.gates import report, runner
-from kodegen.pipeline import authoring, formatting
+from kodegen.pipeline import authoring, formatting, graphql_plan
 from kodegen.pipeline import plan as plan_
-from kodegen.specs import model, openapi
+from kodegen.specs import graphql, graphql_model, model, openapi
 from kodegen.templates import model as template_model
 from kodegen.templates import registry, render
 from kodegen.templates import variables as variables_
@@ -196,6 +196,10 @@ class Generator:
                     template,
                     values,
                 )
+            elif isinstance(spec, graphql_model.GraphQLSpec):
+                wanted = manifest.spec.specification
+                subset = wanted.graphql.operations if wanted.graphql else None
+                plan = graphql_plan.build(spec, template, values, subset or wanted.operations)
             else:
                 plan = plan_.build(
                     spec, template, values, operations=manifest.spec.specification.operations
@@ -257,12 +261,12 @@ class Generator:
                 raise errors.ManifestError(field="spec.specification.type", reason=_needs_ai(kind))
             return _text_spec(specification)
         if kind == "graphql":
-            raise errors.ManifestError(
-                field="spec.specification.type",
-                reason="'graphql' is not supported yet: its template family "
-                "python-graphql-service arrives in a later kodegen release; "
-                "use an openapi specification for now",
-            )
+            if specification.graphql is None:
+                raise errors.ManifestError(
+                    field="spec.specification.graphql",
+                    reason="required when type is graphql; put the SDL under schema",
+                )
+            return graphql.parse(specification.graphql.sdl)
         source = specification.openapi
         if source is None or source.inline is None:
             given = "configMapRef" if source and source.config_map_ref else "git"
@@ -336,6 +340,9 @@ class Generator:
             package=entrypoints.package,
             app=entrypoints.app,
             openapi=entrypoints.openapi,
+            graphql=prepared.spec.sdl
+            if isinstance(prepared.spec, graphql_model.GraphQLSpec)
+            else None,
             min_coverage=wanted.min_coverage,
             fail_on_severity=wanted.fail_on_severity,
             contract=wanted.contract,

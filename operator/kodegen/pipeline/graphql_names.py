@@ -1,0 +1,221 @@
+"""GraphQL seen from Python: names, type expressions, literals and samples for the Strawberry
+template. Pure functions over `specs.graphql_model`; no code is run.
+
+Python names are snake_case (fields, arguments) or the GraphQL name (types); where they differ
+from the GraphQL name the template passes `name=` to Strawberry, whose automatic camel-casing is
+off, so the served schema carries exactly the names of the SDL.
+"""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+from typing import Any
+
+from kodegen import errors
+from kodegen.specs import graphql_model as gm
+
+__all__ = ["Names", "graphql_literal", "snake"]
+
+SCALARS = {
+    "ID": "strawberry.ID",
+    "String": "str",
+    "Int": "int",
+    "Float": "float",
+    "Boolean": "bool",
+}
+RESERVED_TYPES = frozenset({"strawberry", "enum", "typing", "annotations", "Annotated", "store"})
+RESERVED_PARAMS = frozenset({"self", "root", "info", "strawberry", "store", "types"})
+SAMPLES_OUT = {
+    "ID": 'strawberry.ID("1")',
+    "String": '"string"',
+    "Int": "1",
+    "Float": "1.5",
+    "Boolean": "True",
+}
+SAMPLES_IN = {"ID": '"1"', "String": '"string"', "Int": "1", "Float": "1.5", "Boolean": "true"}
+
+
+def snake(name: str) -> str:
+    """`createdAt` -> `created_at`, `URLPath` -> `url_path`; a Python keyword gets a `_`."""
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text).lower()
+    return text + "_" if keyword.iskeyword(text) or keyword.issoftkeyword(text) else text
+
+
+class Names:
+    """Python names and expressions for one schema."""
+
+    def __init__(self, spec: gm.GraphQLSpec) -> None:
+        self.spec = spec
+        self.classes = {
+            t.name: t.name + "_"
+            if t.name in RESERVED_TYPES or keyword.iskeyword(t.name)
+            else t.name
+            for t in spec.types
+        }
+
+    def cls(self, name: str) -> str:
+        return self.classes[name]
+
+    def attrs(self, names: list[str], reserved: frozenset[str] = frozenset()) -> dict[str, str]:
+        """GraphQL field or argument names -> distinct Python names."""
+        taken: set[str] = set()
+        found: dict[str, str] = {}
+        for name in names:
+            py = snake(name)
+            while py in taken or py in reserved or py.startswith("__"):
+                py += "_"
+            taken.add(py)
+            found[name] = py
+        return found
+
+    def annotation(self, ref: gm.TypeRef, prefix: str = "") -> str:
+        """The Python type of `ref`: `list[Book]`, `str | None`..."""
+        if ref.of is not None:
+            inner = f"list[{self.annotation(ref.of, prefix)}]"
+        elif ref.name in SCALARS:
+            inner = SCALARS[ref.name]
+        else:
+            inner = prefix + self.cls(str(ref.name))
+        return inner if ref.non_null else f"{inner} | None"
+
+    def default(self, ref: gm.TypeRef, value: Any, prefix: str = "") -> str:
+        """A default value as a Python expression of type `ref`."""
+        if value is None:
+            return "None"
+        if ref.of is not None:
+            items = value if isinstance(value, list) else [value]
+            return "[" + ", ".join(self.default(ref.of, item, prefix) for item in items) + "]"
+        typedef = self.spec.type(str(ref.name))
+        if typedef is not None and typedef.kind == "enum":
+            return f"{prefix}{self.cls(typedef.name)}.{value}"
+        if typedef is not None and typedef.kind == "input":
+            given = dict(value)
+            py = self.attrs([f.name for f in typedef.inputs])
+            parts = []
+            for field in typedef.inputs:
+                if field.name in given:
+                    parts.append(
+                        f"{py[field.name]}={self.default(field.type, given[field.name], prefix)}"
+                    )
+                elif field.default is not gm.MISSING:
+                    raise errors.SpecError(
+                        pointer=f"schema:{typedef.name}.{field.name}",
+                        reason="a default value of input type "
+                        f"{typedef.name} leaves out {field.name}, which has a default of its "
+                        "own; write the field out in the default value",
+                    )
+            return f"{prefix}{self.cls(typedef.name)}({', '.join(parts)})"
+        if ref.name == "Float" and isinstance(value, int) and not isinstance(value, bool):
+            return repr(value)
+        return json.dumps(value) if isinstance(value, str) else repr(value)
+
+    def sample(self, ref: gm.TypeRef, prefix: str = "types.", stack: tuple[str, ...] = ()) -> str:
+        """A Python expression of type `ref`: data a not-implemented resolver answers."""
+        if ref.of is not None:
+            item = self.spec.type(ref.of.named)
+            composite = item is not None and item.kind in ("object", "interface", "union")
+            if composite and ref.of.named in stack:
+                return "[]"
+            return f"[{self.sample(ref.of, prefix, stack)}]"
+        name = str(ref.name)
+        if name in SAMPLES_OUT:
+            return SAMPLES_OUT[name]
+        typedef = self.spec.type(name)
+        assert typedef is not None
+        if typedef.kind == "scalar":
+            return '"string"'
+        if typedef.kind == "enum":
+            return f"{prefix}{self.cls(name)}.{typedef.values[0].name}"
+        if typedef.kind in ("interface", "union"):
+            options = (
+                self.spec.implementations(name) if typedef.kind == "interface" else typedef.members
+            )
+            if not options:
+                raise errors.SpecError(
+                    pointer=f"schema:{name}",
+                    reason=f"interface {name} has no implementing object type, so no field "
+                    "of that type can be answered; add a type that implements it",
+                )
+            return self.sample(gm.TypeRef(options[0], non_null=ref.non_null), prefix, stack)
+        if name in stack:
+            if not ref.non_null:
+                return "None"
+            raise errors.SpecError(
+                pointer=f"schema:{name}",
+                reason=f"type {name} needs a non-null {name} inside itself "
+                f"({' -> '.join((*stack, name))}): no finite answer exists; make a field "
+                "of the cycle nullable or a list",
+            )
+        py = self.attrs([f.name for f in typedef.fields])
+        parts = [
+            f"{py[f.name]}={self.sample(f.type, prefix, (*stack, name))}"
+            for f in typedef.fields
+            if not f.args
+        ]
+        return f"{prefix}{self.cls(name)}({', '.join(parts)})"
+
+    def literal(self, ref: gm.TypeRef, stack: tuple[str, ...] = ()) -> str:
+        """A GraphQL input literal of type `ref`: every field of input objects, one list item."""
+        if ref.of is not None:
+            return f"[{self.literal(ref.of, stack)}]"
+        name = str(ref.name)
+        if name in SAMPLES_IN:
+            return SAMPLES_IN[name]
+        typedef = self.spec.type(name)
+        assert typedef is not None
+        if typedef.kind == "enum":
+            return typedef.values[0].name
+        if typedef.kind == "input":
+            if name in stack and not ref.non_null:
+                return "null"
+            parts = [f"{f.name}: {self.literal(f.type, (*stack, name))}" for f in typedef.inputs]
+            return "{" + ", ".join(parts) + "}"
+        return '"string"'
+
+    def selection(self, ref: gm.TypeRef, depth: int = 1, limit: int = 3) -> str:
+        """A selection set for `ref` (empty for leaves): every field without required
+        arguments, `limit` levels deep, `__typename` always."""
+        typedef = self.spec.type(ref.named)
+        if typedef is None or typedef.kind in ("scalar", "enum"):
+            return ""
+        if typedef.kind == "union":
+            if depth > limit:
+                return " { __typename }"
+            parts = [
+                f"... on {m}{self.selection(gm.TypeRef(m), depth + 1, limit)}"
+                for m in typedef.members
+            ]
+            return " { __typename " + " ".join(parts) + " }"
+        parts = ["__typename"]
+        for field in typedef.fields:
+            inner = self.spec.type(field.type.named)
+            leaf = inner is None or inner.kind in ("scalar", "enum")
+            if not leaf and depth >= limit:
+                continue
+            parts.append(
+                field.name
+                + self.arguments(field.args)
+                + self.selection(field.type, depth + 1, limit)
+            )
+        return " { " + " ".join(parts) + " }"
+
+    def arguments(self, args: tuple[gm.Argument, ...]) -> str:
+        """`(name: literal, ...)` for every argument, or nothing."""
+        given = [f"{a.name}: {self.literal(a.type)}" for a in args]
+        return f"({', '.join(given)})" if given else ""
+
+
+def graphql_literal(value: Any) -> str:
+    """A JSON-like Python value as a GraphQL literal (strings quoted, no enum values)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(graphql_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {graphql_literal(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value) if isinstance(value, str) else repr(value)

@@ -1,0 +1,165 @@
+"""The normalized model of a GraphQL schema: what the GraphQL template renders from.
+
+Pure, frozen data built by `kodegen.specs.graphql.parse` from the schema graphql-core built and
+validated (extensions merged, built-in scalars and introspection types left out). Default
+values are plain Python data as graphql-core coerced them: an enum value is its name, an input
+object a dict. `GraphQLSpec` is an `ApiSpec`, so the pipeline's stages that only need a title,
+a digest and the raw document handle it like any other specification.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from kodegen.specs import model
+
+__all__ = [
+    "BUILTIN_SCALARS",
+    "Argument",
+    "EnumValue",
+    "Field",
+    "GraphQLSpec",
+    "Kind",
+    "Operation",
+    "Root",
+    "TypeDef",
+    "TypeRef",
+]
+
+Kind = Literal["scalar", "enum", "object", "interface", "union", "input"]
+Root = Literal["query", "mutation"]
+Semantics = Literal["list", "create", "get", "update", "delete", "custom"]
+
+BUILTIN_SCALARS = ("ID", "String", "Int", "Float", "Boolean")
+
+MISSING = model.MISSING
+"""Marks an absent default value (None is the legitimate default `null`)."""
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    """A type as written at a field or argument: `[Book!]!` is
+    TypeRef(non_null=True, of=TypeRef(name="Book", non_null=True))."""
+
+    name: str | None = None
+    """The named type; None for a list."""
+    of: TypeRef | None = None
+    """The item type of a list."""
+    non_null: bool = False
+
+    @property
+    def named(self) -> str:
+        """The named type inside every list: `Book` for `[Book!]!`."""
+        ref: TypeRef = self
+        while ref.of is not None:
+            ref = ref.of
+        assert ref.name is not None  # a TypeRef is a name or a list of one
+        return ref.name
+
+    @property
+    def is_list(self) -> bool:
+        return self.of is not None
+
+    def __str__(self) -> str:
+        inner = f"[{self.of}]" if self.of is not None else str(self.name)
+        return inner + ("!" if self.non_null else "")
+
+
+@dataclass(frozen=True)
+class Argument:
+    """An argument of a field, or a field of an input type."""
+
+    name: str
+    type: TypeRef
+    description: str | None = None
+    default: Any = MISSING
+    deprecation_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field of an object or interface type."""
+
+    name: str
+    type: TypeRef
+    description: str | None = None
+    args: tuple[Argument, ...] = ()
+    deprecation_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class EnumValue:
+    name: str
+    description: str | None = None
+    deprecation_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class TypeDef:
+    """A named type of the schema. Which members are set depends on `kind`."""
+
+    name: str
+    kind: Kind
+    description: str | None = None
+    fields: tuple[Field, ...] = ()
+    """Object and interface types."""
+    inputs: tuple[Argument, ...] = ()
+    """Input types: their fields."""
+    interfaces: tuple[str, ...] = ()
+    """Object and interface types: what they implement, as written."""
+    members: tuple[str, ...] = ()
+    """Union types: their member types."""
+    values: tuple[EnumValue, ...] = ()
+    """Enum types."""
+    specified_by: str | None = None
+    """Custom scalars: the `@specifiedBy(url:)` of the scalar."""
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A field of the query or mutation root type."""
+
+    root: Root
+    field: Field
+
+
+@dataclass(frozen=True)
+class GraphQLSpec(model.ApiSpec):
+    """A GraphQL schema. `raw` is `{"schema": <the SDL as given>}`; `operations` and
+    `resources` of the `ApiSpec` stay empty (GraphQL has neither paths nor methods)."""
+
+    sdl: str
+    types: tuple[TypeDef, ...]
+    """Every named type but the built-in scalars, in the order of the SDL."""
+    query: str
+    """The name of the query root type."""
+    mutation: str | None
+    """The name of the mutation root type, if any."""
+    roots: tuple[Operation, ...]
+    """The query fields, then the mutation fields, in the order of the SDL."""
+
+    def type(self, name: str) -> TypeDef | None:
+        return next((t for t in self.types if t.name == name), None)
+
+    def implementations(self, name: str) -> tuple[str, ...]:
+        """Object types implementing interface `name` (directly or through another one)."""
+        found: list[str] = []
+        for typedef in self.types:
+            if typedef.kind == "object" and name in self._ancestors(typedef):
+                found.append(typedef.name)
+        return tuple(found)
+
+    def _ancestors(self, typedef: TypeDef) -> set[str]:
+        seen: set[str] = set()
+        todo = list(typedef.interfaces)
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                parent = self.type(name)
+                todo.extend(parent.interfaces if parent else ())
+        return seen

@@ -56,7 +56,8 @@ class GateConfig:
     """
 
     contract: bool = True
-    """Whether to run the contract gate (schemathesis against the app) at all."""
+    """Whether to run the contract gate (schemathesis against the app) at all; see
+    `contract_skipped` for when it does not apply."""
 
     timeout_seconds: float = 180.0
     """Wall-time limit of each gate, in seconds; a gate past it is killed and fails.
@@ -80,6 +81,26 @@ class GateConfig:
     25 finds the usual contract breaks (undocumented status codes, wrong response shapes,
     server errors on edge values) in about a second for a small API; more is for fuzzing.
     """
+
+    def contract_skipped(self) -> str | None:
+        """Why the contract gate does not run (it then passes, by design), or None if it runs.
+
+        A project without an app (a package of models, a library) has no contract to test: that
+        is not a failure, and the reason says so rather than a bare "disabled".
+        """
+        if not self.contract:
+            return "disabled: spec.qualityGates.contract is false"
+        if self.app is None:
+            return (
+                "not applicable: the template declares no app (entrypoints.app), "
+                "so there is no served API to test (a models-only or library project)"
+            )
+        if self.openapi is None:
+            return (
+                "not applicable: the template declares no OpenAPI document "
+                "(entrypoints.openapi) to test the app against"
+            )
+        return None
 
     def __post_init__(self) -> None:
         rules = (

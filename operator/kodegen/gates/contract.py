@@ -31,7 +31,7 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
     if config.contract and config.app is not None and config.graphql is not None:
         return await graphql_contract.check(NAME, project, config.app, config.graphql, config)
     if not config.contract or config.app is None or config.openapi is None:
-        return report.GateReport(name=NAME, passed=True, reason="disabled")
+        return report.GateReport(name=NAME, passed=True, reason=config.contract_skipped())
     spec = config.openapi
     if not (project / spec).is_file():
         return report.GateReport.failure(

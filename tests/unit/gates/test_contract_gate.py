@@ -86,15 +86,20 @@ async def test_an_exception_in_the_app_is_a_server_error(
 
 
 @pytest.mark.parametrize(
-    "changes",
-    [{"contract": False}, {"app": None}, {"openapi": None}],
+    ("changes", "why"),
+    [
+        ({"contract": False}, "disabled: spec.qualityGates.contract is false"),
+        ({"app": None}, "not applicable: the template declares no app (entrypoints.app)"),
+        ({"openapi": None}, "not applicable: the template declares no OpenAPI document"),
+    ],
     ids=["contract-false", "no-app", "no-spec"],
 )
-async def test_disabled_passes_without_running(
-    tmp_path: Path, gate_config: config.GateConfig, changes: dict[str, object]
+async def test_disabled_passes_without_running_and_says_why(
+    tmp_path: Path, gate_config: config.GateConfig, changes: dict[str, object], why: str
 ) -> None:
     result = await contract.run(tmp_path, dataclasses.replace(gate_config, **changes))  # type: ignore[arg-type]
-    assert (result.passed, result.reason, result.findings) == (True, "disabled", ())
+    assert (result.passed, result.findings) == (True, ())
+    assert result.reason is not None and result.reason.startswith(why)
 
 
 async def test_a_missing_spec_fails_with_the_fix(

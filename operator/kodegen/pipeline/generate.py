@@ -39,6 +39,7 @@ from kodegen.gates import report, runner
 from kodegen.pipeline import authoring, formatting, graphql_plan
 from kodegen.pipeline import plan as plan_
 from kodegen.specs import graphql, graphql_model, model, openapi
+from kodegen.specs import jsonschema as json_schema
 from kodegen.templates import model as template_model
 from kodegen.templates import registry, render
 from kodegen.templates import variables as variables_
@@ -267,6 +268,8 @@ class Generator:
                     reason="required when type is graphql; put the SDL under schema",
                 )
             return graphql.parse(specification.graphql.sdl)
+        if kind == "jsonSchema":
+            return _json_schema(specification)
         source = specification.openapi
         if source is None or source.inline is None:
             given = "configMapRef" if source and source.config_map_ref else "git"
@@ -420,6 +423,20 @@ def _text_spec(specification: Any) -> model.ApiSpec:
         raw=raw,
         digest="sha256:" + hashlib.sha256(canonical.encode()).hexdigest(),
     )
+
+
+def _json_schema(specification: Any) -> model.ApiSpec:
+    """An inline JSON Schema document as the pipeline's spec model: schemas, no operations."""
+    source = specification.json_schema
+    if source is None or source.inline is None:
+        raise errors.ManifestError(
+            field="spec.specification.jsonSchema" + (".configMapRef" if source else ""),
+            reason="needs the operator (a cluster to read it from); the CLI reads only "
+            "spec.specification.jsonSchema.inline: paste the JSON Schema document there"
+            if source
+            else "required when type is jsonSchema; put the document under inline",
+        )
+    return json_schema.parse(source.inline)
 
 
 _OWN = frozenset({provenance.PATH, ".kodegen/transcript.jsonl"})

@@ -16,7 +16,7 @@ from typing import Any
 
 from kodegen import errors
 from kodegen.api import codetemplate
-from kodegen.pipeline import pyview, views
+from kodegen.pipeline import pymodels, pyview, views
 from kodegen.specs import model
 from kodegen.templates import model as template_model
 from kodegen.templates import render
@@ -75,6 +75,7 @@ def build(
         },
         "openapi_json": json.dumps(spec.raw, indent=2, ensure_ascii=False) + "\n",
         "models": [dataclasses.asdict(m) for m in types.models.values()],
+        "pydantic_models": pymodels.view(types),
         **_imports(types, rendered_ops),
         "operations": rendered_ops,
         "resources": resource_views,

@@ -56,6 +56,8 @@ class Types:
     models: dict[str, Model] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # component name -> class name
     imports: set[str] = field(default_factory=set)
+    sources: dict[str, model.Schema] = field(default_factory=dict)
+    """Model name -> the schema it was built from (`allOf` flattened for objects)."""
 
     def __post_init__(self) -> None:
         for name in self.components:
@@ -77,6 +79,7 @@ class Types:
             self._object(class_name, flat)
         else:
             root = self.expr(schema, class_name)
+            self.sources[class_name] = schema
             self.models[class_name] = Model(
                 class_name, _doc(schema), [], "ignore", root, self._sample(schema)
             )
@@ -84,6 +87,7 @@ class Types:
     def _object(self, class_name: str, schema: model.Schema) -> str:
         placeholder = Model(class_name, _doc(schema), [], "ignore", None, self._sample(schema))
         self.models[class_name] = placeholder  # reserve first: recursion ends here
+        self.sources[class_name] = schema
         taken: set[str] = set()
         for prop in schema.properties:
             name = snake(prop.name)

@@ -1,0 +1,243 @@
+"""JSON Schema documents (draft 2020-12, draft-07) -> `model.ApiSpec` with schemas, no operations.
+
+The named schemas are the document's `$defs` (2020-12) and `definitions` (draft-07; either
+keyword is read whatever the dialect), plus the root schema when it is an object with a
+`title`: that is what a models-only template turns into classes. References to a named schema
+stay references (`Schema.ref`, the name), so recursive schemas are finite; every other local
+reference is resolved in place. Validation first (every `$ref`, then the dialect's metaschema
+with the jsonschema package), normalization after; every error names the JSON pointer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, cast
+
+import jsonschema.exceptions  # type: ignore[import-untyped]
+import jsonschema.validators  # type: ignore[import-untyped]
+
+from kodegen import errors
+from kodegen.specs import model, openapi, refs
+
+__all__ = ["DEFINITIONS", "DIALECTS", "parse"]
+
+DIALECTS: dict[str, str] = {
+    "https://json-schema.org/draft/2020-12/schema": "draft 2020-12",
+    "http://json-schema.org/draft-07/schema": "draft-07",
+}
+"""The `$schema` URIs understood (a trailing `#` is ignored), by dialect name. A document
+without `$schema` is read as draft 2020-12."""
+
+DEFINITIONS = ("$defs", "definitions")
+"""The keywords whose members become named schemas (models)."""
+
+UNSUPPORTED = ("$dynamicRef", "$recursiveRef")
+"""Keywords that need a dynamic scope kodegen does not model."""
+
+
+def parse(document: Mapping[str, Any]) -> model.ApiSpec:
+    """Validate and normalize one JSON Schema document."""
+    if not isinstance(document, Mapping):
+        raise errors.SpecError(pointer="", reason="a JSON Schema document must be a mapping")
+    # Canonical key order, as for OpenAPI: the API server sorts an inline document's keys.
+    raw = json.loads(json.dumps(document, default=str, sort_keys=True))
+    dialect = _dialect(raw)
+    _check_refs(raw)
+    _validate(raw, dialect)
+    return _Builder(raw).build()
+
+
+def _dialect(raw: dict[str, Any]) -> str:
+    declared = raw.get("$schema", "https://json-schema.org/draft/2020-12/schema")
+    uri = str(declared).removesuffix("#")
+    if uri not in DIALECTS:
+        raise errors.SpecError(
+            pointer="/$schema",
+            reason=f"unsupported dialect {declared!r}; use "
+            + " or ".join(repr(u) for u in DIALECTS),
+        )
+    return uri
+
+
+def _check_refs(raw: dict[str, Any]) -> None:
+    for pointer, ref in refs.walk(raw):
+        if not ref.startswith("#"):
+            raise errors.SpecError(
+                pointer=refs.join(pointer, "$ref"),
+                reason=f"external $ref {ref!r} is not supported; put the schema under $defs "
+                "and refer to it as '#/$defs/<name>'",
+            )
+    refs.check(raw)
+    _check_unsupported(raw, "")
+
+
+def _check_unsupported(node: Any, pointer: str) -> None:
+    if isinstance(node, dict):
+        for key in UNSUPPORTED:
+            if key in node:
+                raise errors.SpecError(
+                    pointer=refs.join(pointer, key),
+                    reason=f"{key} is not supported; use $ref to a schema under $defs",
+                )
+        for key, value in node.items():
+            if key not in ("enum", "const", "examples", "default"):  # data, not schemas
+                _check_unsupported(value, refs.join(pointer, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _check_unsupported(value, refs.join(pointer, index))
+
+
+def _validate(raw: dict[str, Any], dialect: str) -> None:
+    validator_class = jsonschema.validators.validator_for({"$schema": dialect})
+    validator = validator_class(validator_class.META_SCHEMA)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(raw))
+    if error is None:
+        return
+    pointer = refs.join("", *error.absolute_path)
+    message = error.message.strip().splitlines()[0]
+    if len(message) > 200:
+        message = message[:197] + "..."
+    raise errors.SpecError(
+        pointer=pointer, reason=f"not a valid {DIALECTS[dialect]} schema: {message}"
+    )
+
+
+class _Builder:
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        self.root_name = self._root_name()
+        self.named: dict[str, tuple[str, Any]] = {}  # ref -> (name, node)
+        for keyword in DEFINITIONS:
+            members = raw.get(keyword, {})
+            for name, node in members.items():
+                pointer = refs.join("", keyword, name)
+                if any(taken == name for taken, _ in self.named.values()):
+                    raise errors.SpecError(
+                        pointer=pointer,
+                        reason=f"{name!r} is defined under both $defs and definitions; "
+                        "rename or remove one",
+                    )
+                self.named["#" + pointer] = (name, node)
+        if self.root_name is not None:
+            if any(taken == self.root_name for taken, _ in self.named.values()):
+                raise errors.SpecError(
+                    pointer="/title",
+                    reason=f"the root schema's title {self.root_name!r} is also the name of a "
+                    "schema under $defs or definitions; rename one",
+                )
+            self.named["#"] = (self.root_name, raw)
+
+    def _root_name(self) -> str | None:
+        title = self.raw.get("title")
+        kind, _ = _type(self.raw)
+        if isinstance(title, str) and title.strip() and kind == "object":
+            return title.strip()
+        return None
+
+    def build(self) -> model.ApiSpec:
+        schemas = {
+            name: self.schema(node, "" if ref == "#" else ref[1:])
+            for ref, (name, node) in self.named.items()
+        }
+        if self.root_name is not None:  # the root first: it is what the document describes
+            schemas = {self.root_name: schemas[self.root_name], **schemas}
+        return model.ApiSpec(
+            title=str(self.raw.get("title") or "JSON Schema"),
+            version=str(self.raw.get("version") or ""),
+            openapi_version="",
+            description=self.raw.get("description"),
+            schemas=schemas,
+            operations=(),
+            resources=(),
+            raw=self.raw,
+            digest=openapi.digest(self.raw),
+        )
+
+    def schema(self, node: Any, pointer: str) -> model.Schema:
+        if isinstance(node, bool):  # `true` / `false` schemas
+            return model.Schema(pointer=pointer)
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if ref in self.named:
+                return model.Schema(ref=self.named[ref][0], pointer=pointer)
+            if ref == "#":  # the root, which is not a model: anything
+                return model.Schema(pointer=pointer)
+            return self.schema(refs.deref(self.raw, node, at=pointer), pointer)
+        kind, nullable = _type(node)
+        required = tuple(str(name) for name in node.get("required", ()))
+        enum = node.get("enum")
+        if "const" in node:
+            enum = [node["const"]]
+        examples = node.get("examples")
+        items = node.get("items")
+        additional = node.get("additionalProperties", True)
+        return model.Schema(
+            type=kind,
+            title=node.get("title"),
+            description=node.get("description"),
+            properties=tuple(
+                model.Property(
+                    name=name,
+                    schema=self.schema(sub, refs.join(pointer, "properties", name)),
+                    required=name in required,
+                )
+                for name, sub in node.get("properties", {}).items()
+            ),
+            required=required,
+            additional_properties=(
+                additional
+                if isinstance(additional, bool)
+                else self.schema(additional, refs.join(pointer, "additionalProperties"))
+            ),
+            # draft-07's tuple form (`items: [...]`) is typed as a list of anything
+            items=(
+                self.schema(items, refs.join(pointer, "items"))
+                if isinstance(items, dict | bool)
+                else (model.Schema() if items is not None or "prefixItems" in node else None)
+            ),
+            all_of=self.schemas(node, "allOf", pointer),
+            one_of=self.schemas(node, "oneOf", pointer),
+            any_of=self.schemas(node, "anyOf", pointer),
+            enum=tuple(enum) if isinstance(enum, list) else None,
+            format=node.get("format"),
+            nullable=nullable,
+            read_only=bool(node.get("readOnly")),
+            write_only=bool(node.get("writeOnly")),
+            default=node.get("default", model.MISSING),
+            example=examples[0] if isinstance(examples, list) and examples else model.MISSING,
+            minimum=node.get("minimum"),
+            maximum=node.get("maximum"),
+            exclusive_minimum=node.get("exclusiveMinimum"),
+            exclusive_maximum=node.get("exclusiveMaximum"),
+            multiple_of=node.get("multipleOf"),
+            min_length=node.get("minLength"),
+            max_length=node.get("maxLength"),
+            pattern=node.get("pattern"),
+            min_items=node.get("minItems"),
+            max_items=node.get("maxItems"),
+            unique_items=bool(node.get("uniqueItems")),
+            pointer=pointer,
+        )
+
+    def schemas(self, node: dict[str, Any], key: str, pointer: str) -> tuple[model.Schema, ...]:
+        return tuple(
+            self.schema(sub, refs.join(pointer, key, index))
+            for index, sub in enumerate(node.get(key, ()))
+        )
+
+
+def _type(node: dict[str, Any]) -> tuple[model.SchemaType, bool]:
+    declared = node.get("type")
+    nullable = False
+    if isinstance(declared, list):  # ["string", "null"]
+        nullable = "null" in declared
+        rest = [t for t in declared if t != "null"]
+        declared = rest[0] if len(rest) == 1 else (None if rest else "null")
+    if isinstance(declared, str):
+        return cast(model.SchemaType, declared), nullable
+    if "properties" in node or "additionalProperties" in node:
+        return "object", nullable
+    if "items" in node or "prefixItems" in node:
+        return "array", nullable
+    return "any", nullable

@@ -169,8 +169,15 @@ class Cli:
             archive = self._git(
                 ["--git-dir", repo, "archive", "--format=tar", tree], env, where, "archive"
             )
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
-            tar.extractall(into, filter="data")
+        try:
+            with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
+                tar.extractall(into, filter="data")
+        except tarfile.TarError as exc:  # FilterError: a link out of the folder, a device...
+            raise errors.TemplateError(
+                template=where,
+                reason=f"the folder at commit {sha} holds what a template may not: {exc}; "
+                "templates hold regular files only",
+            ) from exc
         return sha
 
     # -- internals -----------------------------------------------------------------------------

@@ -69,6 +69,14 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
     (work / "templates" / "other" / "template.yaml").write_text(
         yaml.safe_dump(spec_data(family="other"))
     )
+    for family, target in (("inside", "README.md"), ("outside", "/etc/passwd")):
+        linky = work / "templates" / family / "1.0.0"
+        (linky / "files").mkdir(parents=True)
+        (linky / "template.yaml").write_text(yaml.safe_dump(spec_data(family=family)))
+        (linky / "files" / "README.md").write_text("x\n")
+        (linky / "files" / "link").symlink_to(target)
+    (work / "docs").mkdir()
+    (work / "docs" / "index.md").write_text("no template here\n")
     tagged = commit(work, "one")
     identity = ("-c", "user.name=t", "-c", "user.email=t@example.com")
     run("git", *identity, "tag", "-a", "v1.0.0", "-m", "v1.0.0", cwd=work)
@@ -254,7 +262,23 @@ def test_folder_of_another_family_is_refused(daemon: str) -> None:
 
 def test_folder_without_template_yaml_is_refused(daemon: str) -> None:
     with pytest.raises(errors.TemplateError, match=r"template.yaml: is missing"):
-        sources.load(spec(daemon, "v1.0.0", path="templates"))
+        sources.load(spec(daemon, "v1.0.0", path="docs"))
+
+
+@pytest.mark.parametrize(
+    ("family", "message"),
+    [
+        ("inside", r"files/link: is a symbolic link; templates hold regular files only"),
+        ("outside", r"holds what a template may not: .*templates hold regular files only"),
+    ],
+)
+def test_symbolic_links_are_refused(daemon: str, family: str, message: str) -> None:
+    data = spec_data(
+        family=family,
+        source={"git": {"url": daemon, "ref": "v1", "path": f"templates/{family}/1.0.0"}},
+    )
+    with pytest.raises(errors.TemplateError, match=message):
+        sources.load(codetemplate.CodeTemplateSpec.model_validate(data))
 
 
 def test_unreachable_server(daemon: str) -> None:

@@ -295,6 +295,20 @@ class TemplateTestResult(base.KodegenModel):
     """Why the test failed."""
 
 
+class RolloutStatus(base.KodegenModel):
+    """How far CodeGenerations have moved to this version."""
+
+    phase: Literal["Waiting", "Progressing", "Complete", "Halted"] | None = None
+    """Waiting (Manual: users regenerate when they choose), Progressing (canaries running),
+    Complete (every user may move) or Halted (too many canaries failed)."""
+    canaries: Annotated[list[str], Field(max_length=256)] = Field(default_factory=list)
+    """CodeGenerations (`namespace/name`) moved first, under strategy Canary."""
+    succeeded: Annotated[list[str], Field(max_length=256)] = Field(default_factory=list)
+    """Canaries whose run on this version passed every gate."""
+    failed: Annotated[list[str], Field(max_length=256)] = Field(default_factory=list)
+    """Canaries whose run on this version failed."""
+
+
 class CodeTemplateStatus(base.KodegenModel):
     """The observed state of a template version."""
 
@@ -317,6 +331,8 @@ class CodeTemplateStatus(base.KodegenModel):
     """The outcome of each test."""
     used_by: Annotated[int, Field(ge=0)] = 0
     """Number of CodeGenerations resolved to this version."""
+    rollout: RolloutStatus | None = None
+    """Progress of the move of CodeGenerations to this version."""
 
 
 class CodeTemplate(base.KodegenModel):

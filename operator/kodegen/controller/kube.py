@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -94,7 +95,9 @@ class Kube:
         namespace = body["metadata"]["namespace"]
         with _translated(f"create configmap {namespace}/{body['metadata']['name']}"):
             try:
-                self.core.create_namespaced_config_map(namespace, dict(body))
+                self.core.create_namespaced_config_map(
+                    namespace, dict(body), _preload_content=False
+                )
             except kubernetes.client.ApiException as exc:
                 if exc.status == 409:
                     return False
@@ -133,7 +136,7 @@ class Kube:
         namespace = body["metadata"]["namespace"]
         with _translated(f"create job {namespace}/{body['metadata']['name']}"):
             try:
-                self.batch.create_namespaced_job(namespace, dict(body))
+                self.batch.create_namespaced_job(namespace, dict(body), _preload_content=False)
             except kubernetes.client.ApiException as exc:
                 if exc.status == 409:
                     return False
@@ -144,8 +147,10 @@ class Kube:
         """The Jobs of `namespace` carrying every label of `labels`."""
         selector = ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
         with _translated(f"list jobs {namespace} {selector}"):
-            found = self.batch.list_namespaced_job(namespace, label_selector=selector)
-        items: list[dict[str, Any]] = self._plain(found.items)
+            found = self.batch.list_namespaced_job(
+                namespace, label_selector=selector, _preload_content=False
+            )
+        items: list[dict[str, Any]] = json.loads(found.data).get("items") or []
         return [job for job in items if _has_labels(job, labels)]
 
     def delete_job(self, namespace: str, name: str) -> None:
@@ -175,7 +180,13 @@ class Kube:
         """Merge `status` into the CodeGeneration's status subresource (never its spec)."""
         with _translated(f"patch codegeneration {namespace}/{name} status"):
             self.custom.patch_namespaced_custom_object_status(
-                base.GROUP, base.VERSION, namespace, PLURAL, name, {"status": dict(status)}
+                base.GROUP,
+                base.VERSION,
+                namespace,
+                PLURAL,
+                name,
+                {"status": dict(status)},
+                _preload_content=False,
             )
 
 
@@ -222,7 +233,7 @@ def post_event(
     }
     with _translated(f"create event {namespace}/{reason}"):
         try:
-            client.core.create_namespaced_event(namespace, body)
+            client.core.create_namespaced_event(namespace, body, _preload_content=False)
         except kubernetes.client.ApiException as exc:
             if exc.status != 409:
                 raise

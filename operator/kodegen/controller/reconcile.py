@@ -27,10 +27,21 @@ import yaml
 from kodegen import errors
 from kodegen.api import codegeneration
 from kodegen.api import codegeneration_status as status_api
-from kodegen.controller import conditions, executors, jobs, kube, metrics, names, runs, settings
+from kodegen.controller import (
+    conditions,
+    executors,
+    jobs,
+    kube,
+    metrics,
+    names,
+    rollouts,
+    runs,
+    settings,
+)
 from kodegen.controller import resolver as resolver_
 from kodegen.controller import slots as slots_
 from kodegen.pipeline import generate
+from kodegen.templates import model as templates_model
 
 __all__ = ["Operator", "complete", "parse", "reconcile"]
 
@@ -47,6 +58,10 @@ class Operator:
     slots: slots_.Slots
     metrics: metrics.Metrics
     resolver: resolver_.Resolver
+    users: rollouts.Users = dataclasses.field(default_factory=rollouts.Users)
+    """The CodeGenerations seen, for rollouts and `usedBy`."""
+    on_finished: Callable[[Mapping[str, Any], runs.Outcome], None] = lambda body, outcome: None
+    """Told of every current run that ended (canary bookkeeping of template rollouts)."""
     executor: executors.Executor = dataclasses.field(init=False)
     clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)
 
@@ -118,16 +133,31 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
         )
         return "suspended"
 
+    user = rollouts.User(namespace, name, dict(meta.get("labels") or {}), generation.spec.template)
     try:
         frozen = _inline_specification(op.kube, generation)
-        template, resolved = op.resolver.resolve(namespace, generation.spec.template)
+        resolution = op.resolver.resolve(
+            namespace,
+            generation.spec.template,
+            current=status.resolved_template,
+            user=user,
+            asked=status.observed_generation != observed,
+        )
     except errors.InputError as exc:
+        op.users.record(user)
         return _rejected(op, report, generation, exc)
+    template, resolved = resolution.template, resolution.resolved
+    op.users.record(
+        dataclasses.replace(user, template=resolution.entry.key if resolution.entry else None)
+    )
     digest = names.input_hash(frozen.spec, template.digest)
     run = names.hash8(digest)
+    update = _update_available(resolution)
 
     if status.input_hash == digest:
         if status.phase in ("Succeeded", "Failed"):
+            if update is not None:
+                report.patch({}, update, phase=status.phase)
             return "unchanged"
         if status.phase == "Running":
             state = op.executor.state(namespace, name, digest)
@@ -140,11 +170,20 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
             # ran nowhere (lost with a restarted local worker, Job deleted): run it again
     else:
         try:
-            _validate(frozen, resolved)
+            _validate(frozen, resolved, template)
         except errors.InputError as exc:
             return _rejected(op, report, generation, exc)
         report.event("Normal", "Accepted", f"input {run}: template {resolved.name}", run)
-        op.executor.supersede(namespace, name, digest)
+        if resolution.deprecated_pin:
+            report.event(
+                "Warning",
+                "DeprecatedTemplate",
+                f"{resolved.name} {resolved.version} is deprecated; it is used because "
+                "spec.template.version pins it exactly",
+                run,
+            )
+        if status.input_hash is not None:  # an earlier run may still be going
+            op.executor.supersede(namespace, name, digest)
 
     fields = {
         "observedGeneration": observed,
@@ -153,8 +192,15 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
     }
     valid: list[conditions.Condition] = [
         ("SpecValid", "True", "Valid", "the specification parses and validates"),
-        ("TemplateResolved", "True", "Resolved", f"{resolved.name} ({resolved.digest[:19]})"),
+        (
+            "TemplateResolved",
+            "True",
+            "Resolved",
+            f"{resolved.kind} {resolved.name} {resolved.version} ({resolved.digest[:19]})",
+        ),
     ]
+    if update is not None:
+        valid.append(update)
     if not op.slots.acquire(key, digest):
         limits = op.settings.limits
         report.patch(
@@ -172,7 +218,14 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
         )
         return "queued"
 
-    request = runs.Request(generation=frozen, uid=meta["uid"], template=resolved, input_hash=digest)
+    request = runs.Request(
+        generation=frozen,
+        uid=meta["uid"],
+        template=resolved,
+        input_hash=digest,
+        template_spec=template.spec if resolution.entry is not None else None,
+        template_files=template.files if resolution.entry is not None else None,
+    )
     created = op.executor.start(request)
     if not created:  # seen before: the body may be stale, and the run may have ended already
         state = op.executor.state(namespace, name, digest)
@@ -216,7 +269,26 @@ def _rejected(
     raise kopf.PermanentError(str(exc)) from exc
 
 
-def _validate(frozen: codegeneration.CodeGeneration, resolved: status_api.ResolvedTemplate) -> None:
+def _update_available(resolution: resolver_.Resolution) -> conditions.Condition | None:
+    """UpdateAvailable, for CodeGenerations whose template family is published as resources."""
+    if resolution.entry is None:
+        return None
+    waiting = resolution.waiting
+    if waiting is None:
+        return ("UpdateAvailable", "False", "UpToDate", "no newer Ready version in range")
+    how = (
+        "change spec.regenerate to move to it"
+        if waiting.spec.rollout.strategy == "Manual"
+        else f"its {waiting.spec.rollout.strategy} rollout has not reached this CodeGeneration"
+    )
+    return ("UpdateAvailable", "True", "NewerVersion", f"{waiting.label} is Ready; {how}")
+
+
+def _validate(
+    frozen: codegeneration.CodeGeneration,
+    resolved: status_api.ResolvedTemplate,
+    template: templates_model.Template | None = None,
+) -> None:
     """Parse the spec and plan against the template (no rendering): bad input is reported on
     the resource at once, not after a Job has started."""
     if frozen.spec.output.git is not None:
@@ -225,11 +297,9 @@ def _validate(frozen: codegeneration.CodeGeneration, resolved: status_api.Resolv
             reason="the operator publishes to ConfigMaps only in this release; remove "
             "spec.output.git (the code goes to ConfigMap <name>-code)",
         )
-    template = frozen.spec.template.model_copy(update={"version": resolved.version})
-    pinned = frozen.model_copy(
-        update={"spec": frozen.spec.model_copy(update={"template": template})}
-    )
-    generate.Generator().validate(pinned)
+    ref = frozen.spec.template.model_copy(update={"version": resolved.version})
+    pinned = frozen.model_copy(update={"spec": frozen.spec.model_copy(update={"template": ref})})
+    generate.Generator().validate(pinned, template)
 
 
 def _inline_specification(
@@ -342,6 +412,7 @@ def complete(op: Operator, namespace: str, name: str, run: str, state: jobs.JobS
         report.event(kind, reason, message, run)
     _count(op.metrics, outcome)
     op.metrics.active.set(op.slots.active)
+    op.on_finished(body, outcome)
     return outcome.phase.lower()
 
 

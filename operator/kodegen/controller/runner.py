@@ -26,6 +26,7 @@ from kodegen.api import codegeneration_status as status_api
 from kodegen.controller import jobs, kube, names, runs
 from kodegen.outputs import configmaps
 from kodegen.pipeline import generate
+from kodegen.templates import model as template_model
 
 __all__ = ["execute", "exit_code"]
 
@@ -76,8 +77,13 @@ def _generate(
         return runs.Outcome(input_hash=request.input_hash, finished_at=stamp, **fields)  # type: ignore[arg-type]
 
     manifest = _pinned(request)
+    template = (
+        template_model.build(request.template_spec, request.template_files or {})
+        if request.template_spec is not None
+        else None
+    )
     try:
-        result = generator.run(manifest)
+        result = generator.run(manifest, template)
         if result.prepared.template.digest != request.template.digest:
             raise errors.TemplateError(
                 template=request.template.name,

@@ -21,7 +21,7 @@ from typing import Any, Literal
 import pydantic
 
 from kodegen import errors
-from kodegen.api import codegeneration, codegeneration_status
+from kodegen.api import codegeneration, codegeneration_status, codetemplate
 from kodegen.controller import names
 
 __all__ = ["GATE_FINDINGS_KEPT", "Outcome", "Request"]
@@ -44,6 +44,10 @@ class Request:
     """`metadata.uid` of the CodeGeneration: owner of everything the run creates."""
     template: codegeneration_status.ResolvedTemplate
     input_hash: str
+    template_spec: codetemplate.CodeTemplateSpec | None = None
+    """The template resource's spec, when the version is not builtin (with its files below):
+    the Job renders exactly what the operator validated, whatever happens to the resource."""
+    template_files: Mapping[str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -78,6 +82,11 @@ class Request:
             "template": self.template.model_dump(mode="json", by_alias=True, exclude_none=True),
             "inputHash": self.input_hash,
         }
+        if self.template_spec is not None:
+            document["templateSpec"] = self.template_spec.model_dump(
+                mode="json", by_alias=True, exclude_none=True
+            )
+            document["templateFiles"] = dict(sorted((self.template_files or {}).items()))
         return _config_map(
             names.request(self.name, self.input_hash),
             self,
@@ -97,6 +106,10 @@ class Request:
                     document["template"]
                 ),
                 input_hash=document["inputHash"],
+                template_spec=codetemplate.CodeTemplateSpec.model_validate(document["templateSpec"])
+                if "templateSpec" in document
+                else None,
+                template_files=document.get("templateFiles"),
             )
         except (KeyError, TypeError, ValueError, pydantic.ValidationError) as exc:
             raise errors.ManifestError(

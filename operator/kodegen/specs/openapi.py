@@ -14,6 +14,7 @@ from typing import Any, cast
 
 import jsonschema.exceptions  # type: ignore[import-untyped]
 import openapi_spec_validator
+import openapi_spec_validator.validation.validators
 import referencing.exceptions
 
 from kodegen import errors
@@ -84,6 +85,8 @@ def _validate(raw: dict[str, Any], version: str) -> None:
         error = next(iter(validator_class(raw).iter_errors()), None)
     except (referencing.exceptions.Unresolvable, RecursionError, ValueError) as exc:
         raise errors.SpecError(pointer="", reason=f"cannot resolve references: {exc}") from exc
+    finally:
+        _forget_validators()
     if error is None:
         return
     if isinstance(error, jsonschema.exceptions.ValidationError):
@@ -95,6 +98,21 @@ def _validate(raw: dict[str, Any], version: str) -> None:
     if len(message) > 200:
         message = message[:197] + "..."
     raise errors.SpecError(pointer=pointer, reason=message)
+
+
+_VALIDATOR_CACHE = getattr(
+    openapi_spec_validator.validation.validators.SpecValidator.iter_errors, "__wrapped__", None
+)
+"""openapi-spec-validator caches `iter_errors` per validator instance without bound, keeping
+every document it validated alive (python-openapi/openapi-spec-validator#523): 42 KB per parse
+for the life of the operator. Cleared after each validation; each cache entry belongs to one
+validator instance, so a concurrent validation keeps the iterator it already holds."""
+
+
+def _forget_validators() -> None:
+    clear = getattr(_VALIDATOR_CACHE, "cache_clear", None)
+    if clear is not None:
+        clear()
 
 
 def _deepest(error: jsonschema.exceptions.ValidationError) -> jsonschema.exceptions.ValidationError:

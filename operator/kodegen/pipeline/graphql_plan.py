@@ -39,6 +39,8 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "update": ("update", "edit", "patch", "modify"),
     "delete": ("delete", "remove", "destroy"),
 }
+STRAWBERRY_OWN = frozenset({"info", "_source"})
+"""Argument names Strawberry's resolver wrapper takes for itself."""
 LIMITS = frozenset({"first", "limit", "size", "take", "pageSize", "count"})
 OFFSETS = frozenset({"offset", "skip", "start"})
 
@@ -69,6 +71,8 @@ class _Builder:
         self.stores: dict[str, str] = {}
         self.missing: list[plan_.NotImplementedOp] = []
         self.tests: list[dict[str, Any]] = []
+        self.constants: list[str] = []
+        self.converters: dict[tuple[str, str], dict[str, Any] | None] = {}
 
     def plan(self, template: template_model.Template, variables: Mapping[str, Any]) -> plan_.Plan:
         types = self.types()
@@ -82,7 +86,7 @@ class _Builder:
                 "version": self.spec.version,
                 "description": self.spec.description or "",
             },
-            "sdl": self.spec.sdl if self.spec.sdl.endswith("\n") else self.spec.sdl + "\n",
+            "sdl": self.spec.sdl.rstrip("\n"),
             **types,
             "roots": roots,
             "query": self.names.cls(self.spec.query),
@@ -92,6 +96,8 @@ class _Builder:
                 for name, var in sorted(self.stores.items(), key=lambda item: item[1])
             ],
             "tests": self.tests,
+            "constants": self.constants,
+            "converters": [c for c in self.converters.values() if c is not None],
             "not_implemented": [m.to_dict() for m in self.missing],
         }
         context["schema_uses_annotated"] = any(
@@ -162,8 +168,8 @@ class _Builder:
         }
 
     def _class_order(self) -> list[gm.TypeDef]:
-        """Interfaces, parents first, then input and object types, in the SDL's order."""
-        done: list[gm.TypeDef] = []
+        """Input types, interfaces (parents first), then object types, in the SDL's order."""
+        done: list[gm.TypeDef] = [t for t in self.spec.types if t.kind == "input"]
 
         def visit(typedef: gm.TypeDef) -> None:
             if typedef in done:
@@ -177,7 +183,7 @@ class _Builder:
         for typedef in self.spec.types:
             if typedef.kind == "interface":
                 visit(typedef)
-        done.extend(t for t in self.spec.types if t.kind in ("input", "object"))
+        done.extend(t for t in self.spec.types if t.kind == "object")
         return done
 
     def cls(self, typedef: gm.TypeDef) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -186,6 +192,7 @@ class _Builder:
         ancestors = {a for i in typedef.interfaces for a in self._ancestors(i)}
         bases = [self.names.cls(i) for i in typedef.interfaces if i not in ancestors]
         fields, functions = [], []
+        constants: list[str] = []
         if typedef.kind == "input":
             py = self.names.attrs([f.name for f in typedef.inputs])
             for arg in typedef.inputs:
@@ -194,7 +201,7 @@ class _Builder:
             py = self.names.attrs([f.name for f in typedef.fields])
             for field in typedef.fields:
                 if field.args:
-                    function = self.field_resolver(typedef, field, py[field.name])
+                    function = self.field_resolver(typedef, field, py[field.name], constants)
                     functions.append(function)
                     options = _options(
                         resolver=_Raw(function["func"]),
@@ -216,6 +223,8 @@ class _Builder:
             "decorator": _decorator(f"strawberry.{kind}", cls, typedef.name, typedef.description),
             "bases": f"({', '.join(bases)})" if bases else "",
             "fields": fields,
+            "constants": constants,
+            "functions": functions,
         }
         return block, functions
 
@@ -249,7 +258,9 @@ class _Builder:
             return self.names.default(arg.type, arg.default, prefix)
         return None if arg.type.non_null else "strawberry.UNSET"
 
-    def field_resolver(self, typedef: gm.TypeDef, field: gm.Field, py: str) -> dict[str, Any]:
+    def field_resolver(
+        self, typedef: gm.TypeDef, field: gm.Field, py: str, constants: list[str]
+    ) -> dict[str, Any]:
         func = f"{graphql_names.snake(typedef.name).rstrip('_')}_{py.rstrip('_')}"
         label = f"{typedef.name}.{field.name}"
         self.missing.append(
@@ -263,16 +274,27 @@ class _Builder:
         return {
             "func": func,
             "label": label,
-            "params": self.params(field.args, prefix=""),
+            "params": self.params(field.args, "", label, constants),
             "root": self.names.cls(typedef.name),
             "returns": self.names.annotation(field.type),
             "sample": self.names.sample(field.type, prefix=""),
         }
 
-    def params(self, args: Sequence[gm.Argument], prefix: str) -> list[str]:
+    def params(
+        self, args: Sequence[gm.Argument], prefix: str, owner: str, constants: list[str]
+    ) -> list[str]:
+        """Parameters of a resolver; a default that is an object or a list becomes a constant
+        (appended to `constants`), as Python evaluates defaults once."""
         py = self.names.attrs([a.name for a in args], graphql_names.RESERVED_PARAMS)
         found = []
         for arg in args:
+            if arg.name in STRAWBERRY_OWN:
+                raise errors.SpecError(
+                    pointer=f"schema:{owner}({arg.name}:)",
+                    reason=f"an argument named {arg.name!r}: Strawberry passes its own "
+                    f"{arg.name!r} to every resolver, so it cannot serve this argument; "
+                    "rename it",
+                )
             annotation = self.names.annotation(arg.type, prefix)
             renamed = _renamed(py[arg.name], arg.name)
             if renamed or arg.description or arg.deprecation_reason:
@@ -283,6 +305,11 @@ class _Builder:
                 )
                 annotation = f"Annotated[{annotation}, strawberry.argument({options})]"
             default = self._default(arg, prefix)
+            if default is not None and ("(" in default or "[" in default):
+                name = f"{graphql_names.snake(owner.replace('.', '_'))}_{py[arg.name]}_default"
+                name = re.sub(r"_+", "_", name).upper()
+                constants.append(f"{name} = {default}")
+                default = name
             found.append(f"{py[arg.name]}: {annotation}" + (f" = {default}" if default else ""))
         return found
 
@@ -310,7 +337,7 @@ class _Builder:
             description=field.description,
             deprecation_reason=field.deprecation_reason,
         )
-        params = self.params(field.args, prefix="types.")
+        params = self.params(field.args, "types.", f"{root.name}.{field.name}", self.constants)
         arg_py = self.names.attrs([a.name for a in field.args], graphql_names.RESERVED_PARAMS)
         semantics = self.semantics(field, kind, arg_py) if field.name in self.wanted else None
         label = f"{root.name}.{field.name}"
@@ -473,11 +500,34 @@ class _Builder:
             return source if given.non_null else f"store.value({source})"
         if out.kind != "object" or into.kind != "input" or self.key(out.name):
             return None
-        fields = {f.name: (f.type, f"{source}.{attr}") for f, attr in self._inputs(into)}
-        made = self.construct(out, fields, depth + 1)
-        if made is None:
+        func = self.converter(into, out)
+        if func is None:
             return None
+        made = f"{func}({source})"
         return made if given.non_null else f"({made} if store.present({source}) else None)"
+
+    def converter(self, into: gm.TypeDef, out: gm.TypeDef) -> str | None:
+        """The function building an `out` from an `into` (generated once; recursive types
+        call it again), or None if the input type cannot fill the object type."""
+        key = (into.name, out.name)
+        if key in self.converters:
+            found = self.converters[key]
+            return None if found is None else str(found["func"])
+        func = f"{graphql_names.snake(out.name)}_from_{graphql_names.snake(into.name)}"
+        func = re.sub(r"_+", "_", func).strip("_")
+        entry: dict[str, Any] = {
+            "func": func,
+            "given": self.names.cls(into.name),
+            "made": self.names.cls(out.name),
+        }
+        self.converters[key] = entry
+        fields = {f.name: (f.type, f"data.{attr}") for f, attr in self._inputs(into)}
+        made = self.construct(out, fields, 1)
+        if made is None:
+            self.converters[key] = None
+            return None
+        entry["expr"] = made
+        return func
 
     def _inputs(self, typedef: gm.TypeDef) -> list[tuple[gm.Argument, str]]:
         attrs = self.names.attrs([f.name for f in typedef.inputs])
@@ -524,8 +574,10 @@ class _Builder:
         typedef = self.spec.type(entity)
         if fields is None or typedef is None or "id" in fields:
             return None
+        saved = dict(self.converters)
         made = self.construct(typedef, fields, 0, key="strawberry.ID(key)")
         if made is None:
+            self.converters = saved
             return None
         store = self.store(entity)
         self.tests.append(self.create_test(field, entity))
@@ -547,12 +599,14 @@ class _Builder:
         attrs = self.names.attrs([f.name for f in typedef.fields])
         store = _store_name(entity)
         call = "get" if field.type.non_null else "find"
+        saved = dict(self.converters)
         lines = [f"stored = {store}.{call}({py[arg.name]})"]
         if not field.type.non_null:
             lines += ["if stored is None:", "    return None"]
         for name, (given, source) in fields.items():
             target = typedef.field(name)
             if target is None or target.args:
+                self.converters = saved
                 return None
             if target.type.non_null:
                 check = "present"
@@ -561,6 +615,7 @@ class _Builder:
                 check = "given"
                 expr = self.convert(source, given, target.type)
             if expr is None:
+                self.converters = saved
                 return None
             lines += [f"if store.{check}({source}):", f"    stored.{attrs[name]} = {expr}"]
         self.store(entity)

@@ -81,6 +81,11 @@ def items(values: Iterable[T] | None) -> list[T]:
     return list(values) if present(values) else []
 
 
+def same(scalar: Any) -> Any:
+    """A custom scalar as it is, both ways: the service neither checks nor converts it."""
+    return scalar
+
+
 def page(found: list[T], *, offset: int | None, limit: int | None) -> list[T]:
     """`found[offset:offset + limit]`; a missing, null or negative bound is no bound."""
     start = offset if present(offset) and offset is not None and offset > 0 else 0

@@ -13,20 +13,13 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from kodegen.ai import keys
 from kodegen.controller import jobs, kube, names, runner, runs, settings
 from kodegen.pipeline import generate
 
 __all__ = ["Done", "Executor", "Jobs", "Local", "secret_env"]
 
 logger = logging.getLogger(__name__)
-
-KEY_VARIABLES = {
-    "anthropic": "ANTHROPIC_API_KEY",
-    "openai": "OPENAI_API_KEY",
-    "google": "GEMINI_API_KEY",
-    "ollama": "OLLAMA_API_KEY",
-}
-"""Environment variable each provider's adapter reads its key from."""
 
 Done = Callable[[str, str, str, "jobs.JobState | None"], None]
 """Called with (namespace, name, hash8, state) when a local run has ended."""
@@ -55,7 +48,7 @@ def secret_env(request: runs.Request) -> list[dict[str, Any]]:
     for provider in request.generation.spec.ai.providers:
         if provider.secret_ref is None:
             continue
-        variable = KEY_VARIABLES[provider.provider]
+        variable = keys.env_var(provider.provider)
         entries.setdefault(
             variable,
             {

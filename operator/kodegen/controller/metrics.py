@@ -8,6 +8,8 @@ import wsgiref.simple_server
 
 import prometheus_client
 
+from kodegen.ai import metrics as ai_metrics
+
 __all__ = ["Metrics"]
 
 _STAGE_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900)
@@ -70,6 +72,7 @@ class Metrics:
             buckets=_RECONCILE_BUCKETS,
             registry=r,
         )
+        r.register(ai_metrics.SHARED.collector())  # kodegen_ai_*: per provider (local runs)
         self.reconcile_errors = prometheus_client.Counter(
             "kodegen_reconcile_errors_total",
             "Reconciles that failed, by kind.",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 import time
 from collections.abc import Callable
 
@@ -50,12 +51,22 @@ def execute(
         )
     request = runs.Request.from_config_map(body)
     started = time.monotonic()
-    outcome = _generate(client, request, generator or generate.Generator(), now)
+    outcome = _generate(client, request, generator or _generator(request), now)
     if outcome.result.duration_seconds is None:
         elapsed = round(time.monotonic() - started, 3)
         outcome = _with_duration(outcome, elapsed)
     client.write_config_map(outcome.config_map(request))
     return outcome
+
+
+def _generator(request: runs.Request) -> generate.Generator:
+    """The pipeline for a request: with the AI layer when the request asks for it (keys come
+    from the environment, where the Job's secretKeyRefs put them)."""
+    if request.generation.spec.ai.mode == "off":
+        return generate.Generator()
+    from kodegen.ai import session
+
+    return generate.Generator(ai=session.Options(environ=dict(os.environ)))
 
 
 def exit_code(outcome: runs.Outcome) -> int:
@@ -99,6 +110,7 @@ def _generate(
         coverage=result.counts.coverage,
         findings=_findings(result),
         duration_seconds=round(sum(result.timings.values()), 3),
+        **_ai_figures(result),
     )
     common = {
         "result": figures,
@@ -142,6 +154,18 @@ def _pinned(request: runs.Request) -> codegeneration.CodeGeneration:
     return request.generation.model_copy(
         update={"spec": spec.model_copy(update={"template": template})}
     )
+
+
+def _ai_figures(result: generate.Result) -> dict[str, object]:
+    if result.ai is None:
+        return {}
+    ai = result.ai
+    return {
+        "provider": ai.provider,
+        "model": ai.model,
+        "tokens": ai.input_tokens + ai.output_tokens,
+        "cost_usd": round(ai.cost_usd, 6),
+    }
 
 
 def _findings(result: generate.Result) -> dict[str, int]:

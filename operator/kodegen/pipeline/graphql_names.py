@@ -16,7 +16,7 @@ from typing import Any
 from kodegen import errors
 from kodegen.specs import graphql_model as gm
 
-__all__ = ["Names", "graphql_literal", "snake"]
+__all__ = ["Names", "snake"]
 
 SCALARS = {
     "ID": "strawberry.ID",
@@ -206,16 +206,3 @@ class Names:
         """`(name: literal, ...)` for every argument, or nothing."""
         given = [f"{a.name}: {self.literal(a.type)}" for a in args]
         return f"({', '.join(given)})" if given else ""
-
-
-def graphql_literal(value: Any) -> str:
-    """A JSON-like Python value as a GraphQL literal (strings quoted, no enum values)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(graphql_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {graphql_literal(v)}" for k, v in value.items()) + "}"
-    return json.dumps(value) if isinstance(value, str) else repr(value)

@@ -1,0 +1,348 @@
+"""CRUD over an in-memory store for the root fields that look like it.
+
+Root fields that look like CRUD over an entity (an object type with an `id: ID!` field) run
+against an in-memory store:
+
+    get     a query field returning the entity, with one `ID!` argument
+    list    a query field returning a list of the entity, whose arguments are paging
+            (`first`, `limit`, `offset`, `skip`...) or filters on the entity's scalar fields
+    create  `create<Entity>` / `add<Entity>`: the fields of one input-object argument (or the
+            arguments themselves) fill the entity's fields of the same names; nested input
+            objects fill nested object types the same way
+    update  `update<Entity>` / `edit`, `patch`: an `ID!` argument plus such a payload; the
+            fields given are changed
+    delete  `delete<Entity>` / `remove`: an `ID!` argument; answers Boolean, the entity or the ID
+
+Each method answers the Python lines of the resolver's body, or None when the field is not
+what it looks like (it then stays not implemented); the stores, the input-to-object converter
+functions and the tests of what it implements are collected on the way.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kodegen.pipeline import graphql_names, graphql_tests
+from kodegen.specs import graphql_model as gm
+
+__all__ = ["Crud"]
+
+PREFIXES: dict[str, tuple[str, ...]] = {
+    "create": ("create", "add", "new", "insert"),
+    "update": ("update", "edit", "patch", "modify"),
+    "delete": ("delete", "remove", "destroy"),
+}
+LIMITS = frozenset({"first", "limit", "size", "take", "pageSize", "count"})
+OFFSETS = frozenset({"offset", "skip", "start"})
+
+
+class Crud:
+    """The CRUD semantics of one schema's root fields, and what implementing them needs."""
+
+    def __init__(self, spec: gm.GraphQLSpec, names: graphql_names.Names) -> None:
+        self.spec = spec
+        self.names = names
+        self.stores: dict[str, str] = {}
+        """Entity type -> the variable of its store, for the stores generated."""
+        self.converters: dict[tuple[str, str], dict[str, Any] | None] = {}
+        """(input type, object type) -> its converter function; None: it cannot convert."""
+        self.tests: list[dict[str, Any]] = []
+        self.make = graphql_tests.Tests(names, self.store)
+
+    def key(self, name: str | None) -> str | None:
+        """The key field of an entity: `id: ID!` without arguments; None for other types."""
+        typedef = self.spec.type(name) if name else None
+        if (
+            typedef is None
+            or typedef.kind != "object"
+            or name in (self.spec.query, self.spec.mutation)
+        ):
+            return None
+        field = typedef.field("id")
+        if field and not field.args and str(field.type) == "ID!":
+            return "id"
+        return None
+
+    def store(self, entity: str) -> str:
+        """The store of `entity`'s variable, which is generated from now on."""
+        return self.stores.setdefault(entity, _store_name(entity))
+
+    def semantics(self, field: gm.Field, kind: gm.Root, py: dict[str, str]) -> list[str] | None:
+        ref = field.type
+        if kind == "query":
+            if ref.of is None and self.key(ref.name):
+                return self.get_one(field, py)
+            if ref.of is not None and ref.of.of is None and self.key(ref.of.name):
+                return self.list_all(field, py)
+            return None
+        verb, entity = _verb(field.name, self.spec)
+        if verb is None or entity is None or not self.key(entity):
+            return None
+        if verb == "create":
+            return self.create(field, entity, py)
+        if verb == "update":
+            return self.update(field, entity, py)
+        return self.delete(field, entity, py)
+
+    def _id_arg(self, field: gm.Field) -> gm.Argument | None:
+        ids = [a for a in field.args if str(a.type) == "ID!"]
+        return ids[0] if len(ids) == 1 else None
+
+    def get_one(self, field: gm.Field, py: dict[str, str]) -> list[str] | None:
+        arg = self._id_arg(field)
+        if arg is None or len(field.args) != 1:
+            return None
+        entity = field.type.named
+        store = self.store(entity)
+        call = "get" if field.type.non_null else "find"
+        self.tests.extend(self.make.found_and_missing(field, "query", entity, "get"))
+        return [f"return {store}.{call}({py[arg.name]})"]
+
+    def list_all(self, field: gm.Field, py: dict[str, str]) -> list[str] | None:
+        entity = field.type.named
+        typedef = self.spec.type(entity)
+        assert typedef is not None
+        attrs = self.names.attrs([f.name for f in typedef.fields])
+        lines = [f"found = {_store_name(entity)}.values()"]
+        limit = offset = "None"
+        for arg in field.args:
+            target = typedef.field(arg.name)
+            if arg.name in LIMITS and arg.type.name == "Int":
+                limit = py[arg.name]
+            elif arg.name in OFFSETS and arg.type.name == "Int":
+                offset = py[arg.name]
+            elif (
+                target is not None
+                and not target.args
+                and target.type.of is None
+                and arg.type.name == target.type.name
+            ):
+                lines += [
+                    f"if store.present({py[arg.name]}):",
+                    f"    found = [item for item in found "
+                    f"if item.{attrs[arg.name]} == {py[arg.name]}]",
+                ]
+            else:
+                return None
+        self.store(entity)
+        if (limit, offset) == ("None", "None"):
+            lines.append("return found")
+        else:
+            lines.append(f"return store.page(found, offset={offset}, limit={limit})")
+        self.tests.extend(self.make.list_tests(field, entity))
+        return lines
+
+    def payload(
+        self, field: gm.Field, py: dict[str, str], skip: str | None
+    ) -> dict[str, tuple[gm.TypeRef, str]] | None:
+        """Field name -> (input type, Python expression) of what a create or update sends."""
+        args = [a for a in field.args if a.name != skip]
+        if (
+            len(args) == 1
+            and (inner := self.spec.type(args[0].type.named))
+            and inner.kind == "input"
+        ):
+            if args[0].type.of is not None:
+                return None
+            source = py[args[0].name]
+            attrs = self.names.attrs([f.name for f in inner.inputs])
+            if not args[0].type.non_null:
+                return None
+            return {f.name: (f.type, f"{source}.{attrs[f.name]}") for f in inner.inputs}
+        return {a.name: (a.type, py[a.name]) for a in args}
+
+    def convert(
+        self, source: str, given: gm.TypeRef, wanted: gm.TypeRef, depth: int = 0
+    ) -> str | None:
+        """A Python expression turning `source` (of input type `given`) into `wanted`."""
+        if depth > 8:
+            return None
+        if given.non_null is False and wanted.non_null:
+            if wanted.of is not None and given.of is not None:
+                inner = self.convert("item", given.of, wanted.of, depth + 1)
+                if inner == "item":
+                    return f"store.items({source})"
+                return None if inner is None else f"[{inner} for item in store.items({source})]"
+            return None
+        if wanted.of is not None:
+            if given.of is None:
+                return None
+            var = f"item{depth}" if depth else "item"
+            inner = self.convert(var, given.of, wanted.of, depth + 1)
+            if inner is None:
+                return None
+            expr = f"list({source})" if inner == var else f"[{inner} for {var} in {source}]"
+            return expr if given.non_null else f"({expr} if store.present({source}) else None)"
+        if given.of is not None:
+            return None
+        out, into = self.spec.type(str(wanted.name)), self.spec.type(str(given.name))
+        if out is None or into is None:  # built-in scalars
+            if wanted.name != given.name:
+                return None
+            return source if given.non_null else f"store.value({source})"
+        if out.kind in ("scalar", "enum"):
+            if out.name != into.name:
+                return None
+            return source if given.non_null else f"store.value({source})"
+        if out.kind != "object" or into.kind != "input" or self.key(out.name):
+            return None
+        func = self.converter(into, out)
+        if func is None:
+            return None
+        made = f"{func}({source})"
+        return made if given.non_null else f"({made} if store.present({source}) else None)"
+
+    def converter(self, into: gm.TypeDef, out: gm.TypeDef) -> str | None:
+        """The function building an `out` from an `into` (generated once; recursive types
+        call it again), or None if the input type cannot fill the object type."""
+        key = (into.name, out.name)
+        if key in self.converters:
+            found = self.converters[key]
+            return None if found is None else str(found["func"])
+        func = f"{graphql_names.snake(out.name)}_from_{graphql_names.snake(into.name)}"
+        func = re.sub(r"_+", "_", func).strip("_")
+        entry: dict[str, Any] = {
+            "func": func,
+            "given": self.names.cls(into.name),
+            "made": self.names.cls(out.name),
+        }
+        self.converters[key] = entry
+        fields = {f.name: (f.type, f"data.{attr}") for f, attr in self._inputs(into)}
+        made = self.construct(out, fields, 1)
+        if made is None:
+            self.converters[key] = None
+            return None
+        entry["expr"] = made
+        return func
+
+    def _inputs(self, typedef: gm.TypeDef) -> list[tuple[gm.Argument, str]]:
+        attrs = self.names.attrs([f.name for f in typedef.inputs])
+        return [(f, attrs[f.name]) for f in typedef.inputs]
+
+    def construct(
+        self,
+        out: gm.TypeDef,
+        fields: dict[str, tuple[gm.TypeRef, str]],
+        depth: int,
+        key: str | None = None,
+    ) -> str | None:
+        """`types.X(...)` from `fields`; None unless they fill every non-null field of `out`
+        and every one of them is used."""
+        attrs = self.names.attrs([f.name for f in out.fields])
+        parts, used = [], set()
+        for target in out.fields:
+            if target.args:
+                continue
+            if key is not None and target.name == "id":
+                parts.append(f"{attrs['id']}={key}")
+                continue
+            if target.name in fields:
+                given, source = fields[target.name]
+                expr = self.convert(source, given, target.type, depth)
+                if expr is None:
+                    return None
+                used.add(target.name)
+            elif not target.type.non_null:
+                expr = "None"
+            elif target.type.of is not None:
+                expr = "[]"
+            else:
+                return None
+            parts.append(f"{attrs[target.name]}={expr}")
+        if used != set(fields):
+            return None
+        return f"types.{self.names.cls(out.name)}({', '.join(parts)})"
+
+    def create(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:
+        if field.type.named != entity or field.type.of is not None:
+            return None
+        fields = self.payload(field, py, skip=None)
+        typedef = self.spec.type(entity)
+        if fields is None or typedef is None or "id" in fields:
+            return None
+        saved = dict(self.converters)
+        made = self.construct(typedef, fields, 0, key="strawberry.ID(key)")
+        if made is None:
+            self.converters = saved
+            return None
+        store = self.store(entity)
+        self.tests.append(self.make.create_test(field, entity))
+        return [f"key = {store}.new_key()", f"return {store}.add(key, {made})"]
+
+    def update(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:
+        arg = self._id_arg(field)
+        typedef = self.spec.type(entity)
+        if (
+            arg is None
+            or field.type.named != entity
+            or field.type.of is not None
+            or typedef is None
+        ):
+            return None
+        fields = self.payload(field, py, skip=arg.name)
+        if fields is None or "id" in fields or not fields:
+            return None
+        attrs = self.names.attrs([f.name for f in typedef.fields])
+        store = _store_name(entity)
+        call = "get" if field.type.non_null else "find"
+        saved = dict(self.converters)
+        lines = [f"stored = {store}.{call}({py[arg.name]})"]
+        if not field.type.non_null:
+            lines += ["if stored is None:", "    return None"]
+        for name, (given, source) in fields.items():
+            target = typedef.field(name)
+            if target is None or target.args:
+                self.converters = saved
+                return None
+            if target.type.non_null:
+                check = "present"
+                expr = self.convert(source, _non_null(given), target.type)
+            else:
+                check = "given"
+                expr = self.convert(source, given, target.type)
+            if expr is None:
+                self.converters = saved
+                return None
+            lines += [f"if store.{check}({source}):", f"    stored.{attrs[name]} = {expr}"]
+        self.store(entity)
+        self.tests.extend(self.make.found_and_missing(field, "mutation", entity, "update"))
+        return [*lines, "return stored"]
+
+    def delete(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:
+        arg = self._id_arg(field)
+        if arg is None or len(field.args) != 1 or field.type.of is not None:
+            return None
+        store, key = _store_name(entity), py[arg.name]
+        if field.type.name == "Boolean":
+            body = [f"return {store}.remove({key})"]
+        elif field.type.name == entity:
+            call = "pop" if field.type.non_null else "discard"
+            body = [f"return {store}.{call}({key})"]
+        elif field.type.name == "ID" and field.type.non_null:
+            body = [f"{store}.pop({key})", f"return {key}"]
+        else:
+            return None
+        self.store(entity)
+        self.tests.extend(self.make.found_and_missing(field, "mutation", entity, "delete"))
+        return body
+
+
+def _verb(name: str, spec: gm.GraphQLSpec) -> tuple[str | None, str | None]:
+    for verb, prefixes in PREFIXES.items():
+        for prefix in prefixes:
+            if name.lower().startswith(prefix) and len(name) > len(prefix):
+                rest = name[len(prefix) :].lstrip("_").lower().replace("_", "")
+                for typedef in spec.types:
+                    if typedef.kind == "object" and typedef.name.lower() == rest:
+                        return verb, typedef.name
+                return None, None
+    return None, None
+
+
+def _store_name(entity: str) -> str:
+    return re.sub(r"[^A-Z0-9_]", "_", graphql_names.snake(entity).upper()).rstrip("_") + "_STORE"
+
+
+def _non_null(ref: gm.TypeRef) -> gm.TypeRef:
+    return gm.TypeRef(ref.name, ref.of, non_null=True)

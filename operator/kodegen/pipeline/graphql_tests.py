@@ -1,0 +1,119 @@
+"""The generated service's tests of its query and mutation fields, as plain data.
+
+Each test is a dict the template renders: `name`, `setup` (Python lines storing a sample
+entity under key "1"), `document` (the GraphQL document, every argument given, every field
+selected three levels deep) and `checks` (Python lines over `data`), or `not_found` when the
+answer must be the NOT_FOUND error of an unknown id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from kodegen.pipeline import graphql_names
+from kodegen.specs import graphql_model as gm
+
+__all__ = ["Tests"]
+
+
+class Tests:
+    """Builds test descriptions; `store(entity)` names (and enables) an entity's store."""
+
+    def __init__(self, names: graphql_names.Names, store: Callable[[str], str]) -> None:
+        self.names = names
+        self.store = store
+
+    def document(self, field: gm.Field, kind: gm.Root) -> str:
+        return (
+            f"{kind} {{ {field.name}{self.names.arguments(field.args)}"
+            f"{self.names.selection(field.type)} }}"
+        )
+
+    def stored(self, entity: str) -> str:
+        sample = self.names.sample(gm.TypeRef(entity, non_null=True))
+        return f'schema.{self.store(entity)}.add("1", {sample})'
+
+    def found_and_missing(
+        self, field: gm.Field, kind: gm.Root, entity: str, verb: str
+    ) -> list[dict[str, Any]]:
+        document = self.document(field, kind)
+        name = f"test_{kind}_{graphql_names.snake(field.name).rstrip('_')}"
+        result = f"data[{json.dumps(field.name)}]"
+        if verb == "delete" and field.type.name == "Boolean":
+            found, missing = [f"assert {result} is True"], [f"assert {result} is False"]
+        elif verb == "delete" and field.type.name == "ID":
+            found, missing = [f'assert {result} == "1"'], None
+        else:
+            found = [f'assert {result}["id"] == "1"']
+            missing = None if field.type.non_null else [f"assert {result} is None"]
+        if verb == "delete":
+            found.append(f"assert schema.{self.store(entity)}.values() == []")
+        first = {
+            "name": f"{name}_finds_a_stored_{graphql_names.snake(entity).rstrip('_')}",
+            "setup": [self.stored(entity)],
+            "document": document,
+            "checks": found,
+            "entities": [entity],
+        }
+        second: dict[str, Any] = {
+            "name": f"{name}_answers_an_unknown_id",
+            "setup": [],
+            "document": document,
+            "entities": [entity],
+        }
+        if missing is None:
+            second["not_found"] = True
+            second["checks"] = []
+        else:
+            second["checks"] = missing
+        return [first, second]
+
+    def list_tests(self, field: gm.Field, entity: str) -> list[dict[str, Any]]:
+        name = f"test_query_{graphql_names.snake(field.name).rstrip('_')}"
+        plain = f"query {{ {field.name}{self.names.selection(field.type)} }}"
+        result = f"data[{json.dumps(field.name)}]"
+        tests = [
+            {
+                "name": f"{name}_lists_what_is_stored",
+                "setup": [self.stored(entity)],
+                "document": plain,
+                "checks": [f'assert [item["id"] for item in {result}] == ["1"]'],
+                "entities": [entity],
+            }
+        ]
+        if field.args:
+            tests.append(
+                {
+                    "name": f"{name}_takes_every_argument",
+                    "setup": [self.stored(entity)],
+                    "document": self.document(field, "query"),
+                    "checks": [f"assert isinstance({result}, list)"],
+                    "entities": [entity],
+                }
+            )
+        return tests
+
+    def create_test(self, field: gm.Field, entity: str) -> dict[str, Any]:
+        result = f"data[{json.dumps(field.name)}]"
+        return {
+            "name": f"test_mutation_{graphql_names.snake(field.name).rstrip('_')}_stores_it",
+            "setup": [],
+            "document": self.document(field, "mutation"),
+            "checks": [
+                f'assert {result}["id"] == "1"',
+                f'assert [item.id for item in schema.{self.store(entity)}.values()] == ["1"]',
+            ],
+            "entities": [entity],
+        }
+
+    def custom_test(self, field: gm.Field, kind: gm.Root) -> dict[str, Any]:
+        result = f"data[{json.dumps(field.name)}]"
+        checks = [f"assert {result} is not None"] if field.type.non_null else []
+        return {
+            "name": f"test_{kind}_{graphql_names.snake(field.name).rstrip('_')}_answers",
+            "setup": [],
+            "document": self.document(field, kind),
+            "checks": checks,
+        }

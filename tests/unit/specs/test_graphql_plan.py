@@ -1,0 +1,148 @@
+"""A parsed GraphQL schema -> the render context of python-graphql-service (no gates run)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kodegen import errors
+from kodegen.pipeline import graphql_plan
+from kodegen.pipeline import plan as plan_
+from kodegen.specs import graphql
+from kodegen.templates import registry
+
+LIBRARY = """
+type Item { id: ID!, title: String!, labels: [String!]!, note: String }
+input ItemInput { title: String!, labels: [String!] }
+input ItemPatch { title: String, note: String }
+type Query {
+  item(id: ID!): Item
+  mustItem(id: ID!): Item!
+  items(title: String, first: Int, skip: Int): [Item!]!
+  search(text: String!): [Item!]!
+  odd(id: ID!, extra: Int): Item
+}
+type Mutation {
+  addItem(input: ItemInput!): Item!
+  updateItem(id: ID!, patch: ItemPatch!): Item!
+  removeItem(id: ID!): Item
+  deleteItem(id: ID!): ID!
+  createThing(input: ItemInput!): Item!
+  touch(id: ID!): Item
+}
+"""
+
+
+def plan(sdl: str, operations: list[str] | None = None) -> plan_.Plan:
+    template = registry.resolve("python-graphql-service", "1.0.0")
+    return graphql_plan.build(graphql.parse(sdl), template, {"packageName": "lib"}, operations)
+
+
+def bodies(context: dict[str, Any]) -> dict[str, list[str]]:
+    return {op["py"]: op["body"] for root in context["roots"] for op in root["ops"]}
+
+
+def test_crud_fields_get_store_backed_bodies() -> None:
+    found = bodies(plan(LIBRARY).context)
+    assert found["item"] == ["return ITEM_STORE.find(id)"]
+    assert found["must_item"] == ["return ITEM_STORE.get(id)"]
+    assert found["items"][-1] == "return store.page(found, offset=skip, limit=first)"
+    assert found["add_item"][0] == "key = ITEM_STORE.new_key()"
+    assert "labels=store.items(input.labels)" in found["add_item"][1]
+    assert found["update_item"][:3] == [
+        "stored = ITEM_STORE.get(id)",
+        "if store.present(patch.title):",
+        "    stored.title = patch.title",
+    ]
+    assert found["remove_item"] == ["return ITEM_STORE.discard(id)"]
+    assert found["delete_item"] == ["ITEM_STORE.pop(id)", "return id"]
+
+
+def test_the_rest_is_reported_and_answers_samples() -> None:
+    result = plan(LIBRARY)
+    assert [(m.operation_id, m.method, m.path) for m in result.not_implemented] == [
+        ("search", "query", "Query.search"),
+        ("odd", "query", "Query.odd"),
+        ("createThing", "mutation", "Mutation.createThing"),
+        ("touch", "mutation", "Mutation.touch"),
+    ]
+    found = bodies(result.context)
+    assert found["search"][0] == "# kodegen:implement Query.search"
+    assert found["search"][1].startswith("return [types.Item(id=strawberry.ID(")
+    assert result.context["stores"] == [{"var": "ITEM_STORE", "cls": "Item", "name": "Item"}]
+
+
+def test_every_operation_gets_a_test() -> None:
+    names = [test["name"] for test in plan(LIBRARY).context["tests"]]
+    assert "test_query_item_finds_a_stored_item" in names
+    assert "test_query_must_item_answers_an_unknown_id" in names
+    assert "test_mutation_add_item_stores_it" in names
+    assert "test_query_search_answers" in names
+    assert len(names) == len(set(names))
+
+
+def test_a_subset_of_operations() -> None:
+    result = plan(LIBRARY, ["item"])
+    missing = {m.operation_id: m.reason for m in result.not_implemented}
+    assert missing["items"] == "not in spec.specification.graphql.operations"
+    assert "item" not in missing
+
+
+def test_an_unknown_operation_is_a_manifest_error() -> None:
+    with pytest.raises(errors.ManifestError, match="unknown field 'nope'"):
+        plan(LIBRARY, ["nope"])
+
+
+def test_entrypoints_come_from_the_template() -> None:
+    entry = plan(LIBRARY).entrypoints
+    assert (entry.package, entry.app, entry.openapi) == ("lib", "lib.main:app", None)
+
+
+@pytest.mark.parametrize(
+    ("sdl", "message"),
+    [
+        (
+            "type Query { a(info: Int): Int }",
+            "schema:Query.a(info:): an argument named 'info'",
+        ),
+        (
+            "type Query { a: A! } type A { b: B! } type B { a: A! }",
+            "type A needs a non-null A inside itself (A -> B -> A)",
+        ),
+        (
+            "type Query { a: N! } interface N { id: ID! }",
+            "interface N has no implementing object type",
+        ),
+        (
+            "type Query { a(r: R = {low: 1}): Int } input R { low: Int, high: Int = 2 }",
+            "leaves out high, which has a default of its own",
+        ),
+    ],
+)
+def test_what_strawberry_cannot_serve_is_a_spec_error(sdl: str, message: str) -> None:
+    with pytest.raises(errors.SpecError) as caught:
+        plan(sdl)
+    assert message in str(caught.value)
+
+
+def test_python_names_and_reserved_words() -> None:
+    context = plan(
+        "type Query { a(from: Int, self: Int, createdAt: Int): store }\n"
+        "type store { class: Int, camelCase: String }"
+    ).context
+    (op,) = context["roots"][0]["ops"]
+    assert op["params"] == [
+        'from_: Annotated[int | None, strawberry.argument(name="from")] = strawberry.UNSET',
+        'self_: Annotated[int | None, strawberry.argument(name="self")] = strawberry.UNSET',
+        'created_at: Annotated[int | None, strawberry.argument(name="createdAt")] = '
+        "strawberry.UNSET",
+    ]
+    (cls,) = context["classes"]
+    assert cls["cls"] == "store_"
+    assert cls["decorator"] == '@strawberry.type(name="store")'
+    assert [f["line"] for f in cls["fields"]] == [
+        'class_: int | None = strawberry.field(name="class")',
+        'camel_case: str | None = strawberry.field(name="camelCase")',
+    ]
+    assert context["schema_uses_annotated"] is True

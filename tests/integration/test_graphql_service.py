@@ -230,21 +230,49 @@ def test_the_template_fixtures_pass_every_gate() -> None:
 
 
 def test_the_contract_gate_sees_a_schema_that_drifted(outputs: list[Path], tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    for path, content in tree(outputs[0]).items():
-        (project / path).parent.mkdir(parents=True, exist_ok=True)
-        (project / path).write_bytes(content)
+    project = copy_of(outputs[0], tmp_path / "project")
     types_py = project / "bookstore" / "types.py"
     types_py.write_text(
         types_py.read_text().replace("    title: str\n", "    title: str | None\n", 1)
     )
-    sdl = (project / "bookstore" / "schema.graphql").read_text()
-    config = gate_config.GateConfig(
-        package="bookstore", app="bookstore.main:app", openapi=None, graphql=sdl
-    )
-    gates = [(contract.NAME, contract.run)]
-    (report,) = asyncio.run(runner.run_gates(project, config, gates=gates))
+    report = contract_gate(project)
     assert not report.passed
     assert report.reason == "the served schema differs from the specification"
     assert report.findings[0].code == "schema_mismatch"
     assert "title: String!" in report.findings[0].message
+
+
+def copy_of(out: Path, project: Path) -> Path:
+    for path, content in tree(out).items():
+        (project / path).parent.mkdir(parents=True, exist_ok=True)
+        (project / path).write_bytes(content)
+    return project
+
+
+def contract_gate(project: Path, app: str = "bookstore.main:app") -> Any:
+    sdl = (project / "bookstore" / "schema.graphql").read_text()
+    config = gate_config.GateConfig(package="bookstore", app=app, openapi=None, graphql=sdl)
+    (report,) = asyncio.run(
+        runner.run_gates(project, config, gates=[(contract.NAME, contract.run)])
+    )
+    return report
+
+
+def test_the_contract_gate_sees_a_resolver_that_fails(outputs: list[Path], tmp_path: Path) -> None:
+    project = copy_of(outputs[0], tmp_path / "project")
+    schema_py = project / "bookstore" / "schema.py"
+    broken = schema_py.read_text().replace(
+        "return BOOK_STORE.remove(id)", 'raise RuntimeError("boom")', 1
+    )
+    schema_py.write_text(broken)
+    report = contract_gate(project)
+    assert not report.passed
+    assert report.reason == "1 operation(s) answered with errors"
+    assert [f.message for f in report.findings] == ["mutation deleteBook: boom"]
+
+
+def test_the_contract_gate_cannot_load_a_missing_app(outputs: list[Path], tmp_path: Path) -> None:
+    project = copy_of(outputs[0], tmp_path / "project")
+    report = contract_gate(project, app="bookstore.nowhere:app")
+    assert not report.passed
+    assert report.reason.startswith("could not load the app or its schema: ModuleNotFoundError")

@@ -47,6 +47,8 @@ def build(
     operations: Sequence[str] | None = None,
 ) -> Plan:
     selected = _select(spec, operations)
+    if template.spec.category == "model":  # models only: operations are out of scope, not missing
+        selected = []
     types = pyview.Types(spec.schemas)
     owners = {op_id: r for r in spec.resources for op_id in r.operations}
     rendered_ops: list[dict[str, Any]] = []

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,9 +56,10 @@ class _Builder:
 
     def adjust(self, found: pyview.Model) -> dict[str, Any]:
         source = self.types.sources.get(found.name)
-        data = dataclasses.asdict(found)
         if source is None:  # pragma: no cover - every model pyview makes has a source
-            return {**data, "invalid": []}
+            return {**dataclasses.asdict(found), "invalid": []}
+        found = dataclasses.replace(found, sample=self.conform(found.sample, source, 0))
+        data = dataclasses.asdict(found)
         if found.root is not None:
             constraints = self.constraints(source)
             if constraints:
@@ -81,6 +83,30 @@ class _Builder:
         if schema.ref is not None or schema.enum:
             return ""
         return self.types.constraints(schema)
+
+    # -- the sample ----------------------------------------------------------------------------
+
+    def conform(self, value: Any, schema: model.Schema, depth: int) -> Any:
+        """`value` (a sample) with every string that misses its schema's `pattern` replaced by
+        one that matches: `samples` knows formats and lengths, not regular expressions."""
+        if depth > samples.MAX_DEPTH * 2:
+            return value
+        schema = schemas.flatten(schema, self.components)
+        if isinstance(value, dict):
+            props = {p.name: p.schema for p in schema.properties}
+            return {
+                k: self.conform(v, props[k], depth + 1) if k in props else v
+                for k, v in value.items()
+            }
+        if isinstance(value, list) and schema.items is not None:
+            return [self.conform(v, schema.items, depth + 1) for v in value]
+        if isinstance(value, str) and schema.pattern is not None and not schema.enum:
+            try:
+                if re.search(schema.pattern, value) is None:
+                    return _matching(schema.pattern, schema.min_length, schema.max_length) or value
+            except re.error:
+                return value
+        return value
 
     # -- the cases ------------------------------------------------------------------------------
 
@@ -165,7 +191,9 @@ class _Builder:
         if isinstance(current, list) and current:
             item = current[0]
         elif schema.items is not None:
-            item = samples.sample(schema.items, self.components, writing=True)
+            item = self.conform(
+                samples.sample(schema.items, self.components, writing=True), schema.items, 0
+            )
         else:
             item = "item"
         cases = []
@@ -174,6 +202,116 @@ class _Builder:
         if schema.max_items is not None:
             cases.append({"id": "maxItems", "value": [item] * (schema.max_items + 1)})
         return cases
+
+
+def _matching(pattern: str, low: int | None, high: int | None) -> str | None:
+    """A short string `pattern` matches within the length bounds, or None if the simple
+    construction below finds none (back-references, look-arounds that fail, ...)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import sre_parse  # the standard library's own regex parser: exact, no new dependency
+
+            parsed = sre_parse.parse(pattern)
+    except (re.error, RecursionError):
+        return None
+    for extra in range(0, (low or 0) + 2):
+        try:
+            text = _shortest(list(parsed.data), extra)
+        except _Unsupported:
+            return None
+        padded = text + "a" * max(0, (low or 0) - len(text))  # an unanchored end takes more
+        for candidate in (text, padded):
+            fits = (low is None or len(candidate) >= low) and (
+                high is None or len(candidate) <= high
+            )
+            if fits and re.search(pattern, candidate) is not None:
+                return candidate
+    return None
+
+
+class _Unsupported(Exception):
+    """A construct `_shortest` does not build strings for."""
+
+
+_CATEGORIES = {
+    "CATEGORY_DIGIT": "0",
+    "CATEGORY_NOT_DIGIT": "a",
+    "CATEGORY_SPACE": " ",
+    "CATEGORY_NOT_SPACE": "a",
+    "CATEGORY_WORD": "a",
+    "CATEGORY_NOT_WORD": "-",
+}
+
+
+def _shortest(items: list[Any], extra: int) -> str:
+    """The string a parsed pattern matches with each repeat taken `extra` more times than its
+    minimum (within its maximum), every class at its first member and every branch at its
+    first alternative."""
+    out = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "NOT_LITERAL":
+            out.append("b" if chr(arg) == "a" else "a")
+        elif name == "ANY":
+            out.append("a")
+        elif name == "IN":
+            out.append(_member(arg))
+        elif name == "CATEGORY":
+            out.append(_CATEGORIES.get(str(arg), "a"))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            least, most, sub = arg
+            count = least + extra if most == sre_constants_maxrepeat() else min(most, least + extra)
+            out.append(_shortest(list(sub), extra) * count)
+        elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
+            out.append(_shortest(list(arg[-1]), extra))
+        elif name == "BRANCH":
+            out.append(_shortest(list(arg[1][0]), extra))
+        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # anchors and look-arounds add nothing; re.search checks the result
+        else:
+            raise _Unsupported(name)
+    return "".join(out)
+
+
+def _member(members: list[Any]) -> str:
+    if members and str(members[0][0]) == "NEGATE":
+        rest = members[1:]
+        for char in "a0A_- ":
+            if not _in(char, rest):
+                return char
+        raise _Unsupported("NEGATE")
+    op, arg = members[0]
+    name = str(op)
+    if name == "LITERAL":
+        return chr(arg)
+    if name == "RANGE":
+        return chr(arg[0])
+    if name == "CATEGORY":
+        return _CATEGORIES.get(str(arg), "a")
+    raise _Unsupported(name)
+
+
+def _in(char: str, members: list[Any]) -> bool:
+    for op, arg in members:
+        name = str(op)
+        if name == "LITERAL" and chr(arg) == char:
+            return True
+        if name == "RANGE" and arg[0] <= ord(char) <= arg[1]:
+            return True
+        if name == "CATEGORY" and _CATEGORIES.get(str(arg)) == char:
+            return True
+    return False
+
+
+def sre_constants_maxrepeat() -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sre_constants
+
+        return int(sre_constants.MAXREPEAT)
 
 
 def _case(case_id: str, value: Any, loc: tuple[str, ...]) -> dict[str, Any]:
@@ -215,7 +353,8 @@ def _strings(schema: model.Schema) -> list[dict[str, Any]]:
         except re.error:
             return cases  # not a Python pattern: the tests cannot know what breaks it
         low, high = schema.min_length or 0, schema.max_length
-        fitting = [t for t in _NON_MATCHING if len(t) >= low and (high is None or len(t) <= high)]
+        tried = [*_NON_MATCHING, *(char * max(low, 1) for char in "!~ 0aAZ_-")]
+        fitting = [t for t in tried if len(t) >= low and (high is None or len(t) <= high)]
         value = next((t for t in fitting if pattern.search(t) is None), None)
         if value is not None:
             cases.append({"id": "pattern", "value": value})

@@ -147,8 +147,8 @@ def test_missing_spec() -> None:
 def test_wrong_value_quotes_it() -> None:
     message = error(TEXT.replace("    type: openapi", "    type: opnapi"))
     assert message.startswith(
-        "manifest: spec.specification.type: input should be 'openapi', 'graphql', 'adr' or "
-        "'userStory', got 'opnapi'"
+        "manifest: spec.specification.type: input should be 'openapi', 'jsonSchema', 'graphql', "
+        "'adr' or 'userStory', got 'opnapi'"
     )
 
 

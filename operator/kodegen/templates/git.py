@@ -11,7 +11,8 @@ Credentials come from a Secret's data (:meth:`Credentials.from_secret`) and neve
 command line or in a message:
 
 - `username` + `password`, or `token` (username `x-access-token` unless `username` is given)
-  over HTTP(S): answered by a `GIT_ASKPASS` helper that reads them from its environment;
+  over HTTPS (plain http only to loopback): answered by a `GIT_ASKPASS` helper that reads
+  them from its environment;
 - `ssh-privatekey` (optionally `known_hosts`): written to a 0600 file for `GIT_SSH_COMMAND`.
 
 Every failure is a :class:`~kodegen.errors.TemplateError` naming the URL (its user info
@@ -29,6 +30,7 @@ import shlex
 import subprocess
 import tarfile
 import tempfile
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -47,6 +49,7 @@ TOKEN_USERNAME = "x-access-token"
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 _STDERR_LINES = 3
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
 _ASKPASS = """#!/bin/sh
 case "$1" in
   Username*) printf '%s\\n' "$KODEGEN_GIT_USERNAME" ;;
@@ -137,6 +140,7 @@ class Cli:
                 raise errors.TemplateError(
                     template=where, reason=f"the {name} {redact(value)!r} is not valid"
                 )
+        self._check_plain_http(url, where)
         with tempfile.TemporaryDirectory(prefix="kodegen-git-") as scratch:
             home = Path(scratch)
             env = self._environment(home)
@@ -181,6 +185,17 @@ class Cli:
         return sha
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _check_plain_http(self, url: str, where: str) -> None:
+        """Credentials never cross the network unencrypted (loopback excepted)."""
+        parsed = urllib.parse.urlsplit(url)
+        sends = self.credentials.password or self.credentials.token
+        if parsed.scheme == "http" and sends and parsed.hostname not in _LOOPBACK:
+            raise errors.TemplateError(
+                template=where,
+                reason="refusing to send the Secret's credentials over plain http; use an "
+                "https:// URL",
+            )
 
     def _environment(self, home: Path) -> dict[str, str]:
         env = {

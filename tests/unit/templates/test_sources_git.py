@@ -355,6 +355,12 @@ def test_credentials_in_the_url_are_never_shown(smart_http: tuple[str, list[str]
     assert TOKEN not in str(caught.value) and "***@127.0.0.1" in str(caught.value)
 
 
+def test_credentials_are_never_sent_over_plain_http_off_loopback() -> None:
+    fetcher = git.Cli(credentials=git.Credentials(token=TOKEN))
+    with pytest.raises(errors.TemplateError, match=r"over plain http; use an https:// URL"):
+        sources.load(spec("http://git.example.com/r.git", "v1.0.0"), git=fetcher)
+
+
 # -- ssh -----------------------------------------------------------------------------------------
 
 FAKE_SSH = """#!/bin/sh

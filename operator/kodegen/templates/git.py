@@ -13,7 +13,8 @@ command line or in a message:
 - `username` + `password`, or `token` (username `x-access-token` unless `username` is given)
   over HTTPS (plain http only to loopback): answered by a `GIT_ASKPASS` helper that reads
   them from its environment;
-- `ssh-privatekey` (optionally `known_hosts`): written to a 0600 file for `GIT_SSH_COMMAND`.
+- `ssh-privatekey`: written to a 0600 file for `GIT_SSH_COMMAND`; the host key is checked
+  against the Secret's `known_hosts` when it has one, else accepted on first use (per fetch).
 
 Every failure is a :class:`~kodegen.errors.TemplateError` naming the URL (its user info
 removed) and the ref. :class:`GitFetcher` is the protocol, so tests and the operator can bring

@@ -55,9 +55,7 @@ class _Builder:
         self.roots = {name for name, m in types.models.items() if m.root is not None}
 
     def adjust(self, found: pyview.Model) -> dict[str, Any]:
-        source = self.types.sources.get(found.name)
-        if source is None:  # pragma: no cover - every model pyview makes has a source
-            return {**dataclasses.asdict(found), "invalid": []}
+        source = self.types.sources[found.name]  # pyview records one for every model
         found = dataclasses.replace(found, sample=self.conform(found.sample, source, 0))
         data = dataclasses.asdict(found)
         if found.root is not None:

@@ -295,10 +295,13 @@ class TemplateTestResult(base.KodegenModel):
     """Why the test failed."""
 
 
+RolloutPhase = Literal["Waiting", "Progressing", "Complete", "Halted"]
+
+
 class RolloutStatus(base.KodegenModel):
     """How far CodeGenerations have moved to this version."""
 
-    phase: Literal["Waiting", "Progressing", "Complete", "Halted"] | None = None
+    phase: RolloutPhase | None = None
     """Waiting (Manual: users regenerate when they choose), Progressing (canaries running),
     Complete (every user may move) or Halted (too many canaries failed)."""
     canaries: Annotated[list[str], Field(max_length=256)] = Field(default_factory=list)

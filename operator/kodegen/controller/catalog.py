@@ -78,11 +78,11 @@ class Catalog:
         with self._lock:
             self._entries[entry.key] = entry
 
-    def remove(self, kind: Kind, namespace: str | None, name: str) -> None:
+    def remove(self, kind: str, namespace: str | None, name: str) -> None:
         with self._lock:
             self._entries.pop((kind, namespace, name), None)
 
-    def get(self, kind: Kind, namespace: str | None, name: str) -> Entry | None:
+    def get(self, kind: str, namespace: str | None, name: str) -> Entry | None:
         with self._lock:
             return self._entries.get((kind, namespace, name))
 
@@ -120,6 +120,8 @@ def choose(
         e for e in entries if e.spec.family == ref.family and (e.kind, e.namespace) in scopes
     ]
     rejected: list[str] = []
+    best: Choice | None = None
+    everything_usable: list[Entry] = []
     for kind, where in scopes:
         usable: list[Entry] = []
         deprecated: list[Entry] = []
@@ -133,16 +135,19 @@ def choose(
                     rejected.append(f"{entry.label}: deprecated (pin it exactly to use it)")
             else:
                 usable.append(entry)
-        if exact and deprecated and not usable:
-            return Choice(entry=_highest(deprecated), deprecated_pin=True)
-        if not usable:
+        everything_usable += usable
+        if best is not None:
             continue
-        best = _highest(usable)
-        if current is not None and not upgrade:
-            kept = [e for e in usable if e.version == current]
-            if kept and kept[0] is not best:
-                return Choice(entry=kept[0], newer=best)
-        return Choice(entry=best)
+        if usable:
+            best = Choice(entry=_highest(usable))
+        elif exact and deprecated:
+            best = Choice(entry=_highest(deprecated), deprecated_pin=True)
+    if best is not None:
+        if current is not None and not upgrade and best.entry.version != current:
+            kept = [e for e in everything_usable if e.version == current]
+            if kept:  # still qualifies: it stays until the rollout moves it
+                return Choice(entry=kept[0], newer=best.entry)
+        return best
     hidden = sorted(
         f"{e.label}: not visible from namespace {namespace}"
         for e in _others(entries, ref.family, scopes)

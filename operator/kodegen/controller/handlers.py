@@ -24,7 +24,7 @@ from typing import Any
 import kopf
 
 from kodegen.api import base
-from kodegen.controller import jobs, names, reconcile
+from kodegen.controller import jobs, names, reconcile, templates
 
 __all__ = ["priority", "registry"]
 
@@ -96,6 +96,23 @@ def registry() -> kopf.OperatorRegistry:
     )
     def check_running(body: kopf.Body, memo: reconcile.Operator, **_: Any) -> None:
         reconcile.reconcile(memo, body)
+
+    for plural in ("codetemplates", "clustercodetemplates"):
+        resource = (base.GROUP, base.VERSION, plural)
+
+        @kopf.on.resume(*resource, registry=handlers)
+        @kopf.on.create(*resource, registry=handlers)
+        @kopf.on.update(*resource, field="spec", registry=handlers)
+        def reconcile_template(body: kopf.Body, memo: reconcile.Operator, **_: Any) -> None:
+            templates.reconcile_template(memo.templates, body)
+
+        @kopf.on.event(*resource, registry=handlers)
+        def forget_template(
+            body: kopf.Body, memo: reconcile.Operator, type: str | None, **_: Any
+        ) -> None:
+            if type == "DELETED":
+                meta = body["metadata"]
+                memo.templates.catalog.remove(body["kind"], meta.get("namespace"), meta["name"])
 
     @kopf.on.event(
         "batch",

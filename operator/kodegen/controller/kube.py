@@ -22,6 +22,7 @@ from kodegen.api import base
 __all__ = ["Kube", "KubeError", "connect", "post_event"]
 
 PLURAL = "codegenerations"
+TEMPLATE_PLURALS = {"CodeTemplate": "codetemplates", "ClusterCodeTemplate": "clustercodetemplates"}
 
 
 class KubeError(errors.KodegenError):
@@ -161,6 +162,57 @@ class Kube:
             except kubernetes.client.ApiException as exc:
                 if exc.status != 404:
                     raise
+
+    def read_secret(self, namespace: str, name: str) -> dict[str, Any] | None:
+        """The Secret's body (data base64-encoded, as the API gives it); never logged."""
+        with _translated(f"read secret {namespace}/{name}"):
+            try:
+                found = self.core.read_namespaced_secret(name, namespace, _preload_content=False)
+            except kubernetes.client.ApiException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+        return dict(json.loads(found.data))
+
+    # -- templates --------------------------------------------------------------------------
+
+    def read_template(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+        plural = TEMPLATE_PLURALS[kind]
+        with _translated(f"read {kind.lower()} {namespace or ''}/{name}"):
+            try:
+                if namespace:
+                    found = self.custom.get_namespaced_custom_object(
+                        base.GROUP, base.VERSION, namespace, plural, name
+                    )
+                else:
+                    found = self.custom.get_cluster_custom_object(
+                        base.GROUP, base.VERSION, plural, name
+                    )
+            except kubernetes.client.ApiException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+        return dict(found)
+
+    def patch_template_status(
+        self, kind: str, namespace: str | None, name: str, status: Mapping[str, Any]
+    ) -> None:
+        plural, body = TEMPLATE_PLURALS[kind], {"status": dict(status)}
+        with _translated(f"patch {kind.lower()} {namespace or ''}/{name} status"):
+            if namespace:
+                self.custom.patch_namespaced_custom_object_status(
+                    base.GROUP,
+                    base.VERSION,
+                    namespace,
+                    plural,
+                    name,
+                    body,
+                    _preload_content=False,
+                )
+            else:
+                self.custom.patch_cluster_custom_object_status(
+                    base.GROUP, base.VERSION, plural, name, body, _preload_content=False
+                )
 
     # -- CodeGenerations --------------------------------------------------------------------
 

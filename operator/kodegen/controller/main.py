@@ -14,7 +14,16 @@ from collections.abc import Callable, Collection
 import kopf
 
 from kodegen import errors
-from kodegen.controller import executors, handlers, jobs, kube, metrics, reconcile, runner
+from kodegen.controller import (
+    executors,
+    handlers,
+    jobs,
+    kube,
+    metrics,
+    reconcile,
+    runner,
+    templates,
+)
 from kodegen.controller import resolver as resolver_
 from kodegen.controller import settings as settings_
 from kodegen.controller import slots as slots_
@@ -47,6 +56,12 @@ def build(
         metrics=registry or metrics.Metrics(),
         resolver=resolver or resolver_.Builtin(),
     )
+    op.templates = templates.Templates(op)
+    if resolver is None:
+        op.resolver = resolver_.Resources(
+            op.templates.catalog, op.templates.load, op.templates.state
+        )
+    op.on_finished = lambda body, outcome: templates.finished(op.templates, body, outcome)
     if settings.executor == "local":
 
         def done(namespace: str, name: str, run: str, state: jobs.JobState | None) -> None:
@@ -89,6 +104,8 @@ async def run(
     finally:
         if isinstance(op.executor, executors.Local):
             await asyncio.to_thread(op.executor.shutdown)
+        if op.templates is not None:
+            await asyncio.to_thread(op.templates.pool.shutdown, True, cancel_futures=True)
 
 
 def run_job(

@@ -60,6 +60,8 @@ class Operator:
     resolver: resolver_.Resolver
     users: rollouts.Users = dataclasses.field(default_factory=rollouts.Users)
     """The CodeGenerations seen, for rollouts and `usedBy`."""
+    templates: Any = None
+    """The template side (`templates.Templates`), when template resources are reconciled."""
     on_finished: Callable[[Mapping[str, Any], runs.Outcome], None] = lambda body, outcome: None
     """Told of every current run that ended (canary bookkeeping of template rollouts)."""
     executor: executors.Executor = dataclasses.field(init=False)

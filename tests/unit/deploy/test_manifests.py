@@ -172,6 +172,12 @@ OPERATOR_NEEDS = table(
         ("kodegen.dev", "codegenerations/status"): "get patch update",
         # ownerReferences with blockOwnerDeletion (OwnerReferencesPermissionEnforcement)
         ("kodegen.dev", "codegenerations/finalizers"): "update",
+        # template versions: validated, made Ready, rolled out; Git credentials of their sources
+        ("kodegen.dev", "codetemplates"): "get list watch patch",
+        ("kodegen.dev", "codetemplates/status"): "get patch",
+        ("kodegen.dev", "clustercodetemplates"): "get list watch patch",
+        ("kodegen.dev", "clustercodetemplates/status"): "get patch",
+        ("", "secrets"): "get",
         # requests, results, output chunks (stale ones deleted)
         ("", "configmaps"): "get list watch create update patch delete",
         # one Job per run; superseded ones deleted
@@ -230,9 +236,9 @@ def test_grants_checker_catches_an_extra_verb() -> None:
     role = find("ClusterRole", "kodegen-operator")
     widened = {
         **role,
-        "rules": [*role["rules"], {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}],
+        "rules": [*role["rules"], {"apiGroups": [""], "resources": ["secrets"], "verbs": ["list"]}],
     }
-    assert grants(widened) - OPERATOR_NEEDS == {("", "secrets", "get")}
+    assert grants(widened) - OPERATOR_NEEDS == {("", "secrets", "list")}
 
 
 def test_every_custom_resource_the_operator_uses_is_defined() -> None:
@@ -240,9 +246,8 @@ def test_every_custom_resource_the_operator_uses_is_defined() -> None:
     used = {(group, resource.partition("/")[0]) for group, resource, _ in OPERATOR_NEEDS}
     custom = {(group, resource) for group, resource in used if group.endswith((".dev",))}
     assert custom <= defined
-    # CodeTemplates are resolved from the image's builtin templates until the operator
-    # reconciles template resources too; then their rows join OPERATOR_NEEDS.
-    assert ("kodegen.dev", "codegenerations") in used
+    kodegen = {(g, p) for g, p in defined if g == "kodegen.dev"}
+    assert kodegen <= used  # the operator watches every kind kodegen defines
 
 
 def test_bindings_name_existing_roles_and_accounts() -> None:

@@ -321,6 +321,8 @@ class CodeTemplateStatus(base.KodegenModel):
     """Validated and Ready."""
     content_digest: base.Digest | None = None
     """Digest of the fetched template files."""
+    commit: Annotated[str, Field(pattern=r"^[0-9a-f]{40}([0-9a-f]{24})?$")] | None = None
+    """For a git source: the commit its ref resolved to when it was validated."""
     tests: Annotated[
         list[TemplateTestResult],
         Field(

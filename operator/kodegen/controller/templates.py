@@ -202,7 +202,7 @@ def reconcile_template(templates: Templates, body: Mapping[str, Any]) -> str:
         if job in templates._testing:
             return "testing"
         templates._testing.add(job)
-    commit = {"source": {"commit": loaded.commit}} if loaded.commit else {}
+    commit = {"commit": loaded.commit} if loaded.commit else {}
     _patch(
         op,
         body,

@@ -83,9 +83,9 @@ BAD_INPUT: dict[str, tuple[Callable[[dict[str, Any]], object] | str, str]] = {
     ),
     "graphql": (
         lambda m: m["spec"].update(
-            specification={"type": "graphql", "graphql": {"schema": "type Query { a: Int }"}}
+            specification={"type": "graphql", "graphql": {"schema": "type Query { a: Int"}}
         ),
-        "'graphql' is not supported yet: its template family python-graphql-service arrives",
+        "specification at schema:1:20: Syntax Error: Expected Name, found <EOF>.",
     ),
     "spec from a ConfigMap": (
         lambda m: m["spec"]["specification"].update(openapi={"configMapRef": {"name": "spec"}}),

@@ -214,8 +214,8 @@ PROVIDERS = [{"provider": "ollama", "model": "llama3"}]
         ),
         (
             {"specification": {"type": "graphql", "graphql": {"schema": "type Query {a: Int}"}}},
-            "spec.specification.type: 'graphql' is not supported yet: its template family "
-            "python-graphql-service arrives in a later kodegen release",
+            "spec.template.family: python-fastapi-service@1.0.0 generates from openapi "
+            "specifications, not 'graphql'",
         ),
         (
             {"specification": {"type": "openapi", "openapi": {"configMapRef": {"name": "x"}}}},

@@ -46,6 +46,9 @@ enum Color {
   BLUE
   RED @deprecated
   green
+  None
+  class
+  _dark
 }
 
 interface Named { name: String! }
@@ -95,6 +98,7 @@ type RootQuery {
   things(in: Range = {low: 1, high: 5}, root: String, self: Int): [Thing!]!
   node(id: ID!): Entity
   count: Int!
+  shade(color: Color = _dark, other: Color = None): Color!
   weird: store
   "Deprecated on purpose."
   legacy: String @deprecated(reason: "Use widgets.")
@@ -198,6 +202,7 @@ def test_every_feature_passes_every_gate() -> None:
         "things",
         "node",
         "count",
+        "shade",
         "weird",
         "legacy",
         "ping",

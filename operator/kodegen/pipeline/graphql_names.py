@@ -16,7 +16,7 @@ from typing import Any
 from kodegen import errors
 from kodegen.specs import graphql_model as gm
 
-__all__ = ["Names", "snake"]
+__all__ = ["Names", "member", "snake"]
 
 SCALARS = {
     "ID": "strawberry.ID",
@@ -42,6 +42,14 @@ def snake(name: str) -> str:
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text).lower()
     return text + "_" if keyword.iskeyword(text) or keyword.issoftkeyword(text) else text
+
+
+def member(value: str) -> str:
+    """The Python name of an enum value: `None` -> `None_`, `_hidden` -> `v_hidden` (Python's
+    `enum` reserves names starting with an underscore)."""
+    if value.startswith("_"):
+        return "v" + value
+    return value + "_" if keyword.iskeyword(value) or keyword.issoftkeyword(value) else value
 
 
 class Names:
@@ -90,7 +98,7 @@ class Names:
             return "[" + ", ".join(self.default(ref.of, item, prefix) for item in items) + "]"
         typedef = self.spec.type(str(ref.name))
         if typedef is not None and typedef.kind == "enum":
-            return f"{prefix}{self.cls(typedef.name)}.{value}"
+            return f"{prefix}{self.cls(typedef.name)}.{member(str(value))}"
         if typedef is not None and typedef.kind == "input":
             given = dict(value)
             py = self.attrs([f.name for f in typedef.inputs])
@@ -128,7 +136,7 @@ class Names:
         if typedef.kind == "scalar":
             return '"string"'
         if typedef.kind == "enum":
-            return f"{prefix}{self.cls(name)}.{typedef.values[0].name}"
+            return f"{prefix}{self.cls(name)}.{member(typedef.values[0].name)}"
         if typedef.kind in ("interface", "union"):
             options = (
                 self.spec.implementations(name) if typedef.kind == "interface" else typedef.members

@@ -131,14 +131,17 @@ class _Builder:
     def enum(self, typedef: gm.TypeDef) -> dict[str, Any]:
         values = []
         for value in typedef.values:
-            if value.description or value.deprecation_reason:
+            py = graphql_names.member(value.name)
+            if value.description or value.deprecation_reason or py != value.name:
                 options = _options(
-                    description=value.description, deprecation_reason=value.deprecation_reason
+                    name=_renamed(py, value.name),
+                    description=value.description,
+                    deprecation_reason=value.deprecation_reason,
                 )
                 expr = f"strawberry.enum_value({json.dumps(value.name)}, {options})"
             else:
                 expr = json.dumps(value.name)
-            values.append({"name": value.name, "expr": expr})
+            values.append({"name": py, "expr": expr})
         return {
             "cls": self.names.cls(typedef.name),
             "decorator": _decorator(

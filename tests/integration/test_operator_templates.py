@@ -294,3 +294,71 @@ async def test_a_canary_rollout(cluster: Cluster, bad: bool) -> None:
         assert rollout["phase"] == "Complete" and len(rollout["succeeded"]) == 2
         for name in ("one", "two", "three", "four"):
             await cluster.until(lambda name=name: cluster.version(name) == "1.1.0")
+
+
+async def test_template_tests_run_in_a_job_with_the_job_executor(
+    kmock: Any, kube_api: client.ApiClient
+) -> None:
+    from kodegen.controller import kube, names
+
+    for plural, kind, namespaced in (
+        ("codegenerations", "CodeGeneration", True),
+        ("codetemplates", "CodeTemplate", True),
+        ("clustercodetemplates", "ClusterCodeTemplate", False),
+    ):
+        kmock.resources[f"{GROUP}/{plural}"] = {
+            "kind": kind,
+            "namespaced": namespaced,
+            "subresources": ["status"],
+            "verbs": VERBS,
+        }
+    found = Cluster(kmock, kube_api)
+    found.op = main.build(settings.Settings(executor="job", metrics_port=0), kube.Kube(kube_api))
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(
+        main.run(found.op, standalone=True, stop_flag=stop, ready_flag=ready)
+    )
+    await asyncio.wait_for(ready.wait(), 30)
+    try:
+        await found.template("ClusterCodeTemplate", "fastapi-1.0.0", _spec("1.0.0"))
+        job = await found.until(
+            lambda: next(
+                (
+                    dict(o.raw)
+                    for (r, ns, n), o in kmock.objects.items()
+                    if r.plural == "jobs" and ns == "kodegen-system" and not o.deleted
+                ),
+                None,
+            )
+        )
+        assert job["metadata"]["ownerReferences"][0]["kind"] == "ClusterCodeTemplate"
+        assert job["metadata"]["name"].startswith("fastapi-1.0.0-test-")
+        command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+        request = command[command.index("--request") + 1]
+        code = await asyncio.to_thread(main.run_job, "kodegen-system", request, kube.Kube(kube_api))
+        assert code == 0  # the real gates, in the "pod"
+        await asyncio.to_thread(
+            found.op.kube.batch.patch_namespaced_job_status,
+            job["metadata"]["name"],
+            "kodegen-system",
+            {"status": {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]}},
+        )
+        await found.until(
+            lambda: (
+                found.condition("clustercodetemplates", "fastapi-1.0.0", "Ready", None).get(
+                    "status"
+                )
+                == "True"
+            )
+        )
+        assert found.obj(
+            "configmaps",
+            names.template_result(
+                "fastapi-1.0.0", job["metadata"]["labels"][names.LABEL_INPUT_HASH]
+            ),
+            "kodegen-system",
+        )
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 60)

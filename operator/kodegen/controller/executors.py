@@ -73,13 +73,7 @@ class Jobs:
         """Namespaces where the Job's ServiceAccount and RoleBinding are known to exist."""
 
     def start(self, request: runs.Request) -> bool:
-        if request.namespace not in self._identities:
-            for body in (
-                jobs.service_account(namespace=request.namespace, settings=self.settings),
-                jobs.role_binding(namespace=request.namespace, settings=self.settings),
-            ):
-                self.client.ensure(body)
-            self._identities.add(request.namespace)
+        self._identity(request.namespace)
         self.client.create_config_map(request.config_map())
         body = jobs.build(
             name=request.name,
@@ -90,6 +84,36 @@ class Jobs:
             env=secret_env(request),
         )
         return self.client.create_job(body)
+
+    def start_template(self, request: runs.TemplateRequest) -> bool:
+        """Start the Job testing a template version (idempotent, like `start`)."""
+        namespace = request.job_namespace
+        self._identity(namespace)
+        self.client.create_config_map(request.config_map())
+        owner = request.owner()
+        body = jobs.job(
+            job_name=names.template_job(request.name, request.digest),
+            namespace=namespace,
+            request=names.template_request(request.name, request.digest),
+            labels=names.template_labels(
+                request.kind, request.name, request.digest, "template-job"
+            ),
+            owner={key: owner[key] for key in ("apiVersion", "kind", "name", "uid")},
+            digest=request.digest,
+            settings=self.settings,
+        )
+        return self.client.create_job(body)
+
+    def _identity(self, namespace: str) -> None:
+        """The Job's ServiceAccount and RoleBinding in `namespace`, created once."""
+        if namespace in self._identities:
+            return
+        for body in (
+            jobs.service_account(namespace=namespace, settings=self.settings),
+            jobs.role_binding(namespace=namespace, settings=self.settings),
+        ):
+            self.client.ensure(body)
+        self._identities.add(namespace)
 
     def supersede(self, namespace: str, name: str, digest: str) -> None:
         for job in self.client.jobs(namespace, _selector(name)):

@@ -131,7 +131,31 @@ def registry() -> kopf.OperatorRegistry:
             return
         reconcile.complete(memo, body["metadata"]["namespace"], owner, run, state)
 
+    @kopf.on.event(
+        "batch",
+        "v1",
+        "jobs",
+        labels={names.LABEL_MANAGED_BY: "kodegen", names.LABEL_ROLE: "template-job"},
+        registry=handlers,
+    )
+    def template_job_event(
+        body: kopf.Body, memo: reconcile.Operator, type: str | None, **_: Any
+    ) -> None:
+        if type == "DELETED":
+            return
+        state = jobs.state(body)
+        owner = _template_owner(body)
+        if state.phase != "Running" and owner is not None:
+            templates.job_finished(memo.templates, body, owner, state)
+
     return handlers
+
+
+def _template_owner(job: kopf.Body) -> dict[str, Any] | None:
+    for reference in job["metadata"].get("ownerReferences") or ():
+        if reference.get("kind") in ("CodeTemplate", "ClusterCodeTemplate"):
+            return dict(reference)
+    return None
 
 
 def _owner(job: kopf.Body) -> str | None:

@@ -97,25 +97,41 @@ def build(
     Secrets as `{"name": …, "valueFrom": {"secretKeyRef": {…}}}`, never as values. An entry
     without a name, a name given twice, or one of `RESERVED_ENV` is a ValueError.
     """
-    labels = names.labels(name, digest, "job")
+    owner = {"apiVersion": base.API_VERSION, "kind": "CodeGeneration", "name": name, "uid": uid}
+    return job(
+        job_name=names.job(name, digest),
+        namespace=namespace,
+        request=names.request(name, digest),
+        labels=names.labels(name, digest, "job"),
+        owner=owner,
+        digest=digest,
+        settings=settings,
+        env=env,
+    )
+
+
+def job(
+    *,
+    job_name: str,
+    namespace: str,
+    request: str,
+    labels: Mapping[str, str],
+    owner: Mapping[str, str],
+    digest: str,
+    settings: settings.JobSettings,
+    env: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """A Job running `kodegen run-job --request <request>`, owned by `owner` (apiVersion, kind,
+    name, uid): the run of a CodeGeneration (`build`) or the tests of a template version."""
     return {
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {
-            "name": names.job(name, digest),
+            "name": job_name,
             "namespace": namespace,
-            "labels": labels,
+            "labels": dict(labels),
             "annotations": {ANNOTATION_INPUT_HASH: digest},
-            "ownerReferences": [
-                {
-                    "apiVersion": base.API_VERSION,
-                    "kind": "CodeGeneration",
-                    "name": name,
-                    "uid": uid,
-                    "controller": True,
-                    "blockOwnerDeletion": True,
-                }
-            ],
+            "ownerReferences": [{**owner, "controller": True, "blockOwnerDeletion": True}],
         },
         "spec": {
             "activeDeadlineSeconds": settings.active_deadline_seconds,
@@ -139,9 +155,7 @@ def build(
             },
             "template": {
                 "metadata": {"labels": dict(labels)},
-                "spec": _pod(
-                    name=name, namespace=namespace, digest=digest, settings=settings, env=env
-                ),
+                "spec": _pod(request=request, namespace=namespace, settings=settings, env=env),
             },
         },
     }
@@ -149,9 +163,8 @@ def build(
 
 def _pod(
     *,
-    name: str,
+    request: str,
     namespace: str,
-    digest: str,
     settings: settings.JobSettings,
     env: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
@@ -176,7 +189,7 @@ def _pod(
                     "kodegen",
                     "run-job",
                     "--request",
-                    names.request(name, digest),
+                    request,
                     "--namespace",
                     namespace,
                 ],

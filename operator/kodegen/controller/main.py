@@ -22,6 +22,7 @@ from kodegen.controller import (
     metrics,
     reconcile,
     runner,
+    runs,
     templates,
 )
 from kodegen.controller import resolver as resolver_
@@ -118,7 +119,15 @@ def run_job(
     fail the Job at once (podFailurePolicy), so every unexpected failure, a crash included,
     must leave as 3: the Job's pod is then retried up to its backoffLimit."""
     try:
-        outcome = runner.execute(client or kube.connect(), namespace, request, generator=generator)
+        client = client or kube.connect()
+        body = client.read_config_map(namespace, request)
+        if body is not None and runs.TEMPLATE_REQUEST_KEY in (body.get("data") or {}):
+            tested = runner.execute_template(
+                client, runs.TemplateRequest.from_config_map(body), generator=generator
+            )
+            logger.info("template tests finished: passed=%s", tested.passed)
+            return 0 if tested.passed else jobs.EXIT_GATES_FAILED
+        outcome = runner.execute(client, namespace, request, generator=generator)
     except errors.InputError as exc:
         logger.error("bad request: %s", exc)
         return jobs.EXIT_BAD_INPUT

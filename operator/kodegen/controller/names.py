@@ -42,6 +42,9 @@ LABEL_INPUT_HASH = "kodegen.dev/input-hash"
 LABEL_ROLE = "kodegen.dev/role"
 """request, result, or job."""
 LABEL_MANAGED_BY = "app.kubernetes.io/managed-by"
+LABEL_TEMPLATE = "kodegen.dev/template"
+"""Name of the template resource whose tests an object belongs to."""
+LABEL_TEMPLATE_KIND = "kodegen.dev/template-kind"
 
 LABEL_MAX = 63
 """Longest DNS-1123 label: a Job's name becomes its pods' `job-name` label value."""
@@ -80,6 +83,30 @@ def request(name: str, digest: str) -> str:
 
 def result(name: str, digest: str) -> str:
     return _within(name, f"-result-{hash8(digest)}", NAME_MAX)
+
+
+def template_job(name: str, digest: str) -> str:
+    """The Job testing template resource `name` at content digest `digest`."""
+    return _within(name, f"-test-{hash8(digest)}", LABEL_MAX)
+
+
+def template_request(name: str, digest: str) -> str:
+    return _within(name, f"-test-request-{hash8(digest)}", NAME_MAX)
+
+
+def template_result(name: str, digest: str) -> str:
+    return _within(name, f"-test-result-{hash8(digest)}", NAME_MAX)
+
+
+def template_labels(kind: str, name: str, digest: str, role: str) -> dict[str, str]:
+    """Labels of the objects of a template's test run (role: template-request, -result, -job)."""
+    return {
+        LABEL_MANAGED_BY: kodegen.GENERATOR,
+        LABEL_TEMPLATE: generation_label(name),
+        LABEL_TEMPLATE_KIND: kind,
+        LABEL_INPUT_HASH: hash8(digest),
+        LABEL_ROLE: role,
+    }
 
 
 def output(name: str) -> str:

@@ -26,10 +26,10 @@ from kodegen.api import codegeneration
 from kodegen.api import codegeneration_status as status_api
 from kodegen.controller import jobs, kube, names, runs
 from kodegen.outputs import configmaps
-from kodegen.pipeline import generate
+from kodegen.pipeline import generate, template_tests
 from kodegen.templates import model as template_model
 
-__all__ = ["execute", "exit_code"]
+__all__ = ["execute", "execute_template", "exit_code"]
 
 
 def execute(
@@ -56,6 +56,32 @@ def execute(
         elapsed = round(time.monotonic() - started, 3)
         outcome = _with_duration(outcome, elapsed)
     client.write_config_map(outcome.config_map(request))
+    return outcome
+
+
+def execute_template(
+    client: kube.Kube | None,
+    request: runs.TemplateRequest,
+    *,
+    generator: generate.Generator | None = None,
+) -> runs.TemplateOutcome:
+    """Run a template version's own tests (every fixture through the gates); write the
+    outcome to its result ConfigMap when `client` is given."""
+    template = template_model.build(request.spec, request.files)
+    if template.digest != request.digest:
+        outcome = runs.TemplateOutcome(
+            digest=request.digest,
+            results=(),
+            problem=f"the frozen content hashes to {template.digest}, not {request.digest}",
+        )
+    else:
+        try:
+            results = template_tests.run(template, generator=generator)
+            outcome = runs.TemplateOutcome(request.digest, tuple(results), None)
+        except errors.InputError as exc:
+            outcome = runs.TemplateOutcome(request.digest, (), str(exc))
+    if client is not None:
+        client.write_config_map(outcome.config_map(request))
     return outcome
 
 

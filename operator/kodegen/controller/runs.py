@@ -21,10 +21,10 @@ from typing import Any, Literal
 import pydantic
 
 from kodegen import errors
-from kodegen.api import codegeneration, codegeneration_status, codetemplate
+from kodegen.api import base, codegeneration, codegeneration_status, codetemplate
 from kodegen.controller import names
 
-__all__ = ["GATE_FINDINGS_KEPT", "Outcome", "Request"]
+__all__ = ["GATE_FINDINGS_KEPT", "Outcome", "Request", "TemplateOutcome", "TemplateRequest"]
 
 REQUEST_KEY = "request.json"
 OUTCOME_KEY = "outcome.json"
@@ -213,3 +213,130 @@ def _config_map(name: str, request: Request, role: str, data: Mapping[str, str])
         },
         "data": dict(data),
     }
+
+
+TEMPLATE_REQUEST_KEY = "template-request.json"
+TEMPLATE_OUTCOME_KEY = "template-outcome.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplateRequest:
+    """The tests of one template version, frozen for a Job (or the local pool)."""
+
+    kind: str
+    """CodeTemplate or ClusterCodeTemplate."""
+    namespace: str | None
+    """The template's namespace; None for a ClusterCodeTemplate."""
+    name: str
+    uid: str
+    spec: codetemplate.CodeTemplateSpec
+    files: Mapping[str, str]
+    digest: str
+    """The content digest under test."""
+    job_namespace: str
+    """Where the Job and its ConfigMaps live: the template's namespace, or the operator's."""
+
+    def owner(self) -> dict[str, Any]:
+        return {
+            "apiVersion": base.API_VERSION,
+            "kind": self.kind,
+            "name": self.name,
+            "uid": self.uid,
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
+
+    def config_map(self) -> dict[str, Any]:
+        document = {
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "uid": self.uid,
+            "spec": self.spec.model_dump(mode="json", by_alias=True, exclude_none=True),
+            "files": dict(sorted(self.files.items())),
+            "digest": self.digest,
+            "jobNamespace": self.job_namespace,
+        }
+        return self._config_map(
+            names.template_request(self.name, self.digest),
+            "template-request",
+            {TEMPLATE_REQUEST_KEY: _json(document)},
+        )
+
+    def _config_map(self, name: str, role: str, data: Mapping[str, str]) -> dict[str, Any]:
+        return {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": name,
+                "namespace": self.job_namespace,
+                "labels": names.template_labels(self.kind, self.name, self.digest, role),
+                "ownerReferences": [self.owner()],
+            },
+            "data": dict(data),
+        }
+
+    @classmethod
+    def from_config_map(cls, body: Mapping[str, Any]) -> TemplateRequest:
+        where = f"configmap {body.get('metadata', {}).get('name')}"
+        try:
+            document = json.loads((body.get("data") or {})[TEMPLATE_REQUEST_KEY])
+            return cls(
+                kind=document["kind"],
+                namespace=document["namespace"],
+                name=document["name"],
+                uid=document["uid"],
+                spec=codetemplate.CodeTemplateSpec.model_validate(document["spec"]),
+                files=dict(document["files"]),
+                digest=document["digest"],
+                job_namespace=document["jobNamespace"],
+            )
+        except (KeyError, TypeError, ValueError, pydantic.ValidationError) as exc:
+            raise errors.ManifestError(
+                field=f"{where} {TEMPLATE_REQUEST_KEY}",
+                reason=f"not a kodegen template request: {exc}",
+            ) from exc
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplateOutcome:
+    digest: str
+    results: tuple[codetemplate.TemplateTestResult, ...]
+    problem: str | None
+    """Why the tests could not run at all (no tests, a fixture that needs AI...)."""
+
+    @property
+    def passed(self) -> bool:
+        return self.problem is None and bool(self.results) and all(r.passed for r in self.results)
+
+    def config_map(self, request: TemplateRequest) -> dict[str, Any]:
+        document = {
+            "digest": self.digest,
+            "problem": self.problem,
+            "results": [
+                r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in self.results
+            ],
+        }
+        return request._config_map(
+            names.template_result(request.name, self.digest),
+            "template-result",
+            {TEMPLATE_OUTCOME_KEY: _json(document)},
+        )
+
+    @classmethod
+    def from_config_map(cls, body: Mapping[str, Any]) -> TemplateOutcome:
+        where = f"configmap {body.get('metadata', {}).get('name')}"
+        try:
+            document = json.loads((body.get("data") or {})[TEMPLATE_OUTCOME_KEY])
+            return cls(
+                digest=document["digest"],
+                problem=document.get("problem"),
+                results=tuple(
+                    codetemplate.TemplateTestResult.model_validate(r) for r in document["results"]
+                ),
+            )
+        except (KeyError, TypeError, ValueError, pydantic.ValidationError) as exc:
+            raise errors.ManifestError(
+                field=f"{where} {TEMPLATE_OUTCOME_KEY}",
+                reason=f"not a kodegen template outcome: {exc}",
+            ) from exc

@@ -28,8 +28,17 @@ import pydantic
 
 from kodegen import errors
 from kodegen.api import codetemplate as template_api
-from kodegen.controller import catalog, conditions, reconcile, rollouts, runs
-from kodegen.pipeline import template_tests
+from kodegen.controller import (
+    catalog,
+    conditions,
+    executors,
+    jobs,
+    names,
+    reconcile,
+    rollouts,
+    runner,
+    runs,
+)
 from kodegen.templates import git, model, sources
 
 __all__ = ["Templates", "entry_of", "finished", "reconcile_template", "validated"]
@@ -210,32 +219,61 @@ def reconcile_template(templates: Templates, body: Mapping[str, Any]) -> str:
         ("Validated", "Unknown", "Testing", f"running {len(resource.spec.tests)} test(s)"),
         ("Ready", "False", "Testing", "validation in progress"),
     )
-    templates.pool.submit(_validate, templates, body, loaded.template)
+    request = runs.TemplateRequest(
+        kind=entry.kind,
+        namespace=entry.namespace,
+        name=entry.name,
+        uid=body["metadata"].get("uid", ""),
+        spec=resource.spec,
+        files=loaded.template.files,
+        digest=digest,
+        job_namespace=entry.namespace or op.settings.namespace,
+    )
+    if isinstance(op.executor, executors.Jobs):
+        op.executor.start_template(request)
+    else:
+        templates.pool.submit(_test_locally, templates, request)
     return "testing"
 
 
-def _validate(templates: Templates, body: Mapping[str, Any], template: model.Template) -> None:
-    key = (body["kind"], body["metadata"].get("namespace"), body["metadata"]["name"])
+def _test_locally(templates: Templates, request: runs.TemplateRequest) -> None:
+    key = (request.kind, request.namespace, request.name)
     try:
-        try:
-            results = template_tests.run(template)
-            problem = None
-        except errors.InputError as exc:
-            results, problem = [], str(exc)
-        validated(templates, key, template, results, problem)
-    except Exception:  # recorded by the next resume; never lost silently
-        logger.exception("template validation failed", extra={"template": key})
+        validated(templates, key, runner.execute_template(None, request))
+    except Exception:  # the next resume tests again; never lost silently
+        logger.exception("template validation failed", extra={"template": request.name})
     finally:
         with templates._lock:
-            templates._testing.discard((key, template.digest))
+            templates._testing.discard((key, request.digest))
+
+
+def job_finished(
+    templates: Templates, job: Mapping[str, Any], owner: Mapping[str, Any], state: jobs.JobState
+) -> str:
+    """A template's test Job ended: read its outcome (or the Job's own story) and record it."""
+    meta = job["metadata"]
+    kind, name = str(owner["kind"]), str(owner["name"])
+    namespace = meta["namespace"] if kind == "CodeTemplate" else None
+    run = (meta.get("labels") or {}).get(names.LABEL_INPUT_HASH, "")
+    digest = (meta.get("annotations") or {}).get(jobs.ANNOTATION_INPUT_HASH, run)
+    found = templates.op.kube.read_config_map(meta["namespace"], names.template_result(name, run))
+    if found is not None:
+        outcome = runs.TemplateOutcome.from_config_map(found)
+    elif state.phase == "Failed":
+        why = f"the test Job failed before writing a result: {state.reason}: {state.message}"
+        outcome = runs.TemplateOutcome(digest=digest, results=(), problem=why)
+    else:
+        return "pending"
+    with templates._lock:
+        templates._testing.discard(((kind, namespace, name), outcome.digest))
+    body = templates.op.kube.read_template(kind, namespace, name)
+    if body is not None and (body.get("status") or {}).get("contentDigest") == outcome.digest:
+        return "recorded"  # at-least-once: this outcome is on the resource already
+    return validated(templates, (kind, namespace, name), outcome)
 
 
 def validated(
-    templates: Templates,
-    key: tuple[str, str | None, str],
-    template: model.Template,
-    results: list[template_api.TemplateTestResult],
-    problem: str | None,
+    templates: Templates, key: tuple[str, str | None, str], outcome: runs.TemplateOutcome
 ) -> str:
     """Record the outcome of a template's tests on its resource."""
     op = templates.op
@@ -243,10 +281,10 @@ def validated(
     body = op.kube.read_template(kind, namespace, name)
     if body is None:
         return "gone"
-    passed = problem is None and bool(results) and all(r.passed for r in results)
+    results, problem, passed = list(outcome.results), outcome.problem, outcome.passed
     failing = [r for r in results if not r.passed]
     fields: dict[str, Any] = {
-        "contentDigest": template.digest,
+        "contentDigest": outcome.digest,
         "tests": [r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in results],
     }
     if problem is not None:
@@ -266,15 +304,13 @@ def validated(
             ("Ready", "True", "TestsPassed", f"{len(results)} test(s) passed every gate"),
         ]
     resource = _parse(body)
-    entry = dataclasses.replace(entry_of(body, resource.spec), ready=passed, digest=template.digest)
+    entry = dataclasses.replace(entry_of(body, resource.spec), ready=passed, digest=outcome.digest)
     state = _initial_rollout(templates, entry) if passed else None
     if state is not None:
         fields["rollout"] = state.model_dump(mode="json", by_alias=True, exclude_none=True)
         templates.remember(entry.key, state)
     _patch(op, body, fields, *updates)
     _event(op, body, "Normal" if passed else "Warning", updates[-1][2], updates[-1][3])
-    with templates._lock:
-        templates._content[(entry.key, template.digest)] = template
     templates.catalog.put(entry)
     if passed:
         _move_users(templates, entry)

@@ -307,14 +307,19 @@ def _validate(
 def _inline_specification(
     client: kube.Kube, generation: codegeneration.CodeGeneration
 ) -> codegeneration.CodeGeneration:
-    """The CodeGeneration with its OpenAPI document inline: read from the ConfigMap it names
-    (in its own namespace). The Job then needs nothing but the request."""
-    source = generation.spec.specification.openapi
+    """The CodeGeneration with its OpenAPI or JSON Schema document inline: read from the
+    ConfigMap it names (in its own namespace, never another's). The Job then needs nothing but
+    the request."""
+    specification = generation.spec.specification
+    member, alias = (
+        ("json_schema", "jsonSchema") if specification.json_schema else ("openapi", "openapi")
+    )
+    source = getattr(specification, member)
     if source is None or source.config_map_ref is None:
         return generation
     ref = source.config_map_ref
     namespace = generation.metadata.namespace or "default"
-    field = "spec.specification.openapi.configMapRef"
+    field = f"spec.specification.{alias}.configMapRef"
     found = client.read_config_map(namespace, ref.name)
     if found is None:
         raise kopf.TemporaryError(
@@ -326,7 +331,7 @@ def _inline_specification(
         raise errors.ManifestError(
             field=f"{field}.key",
             reason=f"ConfigMap {ref.name} has {len(data)} keys ({', '.join(sorted(data))}); "
-            "name the one holding the OpenAPI document",
+            "name the one holding the document",
         )
     key = ref.key or next(iter(data))
     if key not in data:
@@ -341,8 +346,8 @@ def _inline_specification(
         ) from exc
     if not isinstance(document, dict):
         raise errors.ManifestError(field=field, reason=f"{ref.name}/{key} is not a mapping")
-    specification = generation.spec.specification.model_copy(
-        update={"openapi": source.model_copy(update={"inline": document, "config_map_ref": None})}
+    specification = specification.model_copy(
+        update={member: source.model_copy(update={"inline": document, "config_map_ref": None})}
     )
     spec = generation.spec.model_copy(update={"specification": specification})
     return generation.model_copy(update={"spec": spec})

@@ -267,7 +267,7 @@ class Crud:
             self.converters = saved
             return None
         store = self.store(entity)
-        self.tests.append(self.make.create_test(field, entity))
+        self.tests.append(self.make.create_test(field, entity, _leaves(typedef, fields)))
         return [f"key = {store}.new_key()", f"return {store}.add(key, {made})"]
 
     def update(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:
@@ -306,7 +306,8 @@ class Crud:
                 return None
             lines += [f"if store.{check}({source}):", f"    stored.{attrs[name]} = {expr}"]
         self.store(entity)
-        self.tests.extend(self.make.found_and_missing(field, "mutation", entity, "update"))
+        checked = _leaves(typedef, fields)
+        self.tests.extend(self.make.found_and_missing(field, "mutation", entity, "update", checked))
         return [*lines, "return stored"]
 
     def delete(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:
@@ -338,6 +339,13 @@ def _verb(name: str, spec: gm.GraphQLSpec) -> tuple[str | None, str | None]:
                         return verb, typedef.name
                 return None, None
     return None, None
+
+
+def _leaves(
+    typedef: gm.TypeDef, fields: dict[str, tuple[gm.TypeRef, str]]
+) -> list[tuple[str, gm.TypeRef]]:
+    """The fields sent that set a field of the same name, as (name, type sent)."""
+    return [(name, ref) for name, (ref, _) in fields.items() if typedef.field(name) is not None]
 
 
 def _store_name(entity: str) -> str:

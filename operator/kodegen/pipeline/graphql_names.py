@@ -35,6 +35,10 @@ SAMPLES_OUT = {
     "Boolean": "True",
 }
 SAMPLES_IN = {"ID": '"1"', "String": '"string"', "Int": "1", "Float": "1.5", "Boolean": "true"}
+CHANGED_IN = {"ID": '"1"', "String": '"changed"', "Int": "2", "Float": "2.5", "Boolean": "false"}
+"""What an update sends: unlike the samples stored before, so the test sees the change."""
+ANSWERS = {"ID": '"1"', "String": '"string"', "Int": "1", "Float": "1.5", "Boolean": "True"}
+CHANGED_ANSWERS = {**ANSWERS, "String": '"changed"', "Int": "2", "Float": "2.5", "Boolean": "False"}
 
 
 def snake(name: str) -> str:
@@ -165,23 +169,42 @@ class Names:
         ]
         return f"{prefix}{self.cls(name)}({', '.join(parts)})"
 
-    def literal(self, ref: gm.TypeRef, stack: tuple[str, ...] = ()) -> str:
-        """A GraphQL input literal of type `ref`: every field of input objects, one list item."""
+    def literal(self, ref: gm.TypeRef, stack: tuple[str, ...] = (), changed: bool = False) -> str:
+        """A GraphQL input literal of type `ref`: every field of input objects, one list item;
+        `changed`: other values than the samples (the last enum value, "changed", 2...)."""
         if ref.of is not None:
-            return f"[{self.literal(ref.of, stack)}]"
+            return f"[{self.literal(ref.of, stack, changed)}]"
         name = str(ref.name)
         if name in SAMPLES_IN:
-            return SAMPLES_IN[name]
+            return (CHANGED_IN if changed else SAMPLES_IN)[name]
         typedef = self.spec.type(name)
         assert typedef is not None
         if typedef.kind == "enum":
-            return typedef.values[0].name
+            return typedef.values[-1 if changed else 0].name
         if typedef.kind == "input":
             if name in stack and not ref.non_null:
                 return "null"
-            parts = [f"{f.name}: {self.literal(f.type, (*stack, name))}" for f in typedef.inputs]
+            parts = [
+                f"{f.name}: {self.literal(f.type, (*stack, name), changed)}" for f in typedef.inputs
+            ]
             return "{" + ", ".join(parts) + "}"
-        return '"string"'
+        return '"changed"' if changed else '"string"'
+
+    def answer(self, ref: gm.TypeRef, changed: bool = False) -> str | None:
+        """The JSON answer, as a Python literal, for a field of leaves set from `literal`; None
+        for composite types."""
+        if ref.of is not None:
+            inner = self.answer(ref.of, changed)
+            return None if inner is None else f"[{inner}]"
+        name = str(ref.name)
+        if name in ANSWERS:
+            return (CHANGED_ANSWERS if changed else ANSWERS)[name]
+        typedef = self.spec.type(name)
+        if typedef is None or typedef.kind not in ("enum", "scalar"):
+            return None
+        if typedef.kind == "enum":
+            return json.dumps(typedef.values[-1 if changed else 0].name)
+        return '"changed"' if changed else '"string"'
 
     def selection(self, ref: gm.TypeRef, depth: int = 1, limit: int = 3) -> str:
         """A selection set for `ref` (empty for leaves): every field without required
@@ -210,7 +233,7 @@ class Names:
             )
         return " { " + " ".join(parts) + " }"
 
-    def arguments(self, args: tuple[gm.Argument, ...]) -> str:
+    def arguments(self, args: tuple[gm.Argument, ...], changed: bool = False) -> str:
         """`(name: literal, ...)` for every argument, or nothing."""
-        given = [f"{a.name}: {self.literal(a.type)}" for a in args]
+        given = [f"{a.name}: {self.literal(a.type, changed=changed)}" for a in args]
         return f"({', '.join(given)})" if given else ""

@@ -9,7 +9,7 @@ answer must be the NOT_FOUND error of an unknown id.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kodegen.pipeline import graphql_names
@@ -25,20 +25,38 @@ class Tests:
         self.names = names
         self.store = store
 
-    def document(self, field: gm.Field, kind: gm.Root) -> str:
+    def document(self, field: gm.Field, kind: gm.Root, changed: bool = False) -> str:
         return (
-            f"{kind} {{ {field.name}{self.names.arguments(field.args)}"
+            f"{kind} {{ {field.name}{self.names.arguments(field.args, changed)}"
             f"{self.names.selection(field.type)} }}"
         )
+
+    def answers(
+        self, result: str, checked: Sequence[tuple[str, gm.TypeRef]], changed: bool
+    ) -> list[str]:
+        """Checks that the answer carries the values sent for the fields in `checked`."""
+        lines = []
+        for name, ref in checked:
+            expected = self.names.answer(ref, changed)
+            if expected is not None:
+                lines.append(f"assert {result}[{json.dumps(name)}] == {expected}")
+        return lines
 
     def stored(self, entity: str) -> str:
         sample = self.names.sample(gm.TypeRef(entity, non_null=True))
         return f'schema.{self.store(entity)}.add("1", {sample})'
 
     def found_and_missing(
-        self, field: gm.Field, kind: gm.Root, entity: str, verb: str
+        self,
+        field: gm.Field,
+        kind: gm.Root,
+        entity: str,
+        verb: str,
+        checked: Sequence[tuple[str, gm.TypeRef]] = (),
     ) -> list[dict[str, Any]]:
-        document = self.document(field, kind)
+        """A test on a stored entity, and one on an unknown id; `checked`: the fields an update
+        sets, whose new values the answer must show."""
+        document = self.document(field, kind, changed=bool(checked))
         name = f"test_{kind}_{graphql_names.snake(field.name).rstrip('_')}"
         result = f"data[{json.dumps(field.name)}]"
         if verb == "delete" and field.type.name == "Boolean":
@@ -46,7 +64,7 @@ class Tests:
         elif verb == "delete" and field.type.name == "ID":
             found, missing = [f'assert {result} == "1"'], None
         else:
-            found = [f'assert {result}["id"] == "1"']
+            found = [f'assert {result}["id"] == "1"', *self.answers(result, checked, True)]
             missing = None if field.type.non_null else [f"assert {result} is None"]
         if verb == "delete":
             found.append(f"assert schema.{self.store(entity)}.values() == []")
@@ -95,7 +113,10 @@ class Tests:
             )
         return tests
 
-    def create_test(self, field: gm.Field, entity: str) -> dict[str, Any]:
+    def create_test(
+        self, field: gm.Field, entity: str, checked: Sequence[tuple[str, gm.TypeRef]]
+    ) -> dict[str, Any]:
+        """A create, then the store holds it; the answer carries the values sent."""
         result = f"data[{json.dumps(field.name)}]"
         return {
             "name": f"test_mutation_{graphql_names.snake(field.name).rstrip('_')}_stores_it",
@@ -104,6 +125,7 @@ class Tests:
             "checks": [
                 f'assert {result}["id"] == "1"',
                 f'assert [item.id for item in schema.{self.store(entity)}.values()] == ["1"]',
+                *self.answers(result, checked, False),
             ],
             "entities": [entity],
         }

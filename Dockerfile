@@ -33,11 +33,11 @@ ENV PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 
-# git: Git output and git template sources. (unshare, for the gates' network isolation, comes
+# git, openssh-client: git template sources over https and ssh (ssh-privatekey). (unshare, for the gates' network isolation, comes
 # with util-linux, which the base image has; under seccomp RuntimeDefault it is refused and the
 # gates run without it, saying so in their reports.)
 RUN apt-get update \
- && apt-get install --yes --no-install-recommends git \
+ && apt-get install --yes --no-install-recommends git openssh-client \
  && rm -rf /var/lib/apt/lists/*
 
 # Dependencies and kodegen in one layer; pip compiles the bytecode now, since nothing can be

@@ -87,6 +87,7 @@ input WidgetInput {
   meta: JSON
   from: String
   class: Int = 3
+  ownerId: ID
 }
 
 input Range { low: Int = 0, high: Int = 10 }
@@ -106,7 +107,9 @@ type RootQuery {
 
 type RootMutation {
   addWidget(input: WidgetInput!): Widget!
-  patchWidget(id: ID!, name: String, color: Color, madeAt: DateTime, parts: [PartInput!]): Widget!
+  patchWidget(
+    id: ID!, name: String, color: Color, madeAt: DateTime, parts: [PartInput!], ownerId: ID
+  ): Widget!
   removeWidget(id: ID!): Widget
   deleteWidget(id: ID!): ID!
   destroyWidget(id: ID!): Widget!
@@ -211,6 +214,8 @@ def test_every_feature_passes_every_gate() -> None:
     schema = result.files["features/schema.py"].decode()
     assert "def part_from_part_input(data: types.PartInput) -> types.Part:" in schema
     assert "ROOT_QUERY_THINGS_IN_DEFAULT = types.Range(low=1, high=5)" in schema
+    lookup = "(PERSON_STORE.get(input.owner_id) if store.present(input.owner_id) else None)"
+    assert f"owner={lookup}" in schema
 
 
 def test_the_template_fixtures_pass_every_gate() -> None:

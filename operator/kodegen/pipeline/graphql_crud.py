@@ -8,7 +8,8 @@ against an in-memory store:
             (`first`, `limit`, `offset`, `skip`...) or filters on the entity's scalar fields
     create  `create<Entity>` / `add<Entity>`: the fields of one input-object argument (or the
             arguments themselves) fill the entity's fields of the same names; nested input
-            objects fill nested object types the same way
+            objects fill nested object types the same way; `authorId: ID` sets `author` to
+            the stored Author of that id (NOT_FOUND if there is none)
     update  `update<Entity>` / `edit`, `patch`: an `ID!` argument plus such a payload; the
             fields given are changed
     delete  `delete<Entity>` / `remove`: an `ID!` argument; answers Boolean, the entity or the ID
@@ -48,6 +49,10 @@ class Crud:
         self.converters: dict[tuple[str, str], dict[str, Any] | None] = {}
         """(input type, object type) -> its converter function; None: it cannot convert."""
         self.tests: list[dict[str, Any]] = []
+        self.related: set[str] = set()
+        """Entities the operation being planned looks up by id..."""
+        self.linked: list[str] = []
+        """...and the fields it sets to them."""
         self.make = graphql_tests.Tests(names, self.store)
 
     def key(self, name: str | None) -> str | None:
@@ -231,6 +236,11 @@ class Crud:
         and every one of them is used."""
         attrs = self.names.attrs([f.name for f in out.fields])
         parts, used = [], set()
+        links = {}
+        for name, (ref, _) in fields.items():
+            linked = self.relation(out, name, ref)
+            if linked is not None and name not in {f.name for f in out.fields}:
+                links[linked.name] = name
         for target in out.fields:
             if target.args:
                 continue
@@ -243,6 +253,12 @@ class Crud:
                 if expr is None:
                     return None
                 used.add(target.name)
+            elif target.name in links:
+                given, source = fields[links[target.name]]
+                expr = self.lookup(source, given, target)
+                if expr is None:
+                    return None
+                used.add(links[target.name])
             elif not target.type.non_null:
                 expr = "None"
             elif target.type.of is not None:
@@ -254,7 +270,38 @@ class Crud:
             return None
         return f"types.{self.names.cls(out.name)}({', '.join(parts)})"
 
+    def relation(self, out: gm.TypeDef, name: str, given: gm.TypeRef) -> gm.Field | None:
+        """The field of `out` holding an entity that `<field>Id: ID` refers to, if any."""
+        if given.of is not None or given.name != "ID":
+            return None
+        for suffix in ("Id", "ID", "_id"):
+            if name.endswith(suffix) and len(name) > len(suffix):
+                target = out.field(name[: -len(suffix)])
+                if target and not target.args and target.type.of is None:
+                    return target if self.key(target.type.name) else None
+        return None
+
+    def lookup(self, source: str, given: gm.TypeRef, target: gm.Field) -> str | None:
+        """The stored entity `source` (an ID) names: NOT_FOUND if there is none."""
+        entity = str(target.type.name)
+        self.related.add(entity)
+        self.linked.append(target.name)
+        store = _store_name(entity)
+        if given.non_null:
+            return f"{store}.get({source})"
+        if target.type.non_null:
+            return None
+        return f"({store}.get({source}) if store.present({source}) else None)"
+
+    def _related(self) -> list[str]:
+        """The entities the operation just planned refers to; their stores are generated."""
+        found = sorted(self.related)
+        for entity in found:
+            self.store(entity)
+        return found
+
     def create(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:
+        self.related, self.linked = set(), []
         if field.type.named != entity or field.type.of is not None:
             return None
         fields = self.payload(field, py, skip=None)
@@ -267,10 +314,14 @@ class Crud:
             self.converters = saved
             return None
         store = self.store(entity)
-        self.tests.append(self.make.create_test(field, entity, _leaves(typedef, fields)))
+        related = self._related()
+        self.tests.extend(
+            self.make.create_tests(field, entity, _leaves(typedef, fields), related, self.linked)
+        )
         return [f"key = {store}.new_key()", f"return {store}.add(key, {made})"]
 
     def update(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:
+        self.related, self.linked = set(), []
         arg = self._id_arg(field)
         typedef = self.spec.type(entity)
         if (
@@ -292,22 +343,26 @@ class Crud:
             lines += ["if stored is None:", "    return None"]
         for name, (given, source) in fields.items():
             target = typedef.field(name)
-            if target is None or target.args:
+            linked = self.relation(typedef, name, given) if target is None else None
+            expr: str | None = None
+            if linked is not None:
+                check = "present" if linked.type.non_null else "given"
+                sent = _non_null(given) if linked.type.non_null else given
+                expr, target = self.lookup(source, sent, linked), linked
+            elif target is not None and not target.args:
+                check = "present" if target.type.non_null else "given"
+                sent = _non_null(given) if target.type.non_null else given
+                expr = self.convert(source, sent, target.type)
+            if expr is None or target is None:
                 self.converters = saved
                 return None
-            if target.type.non_null:
-                check = "present"
-                expr = self.convert(source, _non_null(given), target.type)
-            else:
-                check = "given"
-                expr = self.convert(source, given, target.type)
-            if expr is None:
-                self.converters = saved
-                return None
-            lines += [f"if store.{check}({source}):", f"    stored.{attrs[name]} = {expr}"]
+            lines += [f"if store.{check}({source}):", f"    stored.{attrs[target.name]} = {expr}"]
         self.store(entity)
         checked = _leaves(typedef, fields)
-        self.tests.extend(self.make.found_and_missing(field, "mutation", entity, "update", checked))
+        tests = self.make.found_and_missing(
+            field, "mutation", entity, "update", checked, self._related()
+        )
+        self.tests.extend(tests)
         return [*lines, "return stored"]
 
     def delete(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:

@@ -53,9 +53,10 @@ class Tests:
         entity: str,
         verb: str,
         checked: Sequence[tuple[str, gm.TypeRef]] = (),
+        related: Sequence[str] = (),
     ) -> list[dict[str, Any]]:
         """A test on a stored entity, and one on an unknown id; `checked`: the fields an update
-        sets, whose new values the answer must show."""
+        sets, whose new values the answer must show; `related`: entities it refers to."""
         document = self.document(field, kind, changed=bool(checked))
         name = f"test_{kind}_{graphql_names.snake(field.name).rstrip('_')}"
         result = f"data[{json.dumps(field.name)}]"
@@ -70,7 +71,7 @@ class Tests:
             found.append(f"assert schema.{self.store(entity)}.values() == []")
         first = {
             "name": f"{name}_finds_a_stored_{graphql_names.snake(entity).rstrip('_')}",
-            "setup": [self.stored(entity)],
+            "setup": [self.stored(entity), *(self.stored(other) for other in related)],
             "document": document,
             "checks": found,
             "entities": [entity],
@@ -113,22 +114,44 @@ class Tests:
             )
         return tests
 
-    def create_test(
-        self, field: gm.Field, entity: str, checked: Sequence[tuple[str, gm.TypeRef]]
-    ) -> dict[str, Any]:
-        """A create, then the store holds it; the answer carries the values sent."""
+    def create_tests(
+        self,
+        field: gm.Field,
+        entity: str,
+        checked: Sequence[tuple[str, gm.TypeRef]],
+        related: Sequence[str],
+        linked: Sequence[str],
+    ) -> list[dict[str, Any]]:
+        """A create, then the store holds it and the answer carries the values sent; with
+        references to other entities (`authorId`), one to an unknown id is NOT_FOUND."""
         result = f"data[{json.dumps(field.name)}]"
-        return {
-            "name": f"test_mutation_{graphql_names.snake(field.name).rstrip('_')}_stores_it",
-            "setup": [],
-            "document": self.document(field, "mutation"),
-            "checks": [
-                f'assert {result}["id"] == "1"',
-                f'assert [item.id for item in schema.{self.store(entity)}.values()] == ["1"]',
-                *self.answers(result, checked, False),
-            ],
-            "entities": [entity],
-        }
+        name = f"test_mutation_{graphql_names.snake(field.name).rstrip('_')}"
+        document = self.document(field, "mutation")
+        tests: list[dict[str, Any]] = [
+            {
+                "name": f"{name}_stores_it",
+                "setup": [self.stored(other) for other in related],
+                "document": document,
+                "checks": [
+                    f'assert {result}["id"] == "1"',
+                    f'assert [item.id for item in schema.{self.store(entity)}.values()] == ["1"]',
+                    *self.answers(result, checked, False),
+                    *(f'assert {result}[{json.dumps(link)}]["id"] == "1"' for link in linked),
+                ],
+                "entities": [entity],
+            }
+        ]
+        if related:
+            tests.append(
+                {
+                    "name": f"{name}_refers_to_an_unknown_id",
+                    "setup": [],
+                    "document": document,
+                    "not_found": True,
+                    "checks": [],
+                }
+            )
+        return tests
 
     def custom_test(self, field: gm.Field, kind: gm.Root) -> dict[str, Any]:
         result = f"data[{json.dumps(field.name)}]"

@@ -146,3 +146,29 @@ def test_python_names_and_reserved_words() -> None:
         'camel_case: str | None = strawberry.field(name="camelCase")',
     ]
     assert context["schema_uses_annotated"] is True
+
+
+def test_an_id_field_refers_to_a_stored_entity() -> None:
+    context = plan(
+        "type Author { id: ID!, name: String! }\n"
+        "type Book { id: ID!, title: String!, author: Author! }\n"
+        "input BookInput { title: String!, authorId: ID! }\n"
+        "input AuthorInput { name: String! }\n"
+        "type Query { book(id: ID!): Book }\n"
+        "type Mutation {\n"
+        "  createAuthor(input: AuthorInput!): Author!\n"
+        "  createBook(input: BookInput!): Book!\n"
+        "  updateBook(id: ID!, authorId: ID): Book\n"
+        "}"
+    ).context
+    found = bodies(context)
+    assert "author=AUTHOR_STORE.get(input.author_id)" in found["create_book"][1]
+    assert found["update_book"][3:5] == [
+        "if store.present(author_id):",
+        "    stored.author = AUTHOR_STORE.get(author_id)",
+    ]
+    tests = {test["name"]: test for test in context["tests"]}
+    create = tests["test_mutation_create_book_stores_it"]
+    assert create["setup"][0].startswith('schema.AUTHOR_STORE.add("1", types.Author(')
+    assert 'assert data["createBook"]["author"]["id"] == "1"' in create["checks"]
+    assert tests["test_mutation_create_book_refers_to_an_unknown_id"]["not_found"] is True

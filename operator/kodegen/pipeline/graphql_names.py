@@ -25,7 +25,11 @@ SCALARS = {
     "Float": "float",
     "Boolean": "bool",
 }
-RESERVED_TYPES = frozenset({"strawberry", "enum", "typing", "annotations", "Annotated", "store"})
+RESERVED_TYPES = frozenset(
+    {"strawberry", "enum", "typing", "annotations", "Annotated", "StrawberryConfig"}
+    | {"store", "types", "schema", "STORES"}
+)
+"""Module-level names of the generated types.py and schema.py a type may not take."""
 RESERVED_PARAMS = frozenset({"self", "root", "info", "strawberry", "store", "types"})
 SAMPLES_OUT = {
     "ID": 'strawberry.ID("1")',

@@ -69,6 +69,11 @@ class _Builder:
             "sdl": self.spec.sdl.rstrip("\n"),
             **types,
             "roots": roots,
+            "operations": [
+                {"id": op["name"], "kind": root["kind"], "path": f"{root['name']}.{op['name']}"}
+                for root in roots
+                for op in root["ops"]
+            ],
             "query": self.names.cls(self.spec.query),
             "mutation": self.names.cls(self.spec.mutation) if self.spec.mutation else None,
             "stores": [
@@ -309,6 +314,8 @@ class _Builder:
                 "strawberry.type", self.names.cls(name), name, typedef.description
             ),
             "ops": ops,
+            "name": name,
+            "kind": kind,
         }
 
     def operation(
@@ -342,6 +349,8 @@ class _Builder:
             "params": params,
             "returns": self.names.annotation(field.type, "types."),
             "body": body,
+            "name": field.name,
+            "implemented": semantics is not None,
         }
 
 

@@ -71,6 +71,10 @@ def test_the_rest_is_reported_and_answers_samples() -> None:
     assert found["search"][0] == "# kodegen:implement Query.search"
     assert found["search"][1].startswith("return [types.Item(id=strawberry.ID(")
     assert result.context["stores"] == [{"var": "ITEM_STORE", "cls": "Item", "name": "Item"}]
+    operations = result.context["operations"]
+    assert len(operations) == 11
+    assert operations[0] == {"id": "item", "kind": "query", "path": "Query.item"}
+    assert operations[-1] == {"id": "touch", "kind": "mutation", "path": "Mutation.touch"}
 
 
 def test_every_operation_gets_a_test() -> None:

@@ -414,10 +414,10 @@ def complete(op: Operator, namespace: str, name: str, run: str, state: jobs.JobS
     }
     if outcome.output is not None:
         fields["output"] = outcome.output.model_dump(mode="json", by_alias=True, exclude_none=True)
+    _count(op.metrics, outcome)
     report.patch(fields, *_outcome_conditions(outcome), phase=outcome.phase)
     for kind, reason, message in _outcome_events(outcome):
         report.event(kind, reason, message, run)
-    _count(op.metrics, outcome)
     op.metrics.active.set(op.slots.active)
     op.on_finished(body, outcome)
     return outcome.phase.lower()

@@ -11,8 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import os
+import shutil
+import socket
+import subprocess
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -362,3 +366,138 @@ async def test_template_tests_run_in_a_job_with_the_job_executor(
         stop.set()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 60)
+
+
+def _git(*args: str, cwd: Path) -> str:
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    identity = ("-c", "user.name=t", "-c", "user.email=t@example.com")
+    done = subprocess.run(
+        ["git", *identity, *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture()
+def git_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A template repository served by `git daemon` on 127.0.0.1: (URL, work tree)."""
+    served, work = tmp_path / "served", tmp_path / "work"
+    served.mkdir()
+    _git("init", "-q", "--bare", str(served / "r.git"), cwd=tmp_path)
+    shutil.copytree(FOLDER, work / FAMILY / "1.1.0")
+    spec = yaml.safe_load((FOLDER / "template.yaml").read_text())
+    spec["version"] = "1.1.0"
+    (work / FAMILY / "1.1.0" / "template.yaml").write_text(yaml.safe_dump(spec))
+    readme = work / FAMILY / "1.1.0" / "files" / "README.md.j2"
+    readme.write_text(readme.read_text() + "\nversion 1.1.0\n")
+    _git("init", "-q", "-b", "main", cwd=work)
+    _git("add", "-A", cwd=work)
+    _git("commit", "-q", "-m", "1.1.0", cwd=work)
+    _git("push", "-q", str(served / "r.git"), "main", cwd=work)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    daemon = subprocess.Popen(
+        [
+            "git",
+            "daemon",
+            "--reuseaddr",
+            f"--base-path={served}",
+            "--export-all",
+            "--listen=127.0.0.1",
+            f"--port={port}",
+            str(served),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "git daemon did not start"
+                time.sleep(0.02)  # polling a real server's start-up
+        yield f"git://127.0.0.1:{port}/r.git", work
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+
+
+async def test_a_version_from_git_rolls_out_is_deprecated_and_its_content_is_pinned(
+    cluster: Cluster, git_server: tuple[str, Path]
+) -> None:
+    url, work = git_server
+    await cluster.template("ClusterCodeTemplate", "fastapi-1.0.0", _spec("1.0.0"))
+    await cluster.until(
+        lambda: (
+            cluster.condition("clustercodetemplates", "fastapi-1.0.0", "Ready", None).get("status")
+            == "True"
+        )
+    )
+    await cluster.create("codegenerations", _generation("api"))
+    await cluster.until(lambda: cluster.version("api") == "1.0.0")
+
+    # 1.1.0 published from Git, Automatic: validated, then every user moves.
+    spec = yaml.safe_load((work / FAMILY / "1.1.0" / "template.yaml").read_text())
+    spec["tests"] = spec["tests"][:1]
+    spec["source"] = {"git": {"url": url, "ref": "main", "path": f"{FAMILY}/1.1.0"}}
+    spec["rollout"] = {"strategy": "Automatic"}
+    await cluster.template("ClusterCodeTemplate", "fastapi-1.1.0", spec)
+    status = await cluster.until(
+        lambda: (
+            cluster.condition("clustercodetemplates", "fastapi-1.1.0", "Ready", None).get("status")
+            == "True"
+            and cluster.obj("clustercodetemplates", "fastapi-1.1.0", None)["status"]
+        )
+    )
+    assert status["commit"] == _git("rev-parse", "HEAD", cwd=work)
+    await cluster.until(lambda: cluster.version("api") == "1.1.0")
+    await cluster.until(
+        lambda: (
+            cluster.obj("clustercodetemplates", "fastapi-1.1.0", None)["status"].get("usedBy") == 1
+        )
+    )
+
+    # Deprecating it moves its users off it.
+    patch = {"spec": {"deprecated": True}, "metadata": {"generation": 2}}
+    await asyncio.to_thread(
+        cluster.custom.patch_cluster_custom_object,
+        "kodegen.dev",
+        "v1alpha1",
+        "clustercodetemplates",
+        "fastapi-1.1.0",
+        patch,
+    )
+    await cluster.until(lambda: cluster.version("api") == "1.0.0")
+
+    # The branch moves: same version, other content. Refused, never used.
+    readme = work / FAMILY / "1.1.0" / "files" / "README.md.j2"
+    readme.write_text(readme.read_text() + "\nchanged\n")
+    _git("commit", "-q", "-am", "changed under the same version", cwd=work)
+    _git("push", "-q", str(work.parent / "served" / "r.git"), "main", cwd=work)
+    patch = {"spec": {"deprecated": False}, "metadata": {"generation": 3}}
+    await asyncio.to_thread(
+        cluster.custom.patch_cluster_custom_object,
+        "kodegen.dev",
+        "v1alpha1",
+        "clustercodetemplates",
+        "fastapi-1.1.0",
+        patch,
+    )
+    changed = await cluster.until(
+        lambda: cluster.condition("clustercodetemplates", "fastapi-1.1.0", "ContentChanged", None)
+    )
+    assert changed["status"] == "True" and "publish a new version" in changed["message"]
+    assert (
+        cluster.condition("clustercodetemplates", "fastapi-1.1.0", "Ready", None)["status"]
+        == "False"
+    )
+    assert "ContentChanged" in cluster.reasons()
+    await cluster.regenerate("api", "after the change")
+    await asyncio.sleep(0.5)  # a reconcile that could move it, if the rules allowed it
+    assert cluster.version("api") in ("1.0.0", None)
+    assert (
+        (cluster.obj("codegenerations", "api")["status"]["resolvedTemplate"]["version"]) == "1.0.0"
+    )

@@ -41,6 +41,11 @@ class Executor(Protocol):
         lost in a restart, or its Job deleted)."""
         ...
 
+    def forget(self, namespace: str, name: str, digest: str) -> None:
+        """Delete what an earlier run of `digest` left (its Job, its result), so it can run
+        again."""
+        ...
+
 
 def secret_env(request: runs.Request) -> list[dict[str, Any]]:
     """Environment entries that bring the run its AI keys: `secretKeyRef`s, never values."""
@@ -121,6 +126,10 @@ class Jobs:
             if meta.get("labels", {}).get(names.LABEL_INPUT_HASH) != names.hash8(digest):
                 self.client.delete_job(namespace, meta["name"])
 
+    def forget(self, namespace: str, name: str, digest: str) -> None:
+        self.client.delete_job(namespace, names.job(name, digest))
+        self.client.delete_config_map(namespace, names.result(name, digest))
+
     def state(self, namespace: str, name: str, digest: str) -> jobs.JobState | None:
         wanted = {**_selector(name), names.LABEL_INPUT_HASH: names.hash8(digest)}
         found = self.client.jobs(namespace, wanted)
@@ -161,6 +170,9 @@ class Local:
         # A thread cannot be stopped; its outcome arrives superseded and goes to history only.
         if self._running.get((namespace, name)) not in (None, names.hash8(digest)):
             del self._running[(namespace, name)]
+
+    def forget(self, namespace: str, name: str, digest: str) -> None:
+        self.client.delete_config_map(namespace, names.result(name, digest))
 
     def state(self, namespace: str, name: str, digest: str) -> jobs.JobState | None:
         if self._running.get((namespace, name)) == names.hash8(digest):

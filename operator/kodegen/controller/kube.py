@@ -130,6 +130,15 @@ class Kube:
                 raise
         return True
 
+    def delete_config_map(self, namespace: str, name: str) -> None:
+        """Delete the ConfigMap; one already gone is fine."""
+        with _translated(f"delete configmap {namespace}/{name}"):
+            try:
+                self.core.delete_namespaced_config_map(name, namespace)
+            except kubernetes.client.ApiException as exc:
+                if exc.status != 404:
+                    raise
+
     # -- Jobs -------------------------------------------------------------------------------
 
     def create_job(self, body: Mapping[str, Any]) -> bool:

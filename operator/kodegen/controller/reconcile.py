@@ -149,9 +149,10 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
         op.users.record(user)
         return _rejected(op, report, generation, exc)
     template, resolved = resolution.template, resolution.resolved
-    op.users.record(
-        dataclasses.replace(user, template=resolution.entry.key if resolution.entry else None)
-    )
+    now_using = resolution.entry.key if resolution.entry else None
+    before = op.users.record(dataclasses.replace(user, template=now_using))
+    if before != now_using and op.templates is not None:
+        op.templates.used_by_changed(before, now_using)
     digest = names.input_hash(frozen.spec, template.digest)
     run = names.hash8(digest)
     update = _update_available(resolution)
@@ -230,11 +231,18 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
     )
     created = op.executor.start(request)
     if not created:  # seen before: the body may be stale, and the run may have ended already
-        state = op.executor.state(namespace, name, digest)
-        if state is None or state.phase != "Running":
-            done = complete(op, namespace, name, run, state)
-            if done != "pending":
-                return done
+        fresh = op.kube.read_generation(namespace, name) or {}
+        if (fresh.get("status") or {}).get("inputHash") not in (None, digest):
+            # Back to an input that ran before (A, B, then A again): its output was replaced
+            # since, so it runs again, from a clean slate.
+            op.executor.forget(namespace, name, digest)
+            created = op.executor.start(request)
+        else:
+            state = op.executor.state(namespace, name, digest)
+            if state is None or state.phase != "Running":
+                done = complete(op, namespace, name, run, state)
+                if done != "pending":
+                    return done
     job_name = names.job(name, digest)
     if created:
         op.metrics.started.labels(executor=op.executor.name).inc()

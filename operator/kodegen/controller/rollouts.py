@@ -52,9 +52,12 @@ class Users:
         self._users: dict[tuple[str, str], User] = {}
         self._lock = threading.Lock()
 
-    def record(self, user: User) -> None:
+    def record(self, user: User) -> tuple[str, str | None, str] | None:
+        """Remember `user`; returns the template key it used before (None: none, or new)."""
         with self._lock:
+            before = self._users.get((user.namespace, user.name))
             self._users[(user.namespace, user.name)] = user
+        return before.template if before is not None else None
 
     def forget(self, namespace: str, name: str) -> None:
         with self._lock:

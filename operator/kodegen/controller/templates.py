@@ -107,6 +107,16 @@ class Templates:
             self._content[cache_key] = template
         return template
 
+    def used_by_changed(self, *keys: tuple[str, str | None, str] | None) -> None:
+        """Write `status.usedBy` of the template resources a CodeGeneration left or joined."""
+        for key in keys:
+            if key is None:
+                continue
+            body = self.op.kube.read_template(*key)
+            count = self.op.users.count(key)
+            if body is not None and (body.get("status") or {}).get("usedBy") != count:
+                self.op.kube.patch_template_status(key[0], key[1], key[2], {"usedBy": count})
+
     def state(self, entry: catalog.Entry) -> template_api.RolloutStatus | None:
         with self._lock:
             return self._states.get(entry.key)

@@ -501,3 +501,14 @@ async def test_a_version_from_git_rolls_out_is_deprecated_and_its_content_is_pin
     assert (
         (cluster.obj("codegenerations", "api")["status"]["resolvedTemplate"]["version"]) == "1.0.0"
     )
+
+
+async def test_an_invalid_variable_schema_is_never_ready(cluster: Cluster) -> None:
+    spec = _spec("1.0.0")
+    spec["variables"] = [{"name": "9lives", "type": "integer"}]
+    await cluster.template("ClusterCodeTemplate", "bad-vars", spec)
+    ready = await cluster.until(
+        lambda: cluster.condition("clustercodetemplates", "bad-vars", "Ready", None)
+    )
+    assert ready["status"] == "False" and ready["reason"] == "InvalidTemplate"
+    assert "variables" in ready["message"]

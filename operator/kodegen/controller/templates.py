@@ -169,7 +169,18 @@ def _parse(body: Mapping[str, Any]) -> template_api.CodeTemplate | template_api.
 
 def reconcile_template(templates: Templates, body: Mapping[str, Any]) -> str:
     op = templates.op
-    resource = _parse(body)
+    try:
+        resource = _parse(body)
+    except kopf.PermanentError as exc:  # e.g. an invalid variable schema: never Ready, and why
+        _patch(
+            op,
+            body,
+            {},
+            ("Validated", "False", "InvalidTemplate", str(exc)),
+            ("Ready", "False", "InvalidTemplate", str(exc)),
+        )
+        _event(op, body, "Warning", "InvalidTemplate", str(exc))
+        raise
     entry = entry_of(body, resource.spec)
     status = resource.status
     try:

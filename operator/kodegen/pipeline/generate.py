@@ -29,20 +29,22 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kodegen import errors, provenance
-from kodegen.ai import session
 from kodegen.api import codegeneration
+from kodegen.api import specification as spec_api
 from kodegen.gates import config as gate_config
 from kodegen.gates import report, runner
-from kodegen.pipeline import authoring, formatting, graphql_plan
+from kodegen.pipeline import formatting
 from kodegen.pipeline import plan as plan_
-from kodegen.specs import graphql, graphql_model, model, openapi
-from kodegen.specs import jsonschema as json_schema
+from kodegen.specs import graphql_model, model, openapi
 from kodegen.templates import model as template_model
 from kodegen.templates import registry, render
 from kodegen.templates import variables as variables_
+
+if TYPE_CHECKING:  # the AI layer, GraphQL and JSON Schema load only for the runs that need them
+    from kodegen.ai import session
 
 __all__ = [
     "STAGES",
@@ -189,7 +191,7 @@ class Generator:
         with self._stage("variables", timings):
             values = variables_.validate(template.spec.variables, manifest.spec.variables)
         with self._stage("plan", timings):
-            if manifest.spec.specification.type in authoring.AI_ONLY:
+            if manifest.spec.specification.type in spec_api.AI_ONLY_SPEC_TYPES:
                 plan = plan_.for_text(
                     manifest.spec.specification.type,
                     spec.title,
@@ -200,6 +202,8 @@ class Generator:
             elif isinstance(spec, graphql_model.GraphQLSpec):
                 wanted = manifest.spec.specification
                 subset = wanted.graphql.operations if wanted.graphql else None
+                from kodegen.pipeline import graphql_plan
+
                 plan = graphql_plan.build(spec, template, values, subset or wanted.operations)
             else:
                 plan = plan_.build(
@@ -227,6 +231,8 @@ class Generator:
                 gates = self.gates(prepared, rendered)
             output = rendered
         else:
+            from kodegen.pipeline import authoring
+
             outcome = authoring.run(self, prepared, rendered, timings)
             output, gates, summary = outcome.files, outcome.gates, outcome.summary
             ai_record = {**summary.to_dict(), "exchanges": outcome.exchanges}
@@ -256,7 +262,7 @@ class Generator:
         """The specification: an inline OpenAPI document, or an ADR or user story (AI on)."""
         specification = manifest.spec.specification
         kind = specification.type
-        if kind in authoring.AI_ONLY:
+        if kind in spec_api.AI_ONLY_SPEC_TYPES:
             ai = manifest.spec.ai
             if ai.mode == "off" or not ai.providers:
                 raise errors.ManifestError(field="spec.specification.type", reason=_needs_ai(kind))
@@ -267,6 +273,8 @@ class Generator:
                     field="spec.specification.graphql",
                     reason="required when type is graphql; put the SDL under schema",
                 )
+            from kodegen.specs import graphql
+
             return graphql.parse(specification.graphql.sdl)
         if kind == "jsonSchema":
             return _json_schema(specification)
@@ -409,6 +417,8 @@ def _needs_ai(kind: str) -> str:
 
 def _text_spec(specification: Any) -> model.ApiSpec:
     """An ADR or a user story as the pipeline's spec model: prose, no operations."""
+    from kodegen.pipeline import authoring
+
     title, text = authoring.text_of(specification)
     raw = specification.model_dump(mode="json", by_alias=True, exclude_none=True)
     canonical = json.dumps(raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -436,6 +446,8 @@ def _json_schema(specification: Any) -> model.ApiSpec:
             if source
             else "required when type is jsonSchema; put the document under inline",
         )
+    from kodegen.specs import jsonschema as json_schema
+
     return json_schema.parse(source.inline)
 
 

@@ -13,9 +13,10 @@ environment variables, and only the references are part of the spec.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Literal
 
 import pydantic
@@ -96,9 +97,7 @@ class Request:
 
     @classmethod
     def from_config_map(cls, body: Mapping[str, Any]) -> Request:
-        where = f"configmap {body.get('metadata', {}).get('name')}"
-        try:
-            document = json.loads((body.get("data") or {})[REQUEST_KEY])
+        with _reading(body, REQUEST_KEY, "request") as document:
             return cls(
                 generation=codegeneration.CodeGeneration.model_validate(document["generation"]),
                 uid=document["uid"],
@@ -111,10 +110,6 @@ class Request:
                 else None,
                 template_files=document.get("templateFiles"),
             )
-        except (KeyError, TypeError, ValueError, pydantic.ValidationError) as exc:
-            raise errors.ManifestError(
-                field=f"{where} {REQUEST_KEY}", reason=f"not a kodegen request: {exc}"
-            ) from exc
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,10 +154,8 @@ class Outcome:
 
     @classmethod
     def from_config_map(cls, body: Mapping[str, Any]) -> Outcome:
-        where = f"configmap {body.get('metadata', {}).get('name')}"
         data = body.get("data") or {}
-        try:
-            document = json.loads(data[OUTCOME_KEY])
+        with _reading(body, OUTCOME_KEY, "outcome") as document:
             output = document.get("output")
             return cls(
                 input_hash=document["inputHash"],
@@ -179,13 +172,20 @@ class Outcome:
                 else None,
                 provenance=data.get(PROVENANCE_KEY, ""),
             )
-        except (KeyError, TypeError, ValueError, pydantic.ValidationError) as exc:
-            raise errors.ManifestError(
-                field=f"{where} {OUTCOME_KEY}", reason=f"not a kodegen outcome: {exc}"
-            ) from exc
 
     def failed_gates(self) -> list[Mapping[str, Any]]:
         return [gate for gate in self.gates if not gate.get("passed")]
+
+
+@contextlib.contextmanager
+def _reading(body: Mapping[str, Any], key: str, what: str) -> Iterator[dict[str, Any]]:
+    """The JSON document under `key` of a ConfigMap body; anything malformed in it (or in
+    what the `with` block builds from it) is one `ManifestError` naming the ConfigMap."""
+    where = f"configmap {body.get('metadata', {}).get('name')} {key}"
+    try:
+        yield json.loads((body.get("data") or {})[key])
+    except (KeyError, TypeError, ValueError, pydantic.ValidationError) as exc:
+        raise errors.ManifestError(field=where, reason=f"not a kodegen {what}: {exc}") from exc
 
 
 def _trimmed(gate: Mapping[str, Any]) -> dict[str, Any]:
@@ -278,9 +278,7 @@ class TemplateRequest:
 
     @classmethod
     def from_config_map(cls, body: Mapping[str, Any]) -> TemplateRequest:
-        where = f"configmap {body.get('metadata', {}).get('name')}"
-        try:
-            document = json.loads((body.get("data") or {})[TEMPLATE_REQUEST_KEY])
+        with _reading(body, TEMPLATE_REQUEST_KEY, "template request") as document:
             return cls(
                 kind=document["kind"],
                 namespace=document["namespace"],
@@ -291,11 +289,6 @@ class TemplateRequest:
                 digest=document["digest"],
                 job_namespace=document["jobNamespace"],
             )
-        except (KeyError, TypeError, ValueError, pydantic.ValidationError) as exc:
-            raise errors.ManifestError(
-                field=f"{where} {TEMPLATE_REQUEST_KEY}",
-                reason=f"not a kodegen template request: {exc}",
-            ) from exc
 
 
 @dataclasses.dataclass(frozen=True)
@@ -325,9 +318,7 @@ class TemplateOutcome:
 
     @classmethod
     def from_config_map(cls, body: Mapping[str, Any]) -> TemplateOutcome:
-        where = f"configmap {body.get('metadata', {}).get('name')}"
-        try:
-            document = json.loads((body.get("data") or {})[TEMPLATE_OUTCOME_KEY])
+        with _reading(body, TEMPLATE_OUTCOME_KEY, "template outcome") as document:
             return cls(
                 digest=document["digest"],
                 problem=document.get("problem"),
@@ -335,8 +326,3 @@ class TemplateOutcome:
                     codetemplate.TemplateTestResult.model_validate(r) for r in document["results"]
                 ),
             )
-        except (KeyError, TypeError, ValueError, pydantic.ValidationError) as exc:
-            raise errors.ManifestError(
-                field=f"{where} {TEMPLATE_OUTCOME_KEY}",
-                reason=f"not a kodegen template outcome: {exc}",
-            ) from exc

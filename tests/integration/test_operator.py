@@ -545,3 +545,25 @@ async def test_an_api_error_is_retried_not_fatal(
     await cluster.until(lambda: cluster.status().get("phase") == "Running")
     assert cluster.op.metrics.reconcile_errors.labels(kind="api")._value.get() == 1
     assert len(cluster.names("batch/v1/jobs")) == 1
+
+
+async def test_back_to_a_good_spec_after_a_rejected_one_runs_again(cluster: Cluster) -> None:
+    fast = generate.Generator(run_gates=_passing_gates)
+    await cluster.apply(_manifest())
+    status = await cluster.until(
+        lambda: cluster.status().get("phase") == "Running" and cluster.status()
+    )
+    await cluster.play_job(status["job"]["name"], generator=fast)
+    await cluster.until(lambda: cluster.status().get("phase") == "Succeeded")
+
+    await cluster.patch_spec("petstore-api", {"template": {"family": "nope", "version": "^1"}})
+    await cluster.until(lambda: cluster.status().get("phase") == "Failed")
+    await cluster.patch_spec(
+        "petstore-api", {"template": {"family": "python-fastapi-service", "version": "^1.0"}}
+    )
+    again = await cluster.until(
+        lambda: cluster.status().get("phase") == "Running" and cluster.status()
+    )
+    assert again["inputHash"] == status["inputHash"]
+    await cluster.play_job(again["job"]["name"], generator=fast)
+    await cluster.until(lambda: cluster.status().get("phase") == "Succeeded")

@@ -232,9 +232,9 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
     created = op.executor.start(request)
     if not created:  # seen before: the body may be stale, and the run may have ended already
         fresh = op.kube.read_generation(namespace, name) or {}
-        if (fresh.get("status") or {}).get("inputHash") not in (None, digest):
-            # Back to an input that ran before (A, B, then A again): its output was replaced
-            # since, so it runs again, from a clean slate.
+        if (fresh.get("status") or {}).get("inputHash") != digest:
+            # Back to an input that ran before (A, then B or a rejected spec, then A again):
+            # its output was replaced since, so it runs again, from a clean slate.
             op.executor.forget(namespace, name, digest)
             created = op.executor.start(request)
         else:
@@ -268,7 +268,7 @@ def _rejected(
     kind = "TemplateResolved" if template_side else "SpecValid"
     reason = "TemplateNotResolved" if template_side else "InvalidSpec"
     report.patch(
-        {"observedGeneration": report.observed},
+        {"observedGeneration": report.observed, "inputHash": None, "job": None},
         (kind, "False", reason, str(exc)),
         ("Ready", "False", reason, str(exc)),
         phase="Failed",

@@ -16,15 +16,19 @@ Kubernetes client may block), each delegating to `reconcile`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
+import time
 from typing import Any
 
 import kopf
 
 from kodegen.api import base
-from kodegen.controller import jobs, names, reconcile, templates
+from kodegen.controller import jobs, kube, names, reconcile, templates
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["priority", "registry"]
 
@@ -78,24 +82,23 @@ def registry() -> kopf.OperatorRegistry:
     def reconcile_generation(body: kopf.Body, memo: reconcile.Operator, **_: Any) -> None:
         reconcile.reconcile(memo, body)
 
-    @kopf.timer(
-        *CODEGENERATIONS,
-        interval=QUEUED_RETRY_SECONDS,
-        when=lambda status, **_: status.get("phase") == "Queued",
-        registry=handlers,
-    )
-    def admit_queued(body: kopf.Body, memo: reconcile.Operator, **_: Any) -> None:
-        reconcile.reconcile(memo, body)
+    @kopf.on.startup(registry=handlers)
+    async def start_watchdog(memo: reconcile.Operator, **_: Any) -> None:
+        memo.watchdog = asyncio.get_running_loop().create_task(watchdog(memo))
 
-    @kopf.timer(
-        *CODEGENERATIONS,
-        interval=RUNNING_CHECK_SECONDS,
-        initial_delay=RUNNING_CHECK_SECONDS,
-        when=lambda status, **_: status.get("phase") == "Running",
-        registry=handlers,
-    )
-    def check_running(body: kopf.Body, memo: reconcile.Operator, **_: Any) -> None:
-        reconcile.reconcile(memo, body)
+    @kopf.on.cleanup(registry=handlers)
+    async def stop_watchdog(memo: reconcile.Operator, **_: Any) -> None:
+        if memo.watchdog is not None:
+            memo.watchdog.cancel()
+
+    @kopf.on.event(*CODEGENERATIONS, registry=handlers)
+    def forget_generation(
+        body: kopf.Body, memo: reconcile.Operator, type: str | None, **_: Any
+    ) -> None:
+        if type == "DELETED":  # its Jobs and ConfigMaps go with it (ownerReferences)
+            meta = body["metadata"]
+            memo.slots.release((meta.get("namespace") or "default", meta["name"]))
+            memo.users.forget(meta.get("namespace") or "default", meta["name"])
 
     for plural in ("codetemplates", "clustercodetemplates"):
         resource = (base.GROUP, base.VERSION, plural)
@@ -149,6 +152,33 @@ def registry() -> kopf.OperatorRegistry:
             templates.job_finished(memo.templates, body, owner, state)
 
     return handlers
+
+
+async def watchdog(op: reconcile.Operator) -> None:
+    """One loop for the whole operator, instead of a kopf timer per object (a timer makes kopf
+    put a finalizer on every CodeGeneration: a write per object, and deletions that wait for
+    the operator): every QUEUED_RETRY_SECONDS the Queued ones ask for a slot again, every
+    RUNNING_CHECK_SECONDS the Running ones are looked at."""
+    checked = time.monotonic()
+    while True:
+        await asyncio.sleep(QUEUED_RETRY_SECONDS)
+        keys = op.slots.waiting_keys()
+        if time.monotonic() - checked >= RUNNING_CHECK_SECONDS:
+            keys += op.slots.held_keys()
+            checked = time.monotonic()
+        for namespace, name in keys:
+            await asyncio.to_thread(_poke, op, namespace, name)
+
+
+def _poke(op: reconcile.Operator, namespace: str, name: str) -> None:
+    try:
+        body = op.kube.read_generation(namespace, name)
+        if body is None:
+            op.slots.release((namespace, name))
+            return
+        reconcile.reconcile(op, body)
+    except (kopf.PermanentError, kopf.TemporaryError, kube.KubeError) as exc:
+        logger.warning("watchdog: %s/%s: %s", namespace, name, exc)
 
 
 def _template_owner(job: kopf.Body) -> dict[str, Any] | None:

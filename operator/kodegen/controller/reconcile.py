@@ -60,6 +60,8 @@ class Operator:
     resolver: resolver_.Resolver
     users: rollouts.Users = dataclasses.field(default_factory=rollouts.Users)
     """The CodeGenerations seen, for rollouts and `usedBy`."""
+    watchdog: Any = None
+    """The operator-wide loop that re-admits Queued runs and checks Running ones."""
     templates: Any = None
     """The template side (`templates.Templates`), when template resources are reconciled."""
     on_finished: Callable[[Mapping[str, Any], runs.Outcome], None] = lambda body, outcome: None

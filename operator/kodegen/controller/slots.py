@@ -53,6 +53,14 @@ class Slots:
                 return True
             return False
 
+    def waiting_keys(self) -> list[Key]:
+        with self._lock:
+            return sorted(self._waiting)
+
+    def held_keys(self) -> list[Key]:
+        with self._lock:
+            return sorted(self._held)
+
     def holder(self, key: Key) -> str | None:
         with self._lock:
             return self._held.get(key)

@@ -567,3 +567,22 @@ async def test_back_to_a_good_spec_after_a_rejected_one_runs_again(cluster: Clus
     assert again["inputHash"] == status["inputHash"]
     await cluster.play_job(again["job"]["name"], generator=fast)
     await cluster.until(lambda: cluster.status().get("phase") == "Succeeded")
+
+
+async def test_a_deleted_generation_frees_its_slot_and_leaves_no_finalizer(
+    cluster: Cluster,
+) -> None:
+    await cluster.apply(_manifest())
+    await cluster.until(lambda: cluster.status().get("phase") == "Running")
+    assert cluster.op.slots.active == 1
+    body = cluster.obj(CG, "petstore-api") or {}
+    assert not body["metadata"].get("finalizers")  # deletion never waits for the operator
+    await asyncio.to_thread(
+        cluster.custom.delete_namespaced_custom_object,
+        "kodegen.dev",
+        "v1alpha1",
+        NS,
+        "codegenerations",
+        "petstore-api",
+    )
+    await cluster.until(lambda: cluster.op.slots.active == 0)

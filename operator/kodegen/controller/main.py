@@ -69,7 +69,7 @@ def build(
             try:
                 reconcile.complete(op, namespace, name, run, state)
             except (kube.KubeError, kopf.PermanentError) as exc:
-                # The resume/timer pass reads the result ConfigMap again and records it.
+                # The resume or watchdog pass reads the result ConfigMap again and records it.
                 op.metrics.reconcile_errors.labels(kind="complete").inc()
                 logger.warning("recording a local run failed: %s", exc)
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import jsonschema.exceptions  # type: ignore[import-untyped]
 import jsonschema.validators  # type: ignore[import-untyped]
 
 from kodegen import errors
-from kodegen.specs import model, openapi, refs
+from kodegen.specs import keywords, model, openapi, refs
 
 __all__ = ["DEFINITIONS", "DIALECTS", "parse"]
 
@@ -130,7 +130,7 @@ class _Builder:
 
     def _root_name(self) -> str | None:
         title = self.raw.get("title")
-        kind, _ = _type(self.raw)
+        kind, _ = keywords.declared_type(self.raw)
         if isinstance(title, str) and title.strip() and kind == "object":
             return title.strip()
         return None
@@ -164,18 +164,14 @@ class _Builder:
             if ref == "#":  # the root, which is not a model: anything
                 return model.Schema(pointer=pointer)
             return self.schema(refs.deref(self.raw, node, at=pointer), pointer)
-        kind, nullable = _type(node)
+        kind, nullable = keywords.declared_type(node)
         required = tuple(str(name) for name in node.get("required", ()))
-        enum = node.get("enum")
-        if "const" in node:
-            enum = [node["const"]]
         examples = node.get("examples")
         items = node.get("items")
         additional = node.get("additionalProperties", True)
         return model.Schema(
+            **keywords.common(node),
             type=kind,
-            title=node.get("title"),
-            description=node.get("description"),
             properties=tuple(
                 model.Property(
                     name=name,
@@ -199,24 +195,12 @@ class _Builder:
             all_of=self.schemas(node, "allOf", pointer),
             one_of=self.schemas(node, "oneOf", pointer),
             any_of=self.schemas(node, "anyOf", pointer),
-            enum=tuple(enum) if isinstance(enum, list) else None,
-            format=node.get("format"),
             nullable=nullable,
-            read_only=bool(node.get("readOnly")),
-            write_only=bool(node.get("writeOnly")),
-            default=node.get("default", model.MISSING),
             example=examples[0] if isinstance(examples, list) and examples else model.MISSING,
             minimum=node.get("minimum"),
             maximum=node.get("maximum"),
             exclusive_minimum=node.get("exclusiveMinimum"),
             exclusive_maximum=node.get("exclusiveMaximum"),
-            multiple_of=node.get("multipleOf"),
-            min_length=node.get("minLength"),
-            max_length=node.get("maxLength"),
-            pattern=node.get("pattern"),
-            min_items=node.get("minItems"),
-            max_items=node.get("maxItems"),
-            unique_items=bool(node.get("uniqueItems")),
             pointer=pointer,
         )
 
@@ -225,19 +209,3 @@ class _Builder:
             self.schema(sub, refs.join(pointer, key, index))
             for index, sub in enumerate(node.get(key, ()))
         )
-
-
-def _type(node: dict[str, Any]) -> tuple[model.SchemaType, bool]:
-    declared = node.get("type")
-    nullable = False
-    if isinstance(declared, list):  # ["string", "null"]
-        nullable = "null" in declared
-        rest = [t for t in declared if t != "null"]
-        declared = rest[0] if len(rest) == 1 else (None if rest else "null")
-    if isinstance(declared, str):
-        return cast(model.SchemaType, declared), nullable
-    if "properties" in node or "additionalProperties" in node:
-        return "object", nullable
-    if "items" in node or "prefixItems" in node:
-        return "array", nullable
-    return "any", nullable

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 import jsonschema.exceptions  # type: ignore[import-untyped]
 import openapi_spec_validator
@@ -18,7 +18,7 @@ import openapi_spec_validator.validation.validators
 import referencing.exceptions
 
 from kodegen import errors
-from kodegen.specs import model, refs, resources
+from kodegen.specs import keywords, model, refs, resources
 
 METHODS: tuple[model.Method, ...] = (
     "get",
@@ -161,13 +161,10 @@ class _Builder:
         if isinstance(ref, str):
             return self.schema(self.deref(node, pointer), pointer)
 
-        kind, nullable = _type(node)
+        kind, nullable = keywords.declared_type(node)
         properties = node.get("properties", {})
         required = tuple(node.get("required", ()))
         additional = node.get("additionalProperties", True)
-        enum = node.get("enum")
-        if "const" in node:
-            enum = [node["const"]]
         examples = node.get("examples")
         example = node.get("example", model.MISSING)
         if example is model.MISSING and isinstance(examples, list) and examples:
@@ -179,9 +176,8 @@ class _Builder:
         if isinstance(exclusive_max, bool):
             maximum, exclusive_max = (None, maximum) if exclusive_max else (maximum, None)
         return model.Schema(
+            **keywords.common(node),
             type=kind,
-            title=node.get("title"),
-            description=node.get("description"),
             properties=tuple(
                 model.Property(
                     name=name,
@@ -202,24 +198,12 @@ class _Builder:
             all_of=self.schemas(node, "allOf", pointer),
             one_of=self.schemas(node, "oneOf", pointer),
             any_of=self.schemas(node, "anyOf", pointer),
-            enum=tuple(enum) if isinstance(enum, list) else None,
-            format=node.get("format"),
             nullable=nullable or bool(node.get("nullable")),
-            read_only=bool(node.get("readOnly")),
-            write_only=bool(node.get("writeOnly")),
-            default=node.get("default", model.MISSING),
             example=example,
             minimum=minimum,
             maximum=maximum,
             exclusive_minimum=exclusive_min,
             exclusive_maximum=exclusive_max,
-            multiple_of=node.get("multipleOf"),
-            min_length=node.get("minLength"),
-            max_length=node.get("maxLength"),
-            pattern=node.get("pattern"),
-            min_items=node.get("minItems"),
-            max_items=node.get("maxItems"),
-            unique_items=bool(node.get("uniqueItems")),
             pointer=pointer,
         )
 
@@ -368,22 +352,6 @@ class _Builder:
             if isinstance(resolved, dict) and "value" in resolved:
                 return resolved["value"]
         return model.MISSING
-
-
-def _type(node: dict[str, Any]) -> tuple[model.SchemaType, bool]:
-    declared = node.get("type")
-    nullable = False
-    if isinstance(declared, list):  # 3.1: ["string", "null"]
-        nullable = "null" in declared
-        rest = [t for t in declared if t != "null"]
-        declared = rest[0] if len(rest) == 1 else (None if rest else "null")
-    if isinstance(declared, str):
-        return cast(model.SchemaType, declared), nullable
-    if "properties" in node or "additionalProperties" in node:
-        return "object", nullable
-    if "items" in node:
-        return "array", nullable
-    return "any", nullable
 
 
 def _preferred(content: dict[str, Any]) -> str:

@@ -494,7 +494,7 @@ async def test_a_version_from_git_rolls_out_is_deprecated_and_its_content_is_pin
         cluster.condition("clustercodetemplates", "fastapi-1.1.0", "Ready", None)["status"]
         == "False"
     )
-    assert "ContentChanged" in cluster.reasons()
+    await cluster.until(lambda: "ContentChanged" in cluster.reasons())
     await cluster.regenerate("api", "after the change")
     await asyncio.sleep(0.5)  # a reconcile that could move it, if the rules allowed it
     assert cluster.version("api") in ("1.0.0", None)

@@ -20,14 +20,12 @@ _FINISH: dict[str, types.FinishReason] = {
 }
 
 
-class Anthropic:
+class Anthropic(common.Adapter):
     name = "anthropic"
+    default_url = "https://api.anthropic.com"
 
     def __init__(self, settings: types.ProviderSettings) -> None:
-        self.settings = settings
-        self.model = settings.model
-        self.timeout_seconds = settings.timeout_seconds
-        self.endpoint = f"anthropic:{settings.base_url or 'https://api.anthropic.com'}"
+        super().__init__(settings)
         self._client: anthropic.AsyncAnthropic | None = None
 
     def client(self) -> anthropic.AsyncAnthropic:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from kodegen import errors
 from kodegen.ai import redact, types
 
-__all__ = ["error", "kind_of_status", "retry_after", "to_request_parts"]
+__all__ = ["Adapter", "error", "kind_of_status", "retry_after", "to_request_parts"]
 
 MAX_REASON = 300
 """Characters of a provider's error text kept in our message: enough to diagnose, no dumps."""
@@ -82,3 +82,17 @@ def transport_kind(exc: BaseException) -> str:
     if isinstance(exc, ValueError | KeyError | TypeError | AttributeError):
         return "malformed"
     return "unavailable"
+
+
+class Adapter:
+    """What every adapter holds: its settings, and the endpoint its circuit breaker is keyed
+    by (`<name>:<base URL>`, the provider's public URL when none is set)."""
+
+    name: str
+    default_url: str
+
+    def __init__(self, settings: types.ProviderSettings) -> None:
+        self.settings = settings
+        self.model = settings.model
+        self.timeout_seconds = settings.timeout_seconds
+        self.endpoint = f"{self.name}:{settings.base_url or self.default_url}"

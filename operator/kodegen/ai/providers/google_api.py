@@ -30,14 +30,12 @@ _FINISH: dict[str, types.FinishReason] = {
 }
 
 
-class Google:
+class Google(common.Adapter):
     name = "google"
+    default_url = "https://generativelanguage.googleapis.com"
 
     def __init__(self, settings: types.ProviderSettings) -> None:
-        self.settings = settings
-        self.model = settings.model
-        self.timeout_seconds = settings.timeout_seconds
-        self.endpoint = f"google:{settings.base_url or 'https://generativelanguage.googleapis.com'}"
+        super().__init__(settings)
         self._client: genai.Client | None = None
 
     def client(self) -> genai.Client:

@@ -14,15 +14,13 @@ __all__ = ["Ollama"]
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
 
-class Ollama:
+class Ollama(common.Adapter):
     name = "ollama"
+    default_url = DEFAULT_HOST
 
     def __init__(self, settings: types.ProviderSettings) -> None:
-        self.settings = settings
-        self.model = settings.model
-        self.timeout_seconds = settings.timeout_seconds
+        super().__init__(settings)
         self.host = settings.base_url or DEFAULT_HOST
-        self.endpoint = f"ollama:{self.host}"
         self._client: ollama.AsyncClient | None = None
         self._headers: dict[str, str] = {}
 

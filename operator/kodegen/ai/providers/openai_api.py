@@ -24,14 +24,12 @@ _FINISH: dict[str, types.FinishReason] = {
 }
 
 
-class OpenAI:
+class OpenAI(common.Adapter):
     name = "openai"
+    default_url = "https://api.openai.com/v1"
 
     def __init__(self, settings: types.ProviderSettings) -> None:
-        self.settings = settings
-        self.model = settings.model
-        self.timeout_seconds = settings.timeout_seconds
-        self.endpoint = f"openai:{settings.base_url or 'https://api.openai.com/v1'}"
+        super().__init__(settings)
         self._client: openai.AsyncOpenAI | None = None
 
     def client(self) -> openai.AsyncOpenAI:

@@ -12,6 +12,8 @@ emulator answers on).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,3 +43,22 @@ def kube_api(kmock: Any) -> Iterator[client.ApiClient]:
         yield api
     finally:
         api.close()
+
+
+async def start_operator(op: Any) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    """Run the real kopf operator (`controller.main.run`, standalone) on the test's loop until
+    it is ready; give the result to `stop_operator`."""
+    from kodegen.controller import main
+
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(main.run(op, standalone=True, stop_flag=stop, ready_flag=ready))
+    await asyncio.wait_for(ready.wait(), 30)
+    return stop, task
+
+
+async def stop_operator(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+    """Stop it as a signal would; kopf ends its own tasks by cancelling them."""
+    stop.set()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.wait_for(task, 60)
+    assert task.done()

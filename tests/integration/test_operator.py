@@ -6,7 +6,6 @@ with the official client. The emulator has no Job controller: the tests play it,
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import start_operator, stop_operator
 from kubernetes import client
 
 from kodegen.controller import kube, main, names, runs, settings
@@ -133,15 +133,11 @@ async def cluster(kmock: Any, kube_api: client.ApiClient) -> AsyncIterator[Clust
         "verbs": ["list", "watch", "get", "patch", "create", "update", "delete"],
     }
     found = Cluster(kmock, kube_api, settings.Settings(executor="job", metrics_port=0))
-    stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(
-        main.run(found.op, standalone=True, stop_flag=stop, ready_flag=ready)
-    )
-    await asyncio.wait_for(ready.wait(), 30)
+    stop, task = await start_operator(found.op)
     try:
         yield found
     finally:
-        await _stop(stop, task)
+        await stop_operator(stop, task)
 
 
 async def test_a_generation_runs_in_a_job_and_publishes(cluster: Cluster) -> None:
@@ -301,11 +297,7 @@ async def test_concurrency_limit_queues_then_admits(kmock: Any, kube_api: client
         executor="job", metrics_port=0, limits=settings.LimitSettings(per_namespace=1, cluster=4)
     )
     cluster = Cluster(kmock, kube_api, limited)
-    stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(
-        main.run(cluster.op, standalone=True, stop_flag=stop, ready_flag=ready)
-    )
-    await asyncio.wait_for(ready.wait(), 30)
+    stop, task = await start_operator(cluster.op)
     try:
         await cluster.apply(_manifest("one"))
         await cluster.until(lambda: cluster.status("one").get("phase") == "Running")
@@ -317,7 +309,7 @@ async def test_concurrency_limit_queues_then_admits(kmock: Any, kube_api: client
         await cluster.until(lambda: cluster.status("one").get("phase") == "Succeeded")
         await cluster.until(lambda: cluster.status("two").get("phase") == "Running")
     finally:
-        await _stop(stop, task)
+        await stop_operator(stop, task)
 
 
 def _path(resource: Any) -> str:
@@ -333,14 +325,6 @@ def _events(cluster: Cluster) -> list[dict[str, Any]]:
     ]
 
 
-async def _stop(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
-    """Stop kopf as a signal would; it ends its own tasks by cancelling them."""
-    stop.set()
-    with contextlib.suppress(asyncio.CancelledError):
-        await asyncio.wait_for(task, 30)
-    assert task.done()
-
-
 async def _running_operator(
     kmock: Any, api: client.ApiClient, op_settings: settings.Settings, **build: Any
 ) -> tuple[Cluster, asyncio.Event, asyncio.Task[None]]:
@@ -353,11 +337,7 @@ async def _running_operator(
     cluster = Cluster(kmock, api, op_settings)
     if build:
         cluster.op = main.build(op_settings, cluster.kube, **build)
-    stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(
-        main.run(cluster.op, standalone=True, stop_flag=stop, ready_flag=ready)
-    )
-    await asyncio.wait_for(ready.wait(), 30)
+    stop, task = await start_operator(cluster.op)
     return cluster, stop, task
 
 
@@ -368,7 +348,7 @@ async def test_a_restarted_operator_resumes_the_running_generation(
     first, stop, task = await _running_operator(kmock, kube_api, job_settings)
     await first.apply(_manifest())
     status = await first.until(lambda: first.status().get("phase") == "Running" and first.status())
-    await _stop(stop, task)
+    await stop_operator(stop, task)
     # kopf kept its progress in annotations (the CRD's status schema would prune status.kopf).
     annotations = (first.obj(CG, "petstore-api") or {})["metadata"]["annotations"]
     assert "kodegen.dev/last-handled-configuration" in annotations
@@ -386,7 +366,7 @@ async def test_a_restarted_operator_resumes_the_running_generation(
         await second.until(lambda: second.status().get("phase") == "Succeeded")
         assert second.op.slots.active == 0
     finally:
-        await _stop(stop, task)
+        await stop_operator(stop, task)
 
 
 async def test_a_superseded_result_goes_to_history_only(cluster: Cluster) -> None:
@@ -433,7 +413,7 @@ async def test_the_local_executor_runs_the_same_pipeline(
         assert status["output"]["configMaps"][0] == "petstore-api-code"
         assert cluster.op.metrics.started.labels(executor="local")._value.get() == 1
     finally:
-        await _stop(stop, task)
+        await stop_operator(stop, task)
 
 
 async def test_suspend_stops_new_runs(cluster: Cluster) -> None:

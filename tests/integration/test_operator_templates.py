@@ -9,7 +9,6 @@ marker BAD, which is how a bad release reaches its canaries."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
 import os
 import shutil
@@ -22,6 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import start_operator, stop_operator
 from kubernetes import client
 
 from kodegen.controller import main, settings
@@ -185,17 +185,11 @@ async def cluster(kmock: Any, kube_api: client.ApiClient) -> AsyncIterator[Clust
         "verbs": VERBS,
     }
     found = Cluster(kmock, kube_api)
-    stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(
-        main.run(found.op, standalone=True, stop_flag=stop, ready_flag=ready)
-    )
-    await asyncio.wait_for(ready.wait(), 30)
+    stop, task = await start_operator(found.op)
     try:
         yield found
     finally:
-        stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 60)
+        await stop_operator(stop, task)
 
 
 async def test_manual_rollout_waits_for_regenerate(cluster: Cluster) -> None:
@@ -318,11 +312,7 @@ async def test_template_tests_run_in_a_job_with_the_job_executor(
         }
     found = Cluster(kmock, kube_api)
     found.op = main.build(settings.Settings(executor="job", metrics_port=0), kube.Kube(kube_api))
-    stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(
-        main.run(found.op, standalone=True, stop_flag=stop, ready_flag=ready)
-    )
-    await asyncio.wait_for(ready.wait(), 30)
+    stop, task = await start_operator(found.op)
     try:
         await found.template("ClusterCodeTemplate", "fastapi-1.0.0", _spec("1.0.0"))
         job = await found.until(
@@ -363,9 +353,7 @@ async def test_template_tests_run_in_a_job_with_the_job_executor(
             "kodegen-system",
         )
     finally:
-        stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, 60)
+        await stop_operator(stop, task)
 
 
 def _git(*args: str, cwd: Path) -> str:

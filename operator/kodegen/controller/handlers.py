@@ -27,6 +27,7 @@ import kopf
 
 from kodegen.api import base
 from kodegen.controller import jobs, kube, names, reconcile, templates
+from kodegen.controller import login as login_
 
 logger = logging.getLogger(__name__)
 
@@ -62,18 +63,14 @@ def registry() -> kopf.OperatorRegistry:
         settings.execution.max_workers = 16
 
     @kopf.on.login(registry=handlers)
-    def login(memo: reconcile.Operator, **_: Any) -> kopf.ConnectionInfo:
-        config = memo.kube.configuration
-        token = (config.api_key or {}).get("authorization", "").removeprefix("Bearer ").strip()
-        return kopf.ConnectionInfo(
-            server=config.host,
-            scheme="Bearer" if token else None,
-            token=token or None,
-            insecure=not config.verify_ssl,
-            ca_path=config.ssl_ca_cert,
-            certificate_path=config.cert_file,
-            private_key_path=config.key_file,
+    def login(
+        memo: reconcile.Operator, settings: kopf.OperatorSettings, **_: Any
+    ) -> kopf.ConnectionInfo:
+        # The operator's own client's credentials, read as kopf's login_via_client does.
+        return login_.connection(
+            memo.kube.configuration,
             default_namespace=memo.settings.namespace,
+            trust_env=settings.networking.trust_env,
         )
 
     @kopf.on.resume(*CODEGENERATIONS, registry=handlers)

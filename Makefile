@@ -21,7 +21,7 @@ demo: $(STAMP)
 	$(BIN)/kodegen generate examples/petstore.yaml --out out/petstore
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q --ignore=tests/cluster
 
 lint: $(STAMP)
 	$(BIN)/ruff check operator tests benchmarks
@@ -39,3 +39,13 @@ crds: $(STAMP)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache
+
+# The real control plane (etcd, kube-apiserver, kube-controller-manager built from Go modules into
+# ~/.cache/kodegen/k8s-<version>-<hash>/; the first build takes tens of minutes, later ones none)
+# and the test tier that starts it per session (tests/cluster/, skipped until it is built).
+.PHONY: cluster-tools test-cluster
+cluster-tools:
+	bash tools/k8s/build.sh
+
+test-cluster: $(STAMP) cluster-tools
+	$(BIN)/python -m pytest tests/cluster -n 0 -q

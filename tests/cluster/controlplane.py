@@ -1,0 +1,444 @@
+"""A real Kubernetes control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager.
+
+The binaries come from `make cluster-tools` (tools/k8s/build.sh, cached under ~/.cache/kodegen);
+`binaries()` finds them or says why not. `ControlPlane.start(folder)` generates a CA, the API
+server's serving certificate, the ServiceAccount signing key and an admin token, starts the
+three processes on free loopback ports and waits until `/readyz` answers ok; `stop()` ends them.
+
+The API server runs with the Node and RBAC authorizers, ServiceAccount token signing, the
+admission plugins of a production cluster (PodSecurity, NodeRestriction,
+OwnerReferencesPermissionEnforcement, ...), client-certificate authentication against the CA,
+and a static admin token (group system:masters) for the tests. The controller manager runs the
+Job, garbage-collector, ServiceAccount, token, namespace and TTL controllers, each controller
+with its own ServiceAccount credentials, as in a real cluster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import ipaddress
+import os
+import secrets
+import socket
+import ssl
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from kubernetes import client
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = REPO / "tools" / "k8s" / "build.sh"
+BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
+CONTROLLERS = (
+    "job,garbagecollector,serviceaccount,serviceaccount-token,namespace,ttl-after-finished"
+)
+ADMISSION = (
+    "NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,NodeRestriction,"
+    "OwnerReferencesPermissionEnforcement,ResourceQuota,MutatingAdmissionWebhook,"
+    "ValidatingAdmissionWebhook,ValidatingAdmissionPolicy"
+)
+ISSUER = "https://kubernetes.default.svc.cluster.local"
+READY_TIMEOUT = 120.0
+
+
+def binaries() -> tuple[Path | None, str]:
+    """The folder holding the built binaries, or `None` and the reason they are not there."""
+    found = subprocess.run(
+        ["bash", str(BUILD), "--print-dir"], capture_output=True, text=True, check=False
+    )
+    if found.returncode != 0:
+        return None, f"tools/k8s/build.sh --print-dir failed: {found.stderr.strip()}"
+    folder = Path(found.stdout.strip())
+    missing = [b for b in BINARIES if not os.access(folder / b, os.X_OK)]
+    if missing:
+        return None, (
+            f"the real control plane is not built ({', '.join(missing)} missing in {folder}): "
+            "run `make cluster-tools` first"
+        )
+    return folder, ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclasses.dataclass(frozen=True)
+class Pki:
+    """The cluster CA and what it signed; all PEM files in one folder."""
+
+    ca_cert: Path
+    ca_key: Path
+    serving_cert: Path
+    serving_key: Path
+    service_account_key: Path
+
+    @classmethod
+    def create(cls, folder: Path) -> Pki:
+        folder.mkdir(parents=True, exist_ok=True)
+        ca_key = _rsa()
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kodegen-test-ca")])
+        ca = (
+            _builder(ca_name, ca_name, ca_key)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    key_cert_sign=True,
+                    crl_sign=True,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .sign(ca_key, hashes.SHA256())
+        )
+        pki = cls(
+            ca_cert=folder / "ca.crt",
+            ca_key=folder / "ca.key",
+            serving_cert=folder / "apiserver.crt",
+            serving_key=folder / "apiserver.key",
+            service_account_key=folder / "sa.key",
+        )
+        _write(pki.ca_cert, ca.public_bytes(serialization.Encoding.PEM))
+        _write(pki.ca_key, _pem(ca_key))
+        serving_key = _rsa()
+        names = [
+            x509.DNSName("localhost"),
+            x509.DNSName("kubernetes.default.svc"),
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+        ]
+        serving = (
+            _builder(
+                x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]),
+                ca_name,
+                serving_key,
+            )
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        _write(pki.serving_cert, serving.public_bytes(serialization.Encoding.PEM))
+        _write(pki.serving_key, _pem(serving_key))
+        _write(pki.service_account_key, _pem(_rsa()))
+        return pki
+
+    def client_cert(
+        self, folder: Path, *, user: str, groups: tuple[str, ...] = ()
+    ) -> tuple[Path, Path]:
+        """A client certificate for `user` in `groups`, signed by the CA: (cert, key) files."""
+        ca_key = serialization.load_pem_private_key(self.ca_key.read_bytes(), password=None)
+        ca = x509.load_pem_x509_certificate(self.ca_cert.read_bytes())
+        key = _rsa()
+        subject = x509.Name(
+            [x509.NameAttribute(NameOID.ORGANIZATION_NAME, g) for g in groups]
+            + [x509.NameAttribute(NameOID.COMMON_NAME, user)]
+        )
+        cert = (
+            _builder(subject, ca.subject, key)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+        )
+        cert_path, key_path = folder / f"{user}.crt", folder / f"{user}.key"
+        _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+        _write(key_path, _pem(key))
+        return cert_path, key_path
+
+
+def _rsa() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _pem(key: rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+
+
+def _builder(
+    subject: x509.Name, issuer: x509.Name, key: rsa.RSAPrivateKey
+) -> x509.CertificateBuilder:
+    now = datetime.datetime.now(datetime.UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+    )
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+    path.chmod(0o600)
+
+
+def kubeconfig(
+    path: Path,
+    *,
+    server: str,
+    ca: Path,
+    token: str | None = None,
+    cert: tuple[Path, Path] | None = None,
+    namespace: str | None = None,
+) -> Path:
+    """Write a kubeconfig for `server` with a bearer token or a client certificate."""
+    user: dict[str, Any] = {}
+    if token is not None:
+        user["token"] = token
+    if cert is not None:
+        user["client-certificate"], user["client-key"] = str(cert[0]), str(cert[1])
+    context: dict[str, Any] = {"cluster": "test", "user": "test"}
+    if namespace:
+        context["namespace"] = namespace
+    document = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {"name": "test", "cluster": {"server": server, "certificate-authority": str(ca)}}
+        ],
+        "users": [{"name": "test", "user": user}],
+        "contexts": [{"name": "test", "context": context}],
+        "current-context": "test",
+    }
+    path.write_text(yaml.safe_dump(document))
+    path.chmod(0o600)
+    return path
+
+
+@dataclasses.dataclass
+class ControlPlane:
+    """The three running processes and how to reach the API server as admin."""
+
+    folder: Path
+    bin: Path
+    pki: Pki
+    url: str
+    admin_token: str
+    admin_kubeconfig: Path
+    processes: dict[str, subprocess.Popen[bytes]] = dataclasses.field(default_factory=dict)
+    logs: dict[str, IO[bytes]] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def start(cls, folder: Path, bin: Path) -> ControlPlane:
+        pki = Pki.create(folder / "pki")
+        port = free_port()
+        token = secrets.token_hex(16)
+        url = f"https://127.0.0.1:{port}"
+        plane = cls(
+            folder=folder,
+            bin=bin,
+            pki=pki,
+            url=url,
+            admin_token=token,
+            admin_kubeconfig=kubeconfig(
+                folder / "admin.kubeconfig", server=url, ca=pki.ca_cert, token=token
+            ),
+        )
+        try:
+            plane._start_etcd()
+            plane._start_apiserver(port)
+            plane.wait_ready()
+            plane._start_controller_manager()
+        except BaseException:
+            plane.stop()
+            raise
+        return plane
+
+    def _spawn(self, name: str, args: list[str]) -> None:
+        log = (self.folder / f"{name}.log").open("wb")
+        self.logs[name] = log
+        self.processes[name] = subprocess.Popen(
+            [str(self.bin / name), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=self.folder,
+            start_new_session=True,
+        )
+
+    def _start_etcd(self) -> None:
+        client, peer = free_port(), free_port()
+        self.etcd_url = f"http://127.0.0.1:{client}"
+        self._spawn(
+            "etcd",
+            [
+                "--name=default",
+                f"--data-dir={self.folder / 'etcd'}",
+                f"--listen-client-urls={self.etcd_url}",
+                f"--advertise-client-urls={self.etcd_url}",
+                f"--listen-peer-urls=http://127.0.0.1:{peer}",
+                f"--initial-advertise-peer-urls=http://127.0.0.1:{peer}",
+                f"--initial-cluster=default=http://127.0.0.1:{peer}",
+                "--unsafe-no-fsync",
+                "--log-level=warn",
+            ],
+        )
+
+    def _start_apiserver(self, port: int) -> None:
+        tokens = self.folder / "tokens.csv"
+        tokens.write_text(f'{self.admin_token},kodegen-admin,kodegen-admin,"system:masters"\n')
+        tokens.chmod(0o600)
+        self._spawn(
+            "kube-apiserver",
+            [
+                f"--etcd-servers={self.etcd_url}",
+                "--bind-address=127.0.0.1",
+                "--advertise-address=127.0.0.1",
+                f"--secure-port={port}",
+                f"--cert-dir={self.folder / 'certs'}",
+                f"--tls-cert-file={self.pki.serving_cert}",
+                f"--tls-private-key-file={self.pki.serving_key}",
+                f"--client-ca-file={self.pki.ca_cert}",
+                f"--service-account-issuer={ISSUER}",
+                f"--service-account-key-file={self.pki.service_account_key}",
+                f"--service-account-signing-key-file={self.pki.service_account_key}",
+                f"--token-auth-file={tokens}",
+                "--authorization-mode=Node,RBAC",
+                f"--enable-admission-plugins={ADMISSION}",
+                "--service-cluster-ip-range=10.0.0.0/24",
+                "--endpoint-reconciler-type=none",  # no Endpoints for the loopback address
+                "--profiling=false",
+                "--v=1",
+            ],
+        )
+
+    def _start_controller_manager(self) -> None:
+        self._spawn(
+            "kube-controller-manager",
+            [
+                f"--kubeconfig={self.admin_kubeconfig}",
+                f"--controllers={CONTROLLERS}",
+                "--use-service-account-credentials",
+                f"--service-account-private-key-file={self.pki.service_account_key}",
+                f"--root-ca-file={self.pki.ca_cert}",
+                "--leader-elect=false",
+                f"--secure-port={free_port()}",
+                "--bind-address=127.0.0.1",
+                f"--cert-dir={self.folder / 'kcm-certs'}",
+                "--v=1",
+            ],
+        )
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.pki.ca_cert))
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> None:
+        """Wait until /readyz answers 200 (every post-start hook done, etcd reachable)."""
+        deadline = time.monotonic() + timeout
+        request = urllib.request.Request(
+            f"{self.url}/readyz", headers={"Authorization": f"Bearer {self.admin_token}"}
+        )
+        last = "no answer"
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"{name} exited with {process.returncode}; log: {self.tail(name)}"
+                    )
+            try:
+                with urllib.request.urlopen(
+                    request, context=self.ssl_context(), timeout=5
+                ) as answer:
+                    if answer.status == 200:
+                        return
+            except (urllib.error.URLError, OSError) as exc:
+                last = str(exc)
+            time.sleep(0.25)
+        raise RuntimeError(f"kube-apiserver not ready after {timeout}s ({last})")
+
+    def tail(self, name: str, lines: int = 30) -> str:
+        path = self.folder / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM each process (controller manager first), SIGKILL what is left after 10 s."""
+        for name in ("kube-controller-manager", "kube-apiserver", "etcd"):
+            process = self.processes.get(name)
+            if process is None or process.poll() is not None:
+                continue
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+        for log in self.logs.values():
+            with contextlib.suppress(OSError):
+                log.close()
+
+
+RESTRICTED = {
+    "pod-security.kubernetes.io/enforce": "restricted",
+    "pod-security.kubernetes.io/enforce-version": "latest",
+}
+
+
+def wait_for(
+    what: Callable[[], Any], *, timeout: float = 60.0, message: Callable[[], str] = str
+) -> Any:
+    """Poll `what` until it returns something truthy; fail with `message()` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = what()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s: {message()}")
+        time.sleep(0.2)
+
+
+def api_client(plane: ControlPlane, token: str) -> client.ApiClient:
+    configuration = client.Configuration(host=plane.url)
+    configuration.ssl_ca_cert = str(plane.pki.ca_cert)
+    configuration.api_key = {"BearerToken": f"Bearer {token}"}
+    configuration.connection_pool_maxsize = 16
+    return client.ApiClient(configuration)
+
+
+def restricted_pod(command: list[str], **container: Any) -> dict[str, Any]:
+    """A pod spec that the `restricted` Pod Security level admits."""
+    return {
+        "restartPolicy": "Never",
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": 65532,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [
+            {
+                "name": "main",
+                "image": "kodegen.test/none:0",
+                "command": command,
+                "securityContext": {
+                    "allowPrivilegeEscalation": False,
+                    "capabilities": {"drop": ["ALL"]},
+                },
+                **container,
+            }
+        ],
+    }

@@ -442,3 +442,48 @@ def restricted_pod(command: list[str], **container: Any) -> dict[str, Any]:
             }
         ],
     }
+
+
+def apply(api: client.ApiClient, path: Path, *, timeout: float = 30.0) -> list[dict[str, Any]]:
+    """Create every object of a manifest file in order (an existing one is left as it is); a
+    custom object whose CRD the same file defines waits until that CRD is served."""
+    from kubernetes import dynamic
+    from kubernetes.dynamic import exceptions
+
+    created = []
+    for body in yaml.safe_load_all(path.read_text()):
+        if not body:
+            continue
+
+        def create(body: dict[str, Any] = body) -> dict[str, Any] | None:
+            try:
+                resource = dynamic.DynamicClient(api).resources.get(
+                    api_version=body["apiVersion"], kind=body["kind"]
+                )
+                namespace = body["metadata"].get("namespace")
+                found: dict[str, Any] = resource.create(body=body, namespace=namespace).to_dict()
+                return found
+            except exceptions.ConflictError:
+                return dict(body)
+            except exceptions.ResourceNotFoundError:
+                return None  # its CRD is not served yet: discovery is asked again
+
+        created.append(
+            wait_for(create, timeout=timeout, message=lambda body=body: f"cannot create {body}")
+        )
+    return created
+
+
+def token(api: client.ApiClient, namespace: str, service_account: str, seconds: int = 3600) -> str:
+    """A token of `service_account` from the TokenRequest API."""
+    answer = client.CoreV1Api(api).create_namespaced_service_account_token(
+        service_account,
+        namespace,
+        {
+            "apiVersion": "authentication.k8s.io/v1",
+            "kind": "TokenRequest",
+            "spec": {"expirationSeconds": seconds},
+        },
+    )
+    value: str = answer.status.token
+    return value

@@ -110,3 +110,19 @@ def crds(admin: client.ApiClient) -> list[dict[str, Any]]:
         established, timeout=30, message=lambda: f"CRDs {created} not Established"
     )
     return stored
+
+
+@pytest.fixture(scope="session")
+def deployed(
+    control_plane: controlplane.ControlPlane, admin: client.ApiClient, crds: list[Any]
+) -> Path:
+    """deploy/peering.yaml and deploy/rbac.yaml applied; a kubeconfig of the operator's SA."""
+    for manifest in ("peering.yaml", "rbac.yaml"):
+        controlplane.apply(admin, controlplane.REPO / "deploy" / manifest)
+    token = controlplane.token(admin, "kodegen-system", "kodegen-operator")
+    return controlplane.kubeconfig(
+        control_plane.folder / "operator.kubeconfig",
+        server=control_plane.url,
+        ca=control_plane.pki.ca_cert,
+        token=token,
+    )

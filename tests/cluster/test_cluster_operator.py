@@ -11,82 +11,25 @@ ServiceAccount `kodegen-job`) -> published output -> `Ready=True`.
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import controlplane
+import kodegen_operator
 import node_agent
 import pytest
 import yaml
 from kubernetes import client
 
 GROUP, VERSION = "kodegen.dev", "v1alpha1"
-OPERATOR_NAMESPACE = "kodegen-system"
-
-
-class Operator:
-    """`kodegen operator` as a subprocess; its log for failure messages."""
-
-    def __init__(self, kubeconfig: Path, log: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_")}
-        env.update(
-            KUBECONFIG=str(kubeconfig),
-            KODEGEN_NAMESPACE=OPERATOR_NAMESPACE,
-            KODEGEN_METRICS_PORT="0",
-            KODEGEN_JOB_BACKOFF_LIMIT="1",
-            POD_NAME="kodegen-operator-test-0",
-            POD_ID="kodegen-operator-test-0",
-            PYTHONUNBUFFERED="1",
-        )
-        self.log = log
-        self.out = log.open("wb")
-        kodegen = Path(sys.executable).parent / "kodegen"
-        self.process = subprocess.Popen(
-            [str(kodegen), "operator", "--executor", "job"],
-            env=env,
-            stdout=self.out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")[-6000:]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-        self.out.close()
-
-
-@pytest.fixture(scope="module")
-def deployed(
-    control_plane: controlplane.ControlPlane, admin: client.ApiClient, crds: list[Any]
-) -> Path:
-    """deploy/peering.yaml and deploy/rbac.yaml applied; a kubeconfig of the operator's SA."""
-    for manifest in ("peering.yaml", "rbac.yaml"):
-        controlplane.apply(admin, controlplane.REPO / "deploy" / manifest)
-    token = controlplane.token(admin, OPERATOR_NAMESPACE, "kodegen-operator")
-    return controlplane.kubeconfig(
-        control_plane.folder / "operator.kubeconfig",
-        server=control_plane.url,
-        ca=control_plane.pki.ca_cert,
-        token=token,
-    )
 
 
 @pytest.fixture(scope="module")
 def operator(
     deployed: Path, control_plane: controlplane.ControlPlane, agent: node_agent.NodeAgent
-) -> Iterator[Operator]:
-    running = Operator(deployed, control_plane.folder / "operator.log")
+) -> Iterator[kodegen_operator.Operator]:
+    running = kodegen_operator.Operator(deployed, control_plane.folder / "operator.log")
     try:
         yield running
     finally:
@@ -113,7 +56,7 @@ def _condition(body: dict[str, Any], kind: str) -> dict[str, Any] | None:
 def test_a_code_generation_goes_through_a_job_to_ready(
     admin: client.ApiClient,
     agent: node_agent.NodeAgent,
-    operator: Operator,
+    operator: kodegen_operator.Operator,
     namespace: str,
 ) -> None:
     custom, core, batch = (

@@ -1,0 +1,50 @@
+"""`kodegen operator` as a subprocess of a test, with a kubeconfig; its log for messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+NAMESPACE = "kodegen-system"
+
+
+class Operator:
+    """`kodegen operator` as a subprocess; its log for failure messages."""
+
+    def __init__(
+        self, kubeconfig: Path, log: Path, *, pod: str = "kodegen-operator-test-0"
+    ) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_")}
+        env.update(
+            KUBECONFIG=str(kubeconfig),
+            KODEGEN_NAMESPACE=NAMESPACE,
+            KODEGEN_METRICS_PORT="0",
+            KODEGEN_JOB_BACKOFF_LIMIT="1",
+            POD_NAME=pod,
+            POD_ID=pod,
+            PYTHONUNBUFFERED="1",
+        )
+        self.log = log
+        self.out = log.open("wb")
+        kodegen = Path(sys.executable).parent / "kodegen"
+        self.process = subprocess.Popen(
+            [str(kodegen), "operator", "--executor", "job"],
+            env=env,
+            stdout=self.out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")[-6000:]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+        self.out.close()

@@ -9,7 +9,6 @@ namespace per test that enforces the `restricted` Pod Security level.
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,24 +61,9 @@ def agent(
 
 @pytest.fixture()
 def namespace(admin: client.ApiClient) -> Iterator[str]:
-    """A fresh namespace enforcing Pod Security `restricted`, with its `default`
-    ServiceAccount already made by the ServiceAccount controller."""
-    core = client.CoreV1Api(admin)
-    name = f"t-{uuid.uuid4().hex[:10]}"
-    core.create_namespace({"metadata": {"name": name, "labels": controlplane.RESTRICTED}})
-
-    def has_default() -> bool:
-        try:
-            core.read_namespaced_service_account("default", name)
-        except client.ApiException:
-            return False
-        return True
-
-    controlplane.wait_for(has_default, timeout=30, message=lambda: "no ServiceAccount default")
-    try:
+    """A fresh namespace enforcing Pod Security `restricted` (controlplane.namespace)."""
+    with controlplane.namespace(admin) as name:
         yield name
-    finally:
-        core.delete_namespace(name)
 
 
 @pytest.fixture(scope="session")

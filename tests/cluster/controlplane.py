@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import datetime
 import ipaddress
+import json
 import os
 import secrets
 import socket
@@ -27,7 +28,8 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -51,6 +53,19 @@ ADMISSION = (
 )
 ISSUER = "https://kubernetes.default.svc.cluster.local"
 READY_TIMEOUT = 120.0
+AUDIT_POLICY = {
+    "apiVersion": "audit.k8s.io/v1",
+    "kind": "Policy",
+    "omitStages": ["RequestReceived", "ResponseStarted"],
+    "rules": [
+        {  # what kodegen writes to its own resources, with the request bodies
+            "level": "Request",
+            "verbs": ["create", "update", "patch"],
+            "resources": [{"group": "kodegen.dev"}],
+        },
+        {"level": "None"},
+    ],
+}
 
 
 def binaries() -> tuple[Path | None, str]:
@@ -301,6 +316,8 @@ class ControlPlane:
         tokens = self.folder / "tokens.csv"
         tokens.write_text(f'{self.admin_token},kodegen-admin,kodegen-admin,"system:masters"\n')
         tokens.chmod(0o600)
+        policy = self.folder / "audit-policy.yaml"
+        policy.write_text(yaml.safe_dump(AUDIT_POLICY))
         self._spawn(
             "kube-apiserver",
             [
@@ -319,6 +336,10 @@ class ControlPlane:
                 "--authorization-mode=Node,RBAC",
                 f"--enable-admission-plugins={ADMISSION}",
                 "--service-cluster-ip-range=10.0.0.0/24",
+                f"--audit-policy-file={policy}",
+                f"--audit-log-path={self.audit_log}",
+                "--audit-log-format=json",
+                "--audit-log-mode=blocking",
                 "--endpoint-reconciler-type=none",  # no Endpoints for the loopback address
                 "--profiling=false",
                 "--v=1",
@@ -341,6 +362,17 @@ class ControlPlane:
                 "--v=1",
             ],
         )
+
+    @property
+    def audit_log(self) -> Path:
+        return self.folder / "audit.log"
+
+    def audit(self) -> list[dict[str, Any]]:
+        """The audit events so far (requests that wrote kodegen.dev resources)."""
+        if not self.audit_log.exists():
+            return []
+        lines = self.audit_log.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
 
     def ssl_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.pki.ca_cert))
@@ -487,3 +519,25 @@ def token(api: client.ApiClient, namespace: str, service_account: str, seconds: 
     )
     value: str = answer.status.token
     return value
+
+
+@contextlib.contextmanager
+def namespace(api: client.ApiClient) -> Iterator[str]:
+    """A fresh namespace enforcing Pod Security `restricted`, with its `default`
+    ServiceAccount already made by the ServiceAccount controller; deleted afterwards."""
+    core = client.CoreV1Api(api)
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    core.create_namespace({"metadata": {"name": name, "labels": RESTRICTED}})
+
+    def has_default() -> bool:
+        try:
+            core.read_namespaced_service_account("default", name)
+        except client.ApiException:
+            return False
+        return True
+
+    wait_for(has_default, timeout=30, message=lambda: f"no ServiceAccount default in {name}")
+    try:
+        yield name
+    finally:
+        core.delete_namespace(name)

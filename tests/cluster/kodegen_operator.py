@@ -26,21 +26,33 @@ class Operator:
             POD_ID=pod,
             PYTHONUNBUFFERED="1",
         )
-        self.log = log
-        self.out = log.open("wb")
+        self.env, self.log, self.logs = env, log, [log]
+        self._spawn()
+
+    def _spawn(self) -> None:
+        self.out = self.log.open("wb")
         kodegen = Path(sys.executable).parent / "kodegen"
         self.process = subprocess.Popen(
             [str(kodegen), "operator", "--executor", "job"],
-            env=env,
+            env=self.env,
             stdout=self.out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
 
+    def restart(self) -> None:
+        """Stop (SIGTERM, as a rollout would) and start again, logging to a new file."""
+        self.stop()
+        self.log = self.log.with_name(f"{self.log.stem}-{len(self.logs)}{self.log.suffix}")
+        self.logs.append(self.log)
+        self._spawn()
+
     def text(self) -> str:
-        return self.log.read_text(errors="replace")[-6000:]
+        return "\n".join(log.read_text(errors="replace")[-4000:] for log in self.logs)
 
     def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
         self.process.terminate()
         try:
             self.process.wait(60)

@@ -79,6 +79,8 @@ class NodeAgent:
         self.finished: set[str] = set()
         self.removed: set[str] = set()
         self.lock = threading.Lock()
+        self.held: set[str] = set()
+        self.crashes: dict[str, int] = {}
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="node-agent", daemon=True)
 
@@ -96,6 +98,32 @@ class NodeAgent:
         for process in running:
             _terminate(process, grace=2)
         self.thread.join(15)
+
+    # -- faults a test asks for -------------------------------------------------------------
+
+    def hold(self, namespace: str) -> None:
+        """Bind but do not start pods of `namespace` until `release` (a slow image pull)."""
+        with self.lock:
+            self.held.add(namespace)
+
+    def release(self, namespace: str) -> None:
+        with self.lock:
+            self.held.discard(namespace)
+        for pod in self.core.list_namespaced_pod(namespace).items:
+            self._handle(client.ApiClient().sanitize_for_serialization(pod))
+
+    def crash_next(self, namespace: str, count: int = 1) -> None:
+        """The next `count` pods started in `namespace` are killed (SIGKILL, exit code 137)
+        right after their containers start, as an OOM kill would."""
+        with self.lock:
+            self.crashes[namespace] = count
+
+    def _take_crash(self, namespace: str) -> bool:
+        with self.lock:
+            left = self.crashes.get(namespace, 0)
+            if left:
+                self.crashes[namespace] = left - 1
+            return left > 0
 
     def _register(self) -> None:
         self.core.create_node(
@@ -188,7 +216,7 @@ class NodeAgent:
         if node != self.name or phase in ("Succeeded", "Failed"):
             return
         with self.lock:
-            if uid in self.runs:
+            if uid in self.runs or meta["namespace"] in self.held:
                 return
             thread = threading.Thread(
                 target=self._run, args=(pod,), name=f"pod-{meta['name']}", daemon=True
@@ -249,6 +277,7 @@ class NodeAgent:
         root = self.pod_folder(meta["namespace"], meta["name"], meta["uid"])
         try:
             volumes = self._volumes(pod, root)
+            crash = self._take_crash(meta["namespace"])
             started = _now()
             init = spec.get("initContainers") or []
             containers = spec.get("containers") or []
@@ -256,7 +285,7 @@ class NodeAgent:
             for container in init:
                 if self._deleted(meta):
                     return
-                result = self._container(pod, container, root, volumes, started)
+                result = self._container(pod, container, root, volumes, started, crash=crash)
                 statuses[container["name"]] = result
                 if result["state"]["terminated"]["exitCode"] != 0:
                     self._finish(pod, "Failed", [], [*statuses.values()], started)
@@ -267,7 +296,7 @@ class NodeAgent:
             threads = [
                 threading.Thread(
                     target=lambda c=c: results.__setitem__(
-                        c["name"], self._container(pod, c, root, volumes, started)
+                        c["name"], self._container(pod, c, root, volumes, started, crash=crash)
                     ),
                     daemon=True,
                 )
@@ -460,6 +489,8 @@ class NodeAgent:
         root: Path,
         volumes: Mapping[str, Path],
         started: str,
+        *,
+        crash: bool = False,
     ) -> dict[str, Any]:
         meta = pod["metadata"]
         mounts = self._mounts(container, volumes)
@@ -508,6 +539,9 @@ class NodeAgent:
                     )
                 with self.lock:
                     self.processes.setdefault(meta["uid"], []).append(process)
+                if crash:
+                    crash = False
+                    os.killpg(process.pid, signal.SIGKILL)
                 code = process.wait()
             code = 128 - code if code < 0 else code  # killed by a signal: 128 + signal number
             policy = pod["spec"].get("restartPolicy", "Always")

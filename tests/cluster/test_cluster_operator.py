@@ -5,7 +5,10 @@
 `kodegen-operator` from the TokenRequest API (so every verb it lacks in the ClusterRole is a
 403 here). A CodeGeneration in a namespace enforcing Pod Security `restricted` then goes
 CR -> Job (the real Job controller) -> Pod (the node agent runs `kodegen run-job` as the Job's
-ServiceAccount `kodegen-job`) -> published output -> `Ready=True`.
+ServiceAccount `kodegen-job`) -> published output -> `Ready=True`; the status it wrote passes the
+CRD's schema unpruned; a crashed pod is retried by the Job controller; a spec change supersedes
+a running Job; an operator restarted mid-run adopts its Job; deletion garbage-collects every
+owned object.
 """
 
 from __future__ import annotations
@@ -36,13 +39,78 @@ def operator(
         running.stop()
 
 
-def _generation(name: str) -> dict[str, Any]:
+def _generation(name: str, **spec: Any) -> dict[str, Any]:
     body: dict[str, Any] = yaml.safe_load(
         (controlplane.REPO / "examples" / "petstore.yaml").read_text()
     )
-    body = copy.deepcopy(body)
     body["metadata"] = {"name": name}
+    body["spec"].update(spec)
     return body
+
+
+class Generations:
+    """CodeGenerations of one namespace, read and awaited through the admin client."""
+
+    def __init__(
+        self,
+        admin: client.ApiClient,
+        agent: node_agent.NodeAgent,
+        operator: kodegen_operator.Operator,
+        namespace: str,
+    ) -> None:
+        self.custom = client.CustomObjectsApi(admin)
+        self.core, self.batch = client.CoreV1Api(admin), client.BatchV1Api(admin)
+        self.agent, self.operator, self.namespace = agent, operator, namespace
+
+    def create(self, name: str, **spec: Any) -> dict[str, Any]:
+        created: dict[str, Any] = self.custom.create_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, "codegenerations", _generation(name, **spec)
+        )
+        return created
+
+    def read(self, name: str) -> dict[str, Any]:
+        found: dict[str, Any] = self.custom.get_namespaced_custom_object(
+            GROUP, VERSION, self.namespace, "codegenerations", name
+        )
+        return found
+
+    def jobs(self) -> list[Any]:
+        return list(self.batch.list_namespaced_job(self.namespace).items)
+
+    def pods(self, job: str | None = None) -> list[Any]:
+        selector = f"job-name={job}" if job else None
+        return list(self.core.list_namespaced_pod(self.namespace, label_selector=selector).items)
+
+    def explain(self, name: str) -> str:
+        pods = [(p.metadata.name, p.status.phase) for p in self.pods()]
+        logs = "\n".join(self.agent.logs(self.namespace, pod) for pod, _ in pods)
+        try:
+            status = self.read(name).get("status")
+        except client.ApiException as exc:
+            status = f"unreadable: {exc.status}"
+        return (
+            f"status: {status}\njobs: {[j.metadata.name for j in self.jobs()]}\n"
+            f"pods: {pods}\n{logs[-4000:]}\noperator log:\n{self.operator.text()}"
+        )
+
+    def ready(self, name: str, generation: int = 1, timeout: float = 420) -> dict[str, Any]:
+        def done() -> dict[str, Any] | None:
+            body = self.read(name)
+            condition = _condition(body, "Ready")
+            observed = (body.get("status") or {}).get("observedGeneration")
+            if condition and condition.get("status") == "True" and observed == generation:
+                return body
+            return None
+
+        found: dict[str, Any] = controlplane.wait_for(
+            done, timeout=timeout, message=lambda: self.explain(name)
+        )
+        return found
+
+    def job_created(self, name: str) -> Any:
+        return controlplane.wait_for(
+            lambda: next(iter(self.jobs()), None), timeout=120, message=lambda: self.explain(name)
+        )
 
 
 def _condition(body: dict[str, Any], kind: str) -> dict[str, Any] | None:
@@ -53,56 +121,134 @@ def _condition(body: dict[str, Any], kind: str) -> dict[str, Any] | None:
     return None
 
 
-def test_a_code_generation_goes_through_a_job_to_ready(
+@pytest.fixture()
+def generations(
     admin: client.ApiClient,
     agent: node_agent.NodeAgent,
     operator: kodegen_operator.Operator,
     namespace: str,
+) -> Generations:
+    return Generations(admin, agent, operator, namespace)
+
+
+def test_a_code_generation_goes_through_a_job_to_ready(
+    control_plane: controlplane.ControlPlane, generations: Generations
 ) -> None:
-    custom, core, batch = (
-        client.CustomObjectsApi(admin),
-        client.CoreV1Api(admin),
-        client.BatchV1Api(admin),
-    )
-    custom.create_namespaced_custom_object(
-        GROUP, VERSION, namespace, "codegenerations", _generation("petstore-api")
-    )
-
-    def read() -> dict[str, Any]:
-        found: dict[str, Any] = custom.get_namespaced_custom_object(
-            GROUP, VERSION, namespace, "codegenerations", "petstore-api"
-        )
-        return found
-
-    def ready() -> dict[str, Any] | None:
-        body = read()
-        condition = _condition(body, "Ready")
-        if condition and condition.get("status") == "True":
-            return body
-        return None
-
-    def explain() -> str:
-        jobs = batch.list_namespaced_job(namespace).items
-        pods = [
-            (p.metadata.name, p.status.phase) for p in core.list_namespaced_pod(namespace).items
-        ]
-        logs = "\n".join(agent.logs(namespace, name) for name, _ in pods)
-        return (
-            f"status: {read().get('status')}\njobs: {[j.metadata.name for j in jobs]}\n"
-            f"pods: {pods}\n{logs[-4000:]}\noperator log:\n{operator.text()}"
-        )
-
-    body = controlplane.wait_for(ready, timeout=420, message=explain)
+    generations.create("petstore-api")
+    body = generations.ready("petstore-api")
     status = body["status"]
-    jobs = batch.list_namespaced_job(namespace).items
-    assert len(jobs) == 1, explain()
+    jobs = generations.jobs()
+    assert len(jobs) == 1, generations.explain("petstore-api")
     assert jobs[0].spec.template.spec.service_account_name == "kodegen-job"
     assert any(c.type == "Complete" and c.status == "True" for c in jobs[0].status.conditions)
-    pods = core.list_namespaced_pod(namespace, label_selector=f"job-name={jobs[0].metadata.name}")
-    assert [p.spec.node_name for p in pods.items] == [agent.name]
+    pods = generations.pods(jobs[0].metadata.name)
+    assert [p.spec.node_name for p in pods] == [generations.agent.name]
     outputs = (status.get("output") or {}).get("configMaps") or []
     assert outputs, status
     for name in outputs:
-        found = core.read_namespaced_config_map(name, namespace)
+        found = generations.core.read_namespaced_config_map(name, generations.namespace)
         assert found.metadata.owner_references[0].kind == "CodeGeneration"
         assert found.data or found.binary_data
+
+    # Every write the operator made to the CodeGeneration (from the API server's audit log)
+    # replayed with fieldValidation=Strict: a field the CRD's schema would prune is refused.
+    writes = [
+        event
+        for event in control_plane.audit()
+        if event["user"]["username"].endswith(":kodegen-operator")
+        and event["objectRef"].get("namespace") == generations.namespace
+        and event["verb"] == "patch"
+        and isinstance(event.get("requestObject"), dict)
+    ]
+    assert any(e["objectRef"].get("subresource") == "status" for e in writes), writes
+    generations.create("scratch", suspend=True)
+    for event in writes:
+        patch = copy.deepcopy(event["requestObject"])
+        patch.get("metadata", {}).pop("resourceVersion", None)
+        call = (
+            generations.custom.patch_namespaced_custom_object_status
+            if event["objectRef"].get("subresource") == "status"
+            else generations.custom.patch_namespaced_custom_object
+        )
+        call(
+            GROUP,
+            VERSION,
+            generations.namespace,
+            "codegenerations",
+            "scratch",
+            patch,
+            field_validation="Strict",
+        )
+
+
+def test_a_crashed_pod_is_retried_by_the_job_controller(generations: Generations) -> None:
+    generations.agent.crash_next(generations.namespace)
+    generations.create("crash")
+    generations.ready("crash")
+    jobs = generations.jobs()
+    assert len(jobs) == 1
+    pods = sorted(
+        generations.pods(jobs[0].metadata.name), key=lambda p: p.metadata.creation_timestamp
+    )
+    codes = [p.status.container_statuses[0].state.terminated.exit_code for p in pods]
+    assert codes == [137, 0], generations.explain("crash")
+
+
+def test_a_spec_change_supersedes_the_running_job(generations: Generations) -> None:
+    generations.agent.hold(generations.namespace)
+    generations.create("change")
+    first = generations.job_created("change")
+    generations.custom.patch_namespaced_custom_object(
+        GROUP,
+        VERSION,
+        generations.namespace,
+        "codegenerations",
+        "change",
+        {"spec": {"variables": {"packageName": "petstore_two"}}},
+    )
+    controlplane.wait_for(
+        lambda: [j for j in generations.jobs() if j.metadata.uid != first.metadata.uid],
+        timeout=120,
+        message=lambda: generations.explain("change"),
+    )
+    generations.agent.release(generations.namespace)
+    generations.ready("change", generation=2)
+    names = [j.metadata.name for j in generations.jobs()]
+    assert first.metadata.name not in names, generations.explain("change")
+
+
+def test_a_restarted_operator_adopts_its_running_job(generations: Generations) -> None:
+    generations.agent.hold(generations.namespace)
+    generations.create("restart")
+    first = generations.job_created("restart")
+    generations.operator.restart()
+    generations.agent.release(generations.namespace)
+    generations.ready("restart")
+    assert [j.metadata.uid for j in generations.jobs()] == [first.metadata.uid]
+
+
+def test_deletion_garbage_collects_every_owned_object(generations: Generations) -> None:
+    body = generations.create("gone")
+    generations.ready("gone")
+    uid = body["metadata"]["uid"]
+
+    def owned() -> list[str]:
+        found = []
+        for kind, items in (
+            ("Job", generations.jobs()),
+            ("Pod", generations.pods()),
+            ("ConfigMap", generations.core.list_namespaced_config_map(generations.namespace).items),
+        ):
+            for item in items:
+                owners = item.metadata.owner_references or []
+                if any(o.uid == uid for o in owners) or kind == "Pod":
+                    found.append(f"{kind}/{item.metadata.name}")
+        return found
+
+    assert any(o.startswith("Job/") for o in owned()) and any(
+        o.startswith("ConfigMap/") for o in owned()
+    )
+    generations.custom.delete_namespaced_custom_object(
+        GROUP, VERSION, generations.namespace, "codegenerations", "gone"
+    )
+    controlplane.wait_for(lambda: not owned(), timeout=120, message=lambda: f"left: {owned()}")

@@ -276,7 +276,16 @@ class NodeAgent:
         meta, spec = pod["metadata"], pod["spec"]
         root = self.pod_folder(meta["namespace"], meta["name"], meta["uid"])
         try:
-            volumes = self._volumes(pod, root)
+            while True:
+                try:
+                    volumes = self._volumes(pod, root)
+                    break
+                except ConfigError as exc:  # the kubelet retries mounting, so do we
+                    if self._deleted(meta):
+                        return
+                    for container in spec.get("containers") or []:
+                        self._patch_container_waiting(pod, container, str(exc))
+                    time.sleep(1)
             crash = self._take_crash(meta["namespace"])
             started = _now()
             init = spec.get("initContainers") or []
@@ -334,6 +343,10 @@ class NodeAgent:
             for source in sources:
                 if "configMap" in source:
                     self._files(pod, folder, source["configMap"], secret=False)
+                for item in (source.get("downwardAPI") or {}).get("items") or []:
+                    if "fieldRef" in item:
+                        value = _field(pod, item["fieldRef"]["fieldPath"])
+                        (folder / item["path"]).write_text(value)
             if "configMap" in volume:
                 self._files(pod, folder, volume["configMap"], secret=False)
             if "secret" in volume:

@@ -24,7 +24,8 @@
   is then removed with grace period 0, as the kubelet does.
 
 Not emulated: images, users and security contexts (processes run as the agent's user),
-resource limits, probes, networking (the pod's IP is 127.0.0.1).
+resource limits, probes, networking (the pod's IP is 127.0.0.1), `terminationMessagePath` (a
+failed container's message is its log's end under `FallbackToLogsOnError`).
 """
 
 from __future__ import annotations
@@ -560,9 +561,12 @@ class NodeAgent:
             policy = pod["spec"].get("restartPolicy", "Always")
             again = policy == "Always" or (policy == "OnFailure" and code != 0)
             if not again or self._deleted(meta):
-                return _terminated(
-                    container, code, "Completed" if code == 0 else "Error", started, restarts
-                )
+                message = ""
+                policy = container.get("terminationMessagePolicy")
+                if code != 0 and policy == "FallbackToLogsOnError":
+                    message = _log_tail(log)  # as the kubelet: the log's end, when it failed
+                reason = "Completed" if code == 0 else "Error"
+                return _terminated(container, code, reason, started, restarts, message=message)
             restarts += 1
             time.sleep(1)
 
@@ -693,6 +697,12 @@ def _terminate(process: subprocess.Popen[bytes], *, grace: float) -> None:
         process.wait(10)
     except ProcessLookupError:
         return
+
+
+def _log_tail(log: Path) -> str:
+    """The kubelet's fallback termination message: the last 80 lines, at most 2048 bytes."""
+    lines = log.read_bytes().splitlines()[-80:]
+    return b"\n".join(lines)[-2048:].decode(errors="replace")
 
 
 def _expand(value: str, env: Mapping[str, str]) -> str:

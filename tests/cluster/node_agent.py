@@ -72,7 +72,7 @@ class NodeAgent:
         server: str = "",
         ca: Path | None = None,
     ) -> None:
-        self.core = client.CoreV1Api(api)
+        self.api, self.core = api, client.CoreV1Api(api)
         self.folder, self.name, self.path = folder, name, path
         self.server, self.ca = server, ca
         self.runs: dict[str, threading.Thread] = {}
@@ -111,7 +111,7 @@ class NodeAgent:
         with self.lock:
             self.held.discard(namespace)
         for pod in self.core.list_namespaced_pod(namespace).items:
-            self._handle(client.ApiClient().sanitize_for_serialization(pod))
+            self._handle(self.api.sanitize_for_serialization(pod))
 
     def crash_next(self, namespace: str, count: int = 1) -> None:
         """The next `count` pods started in `namespace` are killed (SIGKILL, exit code 137)
@@ -185,7 +185,7 @@ class NodeAgent:
             try:
                 listed = self.core.list_pod_for_all_namespaces()
                 for pod in listed.items:
-                    self._handle(client.ApiClient().sanitize_for_serialization(pod))
+                    self._handle(self.api.sanitize_for_serialization(pod))
                 stream = watch.Watch().stream(
                     self.core.list_pod_for_all_namespaces,
                     resource_version=listed.metadata.resource_version,
@@ -195,7 +195,7 @@ class NodeAgent:
                 for event in stream:
                     if self.stopping.is_set():
                         break
-                    self._handle(client.ApiClient().sanitize_for_serialization(event["object"]))
+                    self._handle(self.api.sanitize_for_serialization(event["object"]))
             except Exception:  # the agent keeps going, like a kubelet; the log says why
                 if not self.stopping.is_set():
                     logger.exception("node agent: watch failed; listing again")

@@ -72,7 +72,7 @@ def gate(name: str) -> Callable[[GateFunction], GateFunction]:
             except Exception as exc:  # a bug in one gate must fail that gate, not the whole run
                 reason = f"internal error in the {name} gate: {type(exc).__name__}: {exc}"
                 result = report.GateReport.failure(name, reason=reason)
-            contained = await isolation.probe()
+            contained = isolation.probe()
             isolated = contained.namespaces != "none"
             return report.GateReport(
                 name=result.name,
@@ -111,7 +111,7 @@ async def tool(
     `GateError` names what is missing otherwise. Static tools (ruff, bandit) only read it.
     """
     if runs_generated_code and config.isolation == "required":
-        contained = await isolation.probe()
+        contained = isolation.probe()
         if not contained.contained:
             raise errors.GateError(gate=name, reason=contained.refusal())
     try:

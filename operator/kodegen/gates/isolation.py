@@ -25,10 +25,10 @@ Two switches turn parts off to show (and test) the weaker paths on a machine tha
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 import shutil
+import subprocess  # nosec B404: runs bwrap, a fixed program, without a shell
 from typing import Any, Literal
 
 from kodegen.gates import cgroups
@@ -147,15 +147,16 @@ def switches() -> tuple[bool, bool]:
     )
 
 
-async def probe() -> Isolation:
-    """What works here, found once per combination of the switches by trying it."""
+def probe() -> Isolation:
+    """What works here, found once per combination of the switches by trying it (a few
+    milliseconds, once: synchronous, so that callers without an event loop can ask too)."""
     key = switches()
     if key not in _cache:
-        _cache[key] = await _probe(*key)
+        _cache[key] = _probe(*key)
     return _cache[key]
 
 
-async def _probe(namespaces_allowed: bool, cgroups_allowed: bool) -> Isolation:
+def _probe(namespaces_allowed: bool, cgroups_allowed: bool) -> Isolation:
     root = os.geteuid() == 0
     group = cgroups.create(processes=64, memory_bytes=256 << 20, allowed=cgroups_allowed)
     version: Literal["v1", "v2", "none"] = "none" if group is None else group.version
@@ -165,31 +166,30 @@ async def _probe(namespaces_allowed: bool, cgroups_allowed: bool) -> Isolation:
         return Isolation("none", version, root, f"disabled by {ENV_NAMESPACES}=off")
     if shutil.which("bwrap") is None:
         return Isolation("none", version, root, "bwrap (bubblewrap) is not installed")
-    said = await _try_bwrap(user=True)
+    said = _try_bwrap(user=True)
     if not said:
         return Isolation("user", version, root)
-    if root and not await _try_bwrap(user=False):
+    if root and not _try_bwrap(user=False):
         return Isolation("root", version, root)
     return Isolation("none", version, root, said)
 
 
-async def _try_bwrap(*, user: bool) -> str:
+def _try_bwrap(*, user: bool) -> str:
     """Run `true` in the namespaces; "" when that worked, else bwrap's complaint."""
     argv = ["bwrap", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
     argv += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent"]
     argv += ["--unshare-user"] if user else []
     try:
-        process = await asyncio.create_subprocess_exec(
-            *argv,
-            "--",
-            "true",
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
+        done = subprocess.run(
+            [*argv, "--", "true"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=_PROBE_SECONDS,
+            check=False,
         )
-        _, err = await asyncio.wait_for(process.communicate(), timeout=_PROBE_SECONDS)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, subprocess.TimeoutExpired) as exc:
         return f"bwrap could not run: {exc}"
-    if process.returncode == 0:
+    if done.returncode == 0:
         return ""
-    return " ".join(err.decode("utf-8", "replace").split())[:200] or "bwrap failed"
+    return " ".join(done.stderr.decode("utf-8", "replace").split())[:200] or "bwrap failed"

@@ -100,7 +100,7 @@ def environment(*, cwd: Path, home: Path, extra: Mapping[str, str] | None = None
 
 async def network_isolation() -> bool:
     """Whether commands run in their own namespaces here (no network); probed once."""
-    return (await isolation.probe()).namespaces != "none"
+    return (isolation.probe()).namespaces != "none"
 
 
 async def run(
@@ -121,7 +121,7 @@ async def run(
     namespaces work), `readable` folders it may read besides the system and Python. Raises
     `OSError` only when the command cannot be started at all.
     """
-    contained = await isolation.probe()
+    contained = isolation.probe()
     memory = memory_mb * 1024 * 1024
     group = cgroups.create(
         processes=max_processes, memory_bytes=memory, allowed=contained.cgroup != "none"

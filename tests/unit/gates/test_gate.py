@@ -54,7 +54,7 @@ async def test_reports_are_timed_and_say_whether_the_network_was_isolated(tmp_pa
     result = await fine(tmp_path, SETTINGS)
     assert result.passed and result.duration_seconds >= 0
     isolated = await sandbox.network_isolation()
-    contained = (await isolation.probe()).contained
+    contained = isolation.probe().contained
     assert result.metrics == {
         "coverage": 100.0,
         "network_isolated": float(isolated),

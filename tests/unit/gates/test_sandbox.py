@@ -108,7 +108,9 @@ async def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
 
 async def test_cancelling_the_caller_kills_the_command(tmp_path: Path) -> None:
     marker = f"kodegen-test-{uuid.uuid4().hex}"
-    code = "import os, pathlib, time\npathlib.Path('pid').write_text(str(os.getpid()))\ntime.sleep(60)"
+    code = (
+        "import os, pathlib, time\npathlib.Path('pid').write_text(str(os.getpid()))\ntime.sleep(60)"
+    )
     argv = [*python(code), marker]
     task = asyncio.create_task(sandbox.run(argv, cwd=tmp_path, timeout=60, memory_mb=1024))
     pid_file = tmp_path / "pid"

@@ -370,7 +370,9 @@ async def test_project_configuration_cannot_hide_failures_or_coverage(
         "probe/untested.py": "".join(
             f"def f{i}() -> int:\n    return {i}\n\n\n" for i in range(40)
         ),
-        "tests/test_fails.py": "import probe.untested\n\n\ndef test_fails() -> None:\n    assert 1 == 2\n",
+        "tests/test_fails.py": (
+            "import probe.untested\n\n\ndef test_fails() -> None:\n    assert 1 == 2\n"
+        ),
     }
     result = await tests.run(project(tmp_path, files), settings(mode, min_coverage=90.0))
     assert not result.passed
@@ -386,9 +388,10 @@ def _alive(marker: str) -> bool:
         if not entry.name.isdigit():
             continue
         try:
-            if marker.encode() in (entry / "cmdline").read_bytes():
-                if "State:\tZ" not in (entry / "status").read_text():
-                    return True
+            if marker.encode() in (entry / "cmdline").read_bytes() and (
+                "State:\tZ" not in (entry / "status").read_text()
+            ):
+                return True
         except OSError:
             continue
     return False

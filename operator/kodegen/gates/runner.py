@@ -13,8 +13,8 @@ import asyncio
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from kodegen.gates import config as config_
 from kodegen.gates import (
@@ -107,8 +107,9 @@ def _notify(progress: Progress | None, result: report.GateReport) -> None:
 
 def policy(wanted: str | None) -> isolation.Policy:
     """The isolation policy of a run: `qualityGates.isolation`, else the process default."""
-    if wanted == "required" or wanted == "best-effort":
-        return wanted
+    for known in isolation.POLICIES:
+        if wanted == known:
+            return known
     return isolation.default_policy()
 
 

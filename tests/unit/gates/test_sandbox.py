@@ -91,7 +91,9 @@ async def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     marker = f"kodegen-test-{uuid.uuid4().hex}"
     code = (
         "import subprocess, sys, pathlib\n"
-        f"child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)', {marker!r}])\n"
+        "child = subprocess.Popen(\n"
+        f"    [sys.executable, '-c', 'import time; time.sleep(60)', {marker!r}]\n"
+        ")\n"
         "pathlib.Path('child.pid').write_text(str(child.pid))\n"
         "while True:\n"
         "    pass\n"

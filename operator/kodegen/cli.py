@@ -86,6 +86,7 @@ def _generate(args: argparse.Namespace) -> int:
         result = generator.run(cg)
     directory.publish(result.files, out)
     _summary(console, result)
+    _isolation_warning(result.isolation)
     if result.passed:
         console.print(f"wrote {out} ({result.counts.files} files): every gate passed")
         return OK
@@ -479,6 +480,17 @@ def _console() -> rich.console.Console:
     return rich.console.Console(file=sys.stdout, highlight=False, markup=False, soft_wrap=True)
 
 
+def _isolation_warning(record: Any) -> None:
+    """Say loudly on stderr when generated code ran without full containment."""
+    if record and not record.get("contained", True):
+        missing = "; ".join(record.get("missing", []))
+        print(
+            f"WARNING: generated code ran UNCONTAINED (qualityGates.isolation: "
+            f"{record.get('policy')}); missing: {missing}",
+            file=sys.stderr,
+        )
+
+
 def _error(message: str) -> None:
     print(f"error: {' '.join(message.split())}", file=sys.stderr)
 
@@ -557,6 +569,9 @@ def _summary(console: rich.console.Console, result: generate.Result) -> None:
         totals.add_row("AI attempts", f"{ai.attempts} (kept: {ai.chosen})")
         if ai.failures:
             totals.add_row("AI failovers", f"{ai.failures} (see .kodegen/transcript.jsonl)")
+    if result.isolation is not None:
+        contained = "contained" if result.isolation["contained"] else "UNCONTAINED"
+        totals.add_row("isolation", f"{contained} ({result.isolation['policy']})")
     totals.add_row("total time", f"{sum(result.timings.values()):.2f} s")
     console.print(totals)
 

@@ -69,6 +69,7 @@ def statement(
     not_implemented: Sequence[Mapping[str, Any]],
     passed: bool,
     ai: Mapping[str, Any] | None = None,
+    isolation: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the statement.
 
@@ -82,6 +83,8 @@ def statement(
     passed: whether every gate passed.
     ai: what the AI layer did (`ai.session.Summary.to_dict()` plus `exchanges`); None (the key
         is then absent) when AI took no part.
+    isolation: how the gates contained the generated code they ran (policy, whether contained,
+        what was missing); None (the key is then absent) when not told.
     """
     version = kodegen.__version__
     document: dict[str, Any] = {
@@ -122,6 +125,8 @@ def statement(
             "passed": passed,
         },
     }
+    if isolation is not None:
+        document["predicate"]["isolation"] = dict(isolation)
     if ai is not None:
         document["predicate"]["ai"] = _redact(dict(ai))
         document["predicate"]["runDetails"]["metadata"]["reproducible"] = False

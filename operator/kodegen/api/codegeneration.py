@@ -23,6 +23,7 @@ ProviderName = Literal["anthropic", "openai", "google", "ollama"]
 """The AI providers kodegen has adapters for."""
 
 Severity = Literal["low", "medium", "high"]
+IsolationPolicy = Literal["required", "best-effort"]
 """Severity of a scanner finding."""
 
 CONDITION_TYPES: tuple[str, ...] = (
@@ -114,6 +115,12 @@ class QualityGates(base.KodegenModel):
     """Fail on scanner findings of this severity or higher: low, medium or high."""
     contract: bool = True
     """Run the contract tests (the service must honour its OpenAPI document)."""
+    isolation: IsolationPolicy | None = None
+    """How the gates must contain the generated code they run (tests, contract): `required`
+    refuses to run it where the sandbox lacks namespaces (bubblewrap: read-only system, private
+    processes, no network) or a process-count limit; `best-effort` runs it anyway, with a
+    warning in the status and the provenance. Omitted: the operator's default,
+    `KODEGEN_ISOLATION` (`required` in the operator image)."""
 
 
 class ConfigMapOutput(base.KodegenModel):

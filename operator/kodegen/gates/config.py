@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
+from kodegen.gates import isolation
+
 __all__ = ["SEVERITIES", "GateConfig", "Severity"]
 
 Severity = Literal["low", "medium", "high"]
@@ -82,6 +84,15 @@ class GateConfig:
     server errors on edge values) in about a second for a small API; more is for fuzzing.
     """
 
+    isolation: isolation.Policy = "best-effort"
+    """What to do where the sandbox cannot fully contain generated code (`isolation` module).
+
+    `required` refuses to run generated code (tests, contract) without namespaces and a
+    process-count limit: those gates fail, naming what is missing. `best-effort` runs it with
+    a warning in every report. The pipeline passes `qualityGates.isolation`, or where the
+    manifest does not say, `KODEGEN_ISOLATION` (`required` in the operator image).
+    """
+
     def contract_skipped(self) -> str | None:
         """Why the contract gate does not run (it then passes, by design), or None if it runs.
 
@@ -109,6 +120,7 @@ class GateConfig:
             ("timeout_seconds", self.timeout_seconds > 0, "a positive number of seconds"),
             ("memory_mb", self.memory_mb > 0, "a positive number of MiB"),
             ("max_examples", self.max_examples >= 1, "at least 1"),
+            ("isolation", self.isolation in isolation.POLICIES, "'required' or 'best-effort'"),
         )
         for field, valid, expected in rules:
             if not valid:

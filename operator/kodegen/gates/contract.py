@@ -46,7 +46,15 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
         await unicode_cache.seed(storage, build_if_missing=True)
         argv = gate.python(str(script), spec, config.app, str(config.max_examples), str(result))
         env = {unicode_cache.ENV: str(storage)}
-        outcome = await gate.tool(NAME, argv, cwd=project, config=config, env=env)
+        outcome = await gate.tool(
+            NAME,
+            argv,
+            cwd=project,
+            config=config,
+            env=env,
+            writable=[Path(scratch)],
+            runs_generated_code=True,
+        )
         if not result.is_file():
             raise gate.unparseable(NAME, "the contract probe's result", "no result file", outcome)
         data = gate.parse_json(

@@ -20,7 +20,7 @@ from typing import Any
 
 from kodegen import errors
 from kodegen.gates import config as config_
-from kodegen.gates import report, sandbox
+from kodegen.gates import isolation, report, sandbox
 
 __all__ = [
     "GateFunction",
@@ -72,7 +72,8 @@ def gate(name: str) -> Callable[[GateFunction], GateFunction]:
             except Exception as exc:  # a bug in one gate must fail that gate, not the whole run
                 reason = f"internal error in the {name} gate: {type(exc).__name__}: {exc}"
                 result = report.GateReport.failure(name, reason=reason)
-            isolated = await sandbox.network_isolation()
+            contained = isolation.probe()
+            isolated = contained.namespaces != "none"
             return report.GateReport(
                 name=result.name,
                 passed=result.passed,
@@ -80,7 +81,11 @@ def gate(name: str) -> Callable[[GateFunction], GateFunction]:
                 findings=result.findings,
                 duration_seconds=time.perf_counter() - started,
                 reason=result.reason,
-                metrics={**result.metrics, "network_isolated": float(isolated)},
+                metrics={
+                    **result.metrics,
+                    "network_isolated": float(isolated),
+                    "contained": float(contained.contained),
+                },
             )
 
         return wrapper
@@ -95,11 +100,29 @@ async def tool(
     cwd: Path,
     config: config_.GateConfig,
     env: Mapping[str, str] | None = None,
+    writable: Sequence[Path] = (),
+    readable: Sequence[Path] = (),
+    runs_generated_code: bool = False,
 ) -> sandbox.Outcome:
-    """Run one tool of gate `name` in the sandbox; raise `GateError` if it did not end by itself."""
+    """Run one tool of gate `name` in the sandbox; raise `GateError` if it did not end by itself.
+
+    `runs_generated_code`: the tool imports or executes the project (pytest, the contract
+    probes), so under `GateConfig.isolation == "required"` it runs only fully contained, and
+    `GateError` names what is missing otherwise. Static tools (ruff, bandit) only read it.
+    """
+    if runs_generated_code and config.isolation == "required":
+        contained = isolation.probe()
+        if not contained.contained:
+            raise errors.GateError(gate=name, reason=contained.refusal())
     try:
         outcome = await sandbox.run(
-            argv, cwd=cwd, timeout=config.timeout_seconds, memory_mb=config.memory_mb, env=env
+            argv,
+            cwd=cwd,
+            timeout=config.timeout_seconds,
+            memory_mb=config.memory_mb,
+            env=env,
+            writable=writable,
+            readable=readable,
         )
     except OSError as exc:
         raise errors.GateError(gate=name, reason=f"could not start {argv[0]}: {exc}") from exc

@@ -40,7 +40,14 @@ async def check(
         script.write_text(probe, encoding="utf-8")
         schema.write_text(sdl, encoding="utf-8")
         argv = gate.python(str(script), str(schema), app, str(result))
-        outcome = await gate.tool(name, argv, cwd=project, config=config)
+        outcome = await gate.tool(
+            name,
+            argv,
+            cwd=project,
+            config=config,
+            writable=[Path(scratch)],
+            runs_generated_code=True,
+        )
         if not result.is_file():
             raise gate.unparseable(name, "the GraphQL probe's result", "no result file", outcome)
         data = gate.parse_json(

@@ -14,13 +14,14 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from kodegen.gates import config as config_
 from kodegen.gates import (
     contract,
     gate,
+    isolation,
     report,
-    sandbox,
     secrets,
     security,
     style,
@@ -28,7 +29,7 @@ from kodegen.gates import (
     tests,
 )
 
-__all__ = ["GATES", "Progress", "run_all", "run_gates"]
+__all__ = ["GATES", "Progress", "isolation_record", "policy", "run_all", "run_gates"]
 
 GATES: tuple[tuple[str, gate.GateFunction], ...] = (
     (syntax.NAME, syntax.run),
@@ -68,7 +69,7 @@ async def run_gates(
                 _notify(progress, failure)
             return failed
 
-        await sandbox.network_isolation()  # probed once here, not by six gates at once
+        isolation.probe()  # probed once here, not by six gates at once
 
         async def one(function: gate.GateFunction, folder: Path) -> report.GateReport:
             result = await function(folder, config)
@@ -102,3 +103,17 @@ def _copy(source: Path, target: Path) -> None:
 def _notify(progress: Progress | None, result: report.GateReport) -> None:
     if progress is not None:
         progress(result.name, result)
+
+
+def policy(wanted: str | None) -> isolation.Policy:
+    """The isolation policy of a run: `qualityGates.isolation`, else the process default."""
+    for known in isolation.POLICIES:
+        if wanted == known:
+            return known
+    return isolation.default_policy()
+
+
+def isolation_record(chosen: isolation.Policy) -> dict[str, Any]:
+    """How generated code was contained, for the summary and the provenance: the policy and
+    what this machine allowed (`isolation.Isolation.to_dict()`)."""
+    return {"policy": chosen, **isolation.probe().to_dict()}

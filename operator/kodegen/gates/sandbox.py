@@ -1,19 +1,29 @@
-"""Run a command on generated code with a time limit, a memory limit, a scrubbed environment and,
-where the platform allows it, no network.
+"""Run a command on generated code, contained: its own view of the file system, its own
+processes, no network, bounded processes and memory, an allow-listed environment.
+
+How much of that this machine allows is `kodegen.gates.isolation`'s business; this module uses
+all of it on every command:
+
+- **namespaces** (`kodegen.gates.bwrap`): the system read-only, only the folders the caller
+  names writable, a pid namespace whose every process dies with the command, no network;
+- **a cgroup** (`kodegen.gates.cgroups`) bounding the number of processes and the memory of the
+  whole command, and through which every process left over is killed; else `RLIMIT_NPROC`
+  (not for root: the kernel exempts uid 0) and `RLIMIT_AS` per process;
+- always: a new session (the process group is killed when the command ends), the parent-death
+  signal (`PR_SET_PDEATHSIG`: kodegen killed, the command dies), no descriptor but standard
+  input (`/dev/null`) and output, and standard output and error written to files kodegen owns,
+  not pipes, so that a daemonized grandchild holding them cannot stall the gate;
+  `RLIMIT_FSIZE` bounds what a command writes; the environment is built from an allow-list
+  (`environment()`), so no API key, token, proxy or kubeconfig of the parent reaches it.
 
 Subprocesses are asyncio subprocesses, so any number of gates run concurrently in one thread.
-What reaches the child is built from an allow-list (`environment()`); nothing else of the
-parent's environment does: no API keys, tokens, proxies or kubeconfig. Each child leads its own
-process group, and the whole group is killed when the time is up, so a test that forks cannot
-outlive its gate. Network isolation uses an unprivileged user + network namespace
-(`unshare --user --net --map-root-user`, util-linux); where that is not permitted the child
-runs without it and `Outcome.network_isolated` says so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import dataclasses
 import os
 import resource
@@ -25,17 +35,23 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from kodegen.gates import bwrap, cgroups, isolation
+
 __all__ = ["Outcome", "abnormal_exit", "environment", "network_isolation", "run"]
 
 MAX_OUTPUT_BYTES = 16 * 1024 * 1024
-"""Output kept per stream; the rest is read and dropped, so a chatty child cannot exhaust us."""
+"""Output kept per stream; the rest is dropped, so a chatty child cannot exhaust us."""
 
-DRAIN_SECONDS = 2.0
-"""How long to wait for output after the child ended (a grandchild may still hold the pipes)."""
+MAX_FILE_BYTES = 1024 * 1024 * 1024
+"""`RLIMIT_FSIZE`: the largest file a sandboxed command may write (its output included)."""
 
-_UNSHARE = ("unshare", "--user", "--net", "--map-root-user")
+MAX_PROCESSES = 256
+"""Processes and threads of one command together (pytest with anyio threads needs a few dozen;
+a fork bomb is stopped at this many)."""
+
 _MEMORY_SIGNALS = frozenset({signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT})
-_network_isolation: bool | None = None
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,7 +74,10 @@ class Outcome:
     """Wall time in seconds."""
 
     network_isolated: bool = False
-    """Whether the command ran in its own network namespace (no network at all)."""
+    """Whether the command ran in its own namespaces (no network at all)."""
+
+    out_of_memory: bool = False
+    """Whether the kernel killed a process of the command for exceeding the memory limit."""
 
 
 def environment(*, cwd: Path, home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -80,27 +99,8 @@ def environment(*, cwd: Path, home: Path, extra: Mapping[str, str] | None = None
 
 
 async def network_isolation() -> bool:
-    """Whether this platform lets an unprivileged process drop its network; probed once."""
-    global _network_isolation
-    if _network_isolation is None:
-        _network_isolation = await _probe_unshare()
-    return _network_isolation
-
-
-async def _probe_unshare() -> bool:
-    if shutil.which("unshare") is None:
-        return False
-    try:
-        process = await asyncio.create_subprocess_exec(
-            *_UNSHARE,
-            "true",
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        return await asyncio.wait_for(process.wait(), timeout=10) == 0
-    except (OSError, TimeoutError):
-        return False
+    """Whether commands run in their own namespaces here (no network); probed once."""
+    return (isolation.probe()).namespaces != "none"
 
 
 async def run(
@@ -110,34 +110,51 @@ async def run(
     timeout: float,
     memory_mb: int,
     env: Mapping[str, str] | None = None,
-    isolate_network: bool | None = None,
+    writable: Sequence[Path] = (),
+    readable: Sequence[Path] = (),
+    max_processes: int = MAX_PROCESSES,
 ) -> Outcome:
     """Run `argv` in `cwd` inside the sandbox and return how it ended; never raises for the child.
 
     `env` adds variables to the allow-listed environment (the gate's own settings, never the
-    parent's). `isolate_network`: None = whenever the platform allows, False = never, True =
-    always (raises `OSError` from the spawn if `unshare` is missing).
+    parent's). `cwd` and `writable` are the only folders the command may write (where
+    namespaces work), `readable` folders it may read besides the system and Python. Raises
+    `OSError` only when the command cannot be started at all.
     """
-    isolated = await network_isolation() if isolate_network is None else isolate_network
-    command = [*_UNSHARE, *argv] if isolated else list(argv)
-    stdout, stderr = bytearray(), bytearray()
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="kodegen-home-", ignore_cleanup_errors=True) as home:
-        process = await asyncio.create_subprocess_exec(
-            *command,
+    contained = isolation.probe()
+    memory = memory_mb * 1024 * 1024
+    group = cgroups.create(
+        processes=max_processes, memory_bytes=memory, allowed=contained.cgroup != "none"
+    )
+    nproc = None if group is not None or contained.root else _nproc_budget(max_processes)
+    private = Path(tempfile.mkdtemp(prefix="kodegen-sandbox-"))
+    home = private / "home"
+    home.mkdir()
+    namespaces = contained.namespaces != "none"
+    command = list(argv)
+    if namespaces:
+        command = bwrap.command(
+            argv,
             cwd=cwd,
-            env=environment(cwd=cwd, home=Path(home), extra=env),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=_limits(memory_mb),
+            writable=[cwd, home, *writable],
+            readable=readable,
+            user_namespace=contained.namespaces == "user",
         )
-        readers = {
-            asyncio.create_task(_drain(process.stdout, stdout)),
-            asyncio.create_task(_drain(process.stderr, stderr)),
-        }
-        timed_out = False
+    started = time.perf_counter()
+    timed_out = False
+    try:
+        with open(private / "stdout", "wb") as out, open(private / "stderr", "wb") as err:
+            process = await asyncio.create_subprocess_exec(
+                *command,
+                cwd=cwd,
+                env=environment(cwd=cwd, home=home, extra=env),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                close_fds=True,
+                preexec_fn=_child_setup(group, memory=memory, nproc=nproc),
+            )
         try:
             returncode = await asyncio.wait_for(process.wait(), timeout=timeout)
         except TimeoutError:
@@ -145,27 +162,35 @@ async def run(
             _kill_group(process.pid)
             returncode = await process.wait()
         finally:
-            # Whatever the leader started stays in its group: none of it may outlive the command.
+            # Whatever the command started dies with it, in its group or (setsid) its cgroup.
             _kill_group(process.pid)
+            if group is not None:
+                group.kill()
             if process.returncode is None:  # cancelled: reap the leader we just killed
                 await process.wait()
-            await asyncio.wait(readers, timeout=DRAIN_SECONDS)
-            for reader in readers:
-                reader.cancel()
-    return Outcome(
-        returncode=returncode,
-        stdout=stdout.decode("utf-8", errors="replace"),
-        stderr=stderr.decode("utf-8", errors="replace"),
-        timed_out=timed_out,
-        duration=time.perf_counter() - started,
-        network_isolated=isolated,
-    )
+        if namespaces and 128 < returncode < 128 + 65:  # bwrap: killed by signal N -> 128 + N
+            returncode = 128 - returncode
+        return Outcome(
+            returncode=returncode,
+            stdout=_read(private / "stdout"),
+            stderr=_read(private / "stderr"),
+            timed_out=timed_out,
+            duration=time.perf_counter() - started,
+            network_isolated=namespaces,
+            out_of_memory=group is not None and group.out_of_memory(),
+        )
+    finally:
+        if group is not None:
+            group.remove()
+        shutil.rmtree(private, ignore_errors=True)
 
 
 def abnormal_exit(outcome: Outcome, *, timeout: float, memory_mb: int) -> str | None:
     """Why the command did not end by itself (timeout, signal), for a report's reason; else None."""
     if outcome.timed_out:
         return f"timed out after {timeout:g} s"
+    if outcome.out_of_memory:
+        return f"killed: its processes together exceeded the memory limit of {memory_mb} MiB"
     if outcome.returncode < 0:
         number = -outcome.returncode
         try:
@@ -177,15 +202,39 @@ def abnormal_exit(outcome: Outcome, *, timeout: float, memory_mb: int) -> str | 
     return None
 
 
-def _limits(memory_mb: int) -> Callable[[], None]:
-    limit = memory_mb * 1024 * 1024
+def _child_setup(
+    group: cgroups.Cgroup | None, *, memory: int, nproc: int | None
+) -> Callable[[], None]:
+    parent = os.getpid()
+    prctl = _libc.prctl
 
     def apply() -> None:
         # Runs in the child between fork and exec: keep it to plain system calls.
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        if group is not None:
+            group.join()
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # kodegen died before the signal was armed
+            os._exit(1)
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+        if nproc is not None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
     return apply
+
+
+def _nproc_budget(extra: int) -> int:
+    """`RLIMIT_NPROC` for a non-root command: it counts every task of the user, so the tasks
+    the user runs now plus `extra`."""
+    uid, tasks = os.getuid(), 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if entry.stat().st_uid == uid:
+                tasks += len(os.listdir(f"/proc/{entry.name}/task"))
+    return tasks + extra
 
 
 def _kill_group(pgid: int) -> None:
@@ -193,9 +242,6 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-async def _drain(stream: asyncio.StreamReader | None, sink: bytearray) -> None:
-    """Read `stream` to its end, keeping the first `MAX_OUTPUT_BYTES` in `sink`."""
-    if stream is None:
-        return
-    while chunk := await stream.read(65536):
-        sink += chunk[: max(0, MAX_OUTPUT_BYTES - len(sink))]
+def _read(path: Path) -> str:
+    with open(path, "rb") as stream:
+        return stream.read(MAX_OUTPUT_BYTES).decode("utf-8", errors="replace")

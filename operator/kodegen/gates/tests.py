@@ -6,14 +6,22 @@ read as "coverage"); branches are measured too and reported as the metric `branc
 so a stricter policy can use them without a second run. Results come from files pytest writes
 into a private folder (a JUnit XML report, a coverage JSON report), never from its console.
 
-pytest runs with `PYTEST_DISABLE_PLUGIN_AUTOLOAD=1` and only pytest-cov loaded: the many
-plugins installed in kodegen's own environment (schemathesis, hypothesis, xdist...) would
-otherwise change how generated tests run and double pytest's start-up time. A project that
-needs a plugin names it in its own configuration (`addopts = "-p anyio"`).
+pytest and coverage run with kodegen's own configuration, never the project's: a `pytest.ini`
+and a coverage rc file written into the private folder (`-c`, `--cov-config`), so no
+`[tool.pytest]`, `setup.cfg`, `tox.ini` or `.coveragerc` of the project can add options, omit
+files from coverage or turn warnings into passes; `conftest.py` files give fixtures, but one that
+implements a pytest hook is refused (`_pytest_guard.py`). Lines the project excludes with
+`# pragma: no cover` are reported as the metric `excluded_lines`. Plugins are not auto-loaded
+(`PYTEST_DISABLE_PLUGIN_AUTOLOAD=1`): only pytest-cov and the guard are, so the plugins of
+kodegen's own environment (schemathesis, hypothesis, xdist...) neither change how generated
+tests run nor double pytest's start-up time. pytest runs in the sandbox as generated code
+(`runs_generated_code`), writing its reports into the private folder, which no other gate sees
+and no process of this one outlives.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -28,6 +36,20 @@ __all__ = ["NAME", "run"]
 
 NAME = "tests"
 
+GUARD = "kodegen_pytest_guard"
+"""The module name of kodegen's pytest plugin (`_pytest_guard.py`) inside the sandbox."""
+
+_GUARD_MARKER = "kodegen-pytest-guard: "
+_PYTEST_INI = """\
+[pytest]
+pythonpath = {project}
+junit_family = xunit1
+"""
+_COVERAGERC = """\
+[run]
+branch = True
+data_file = {data}
+"""
 _MESSAGE_CHARS = 500
 # pytest: 0 passed, 1 some failed, 2 interrupted (collection errors); the JUnit report is written.
 _REPORTED = (0, 1, 2)
@@ -39,36 +61,69 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
     with tempfile.TemporaryDirectory(prefix="kodegen-tests-") as scratch:
         private = Path(scratch)
         junit, coverage_json = private / "junit.xml", private / "coverage.json"
+        plugins = private / "plugins"
+        plugins.mkdir()
+        guard = importlib.resources.files("kodegen.gates").joinpath("_pytest_guard.py")
+        (plugins / f"{GUARD}.py").write_text(guard.read_text("utf-8"), encoding="utf-8")
+        ini, coveragerc = private / "pytest.ini", private / "coveragerc"
+        ini.write_text(_PYTEST_INI.format(project=project), encoding="utf-8")
+        coveragerc.write_text(_COVERAGERC.format(data=private / ".coverage"), encoding="utf-8")
         argv = gate.python(
+            # -P: the project folder is not put first on sys.path, so a `pytest.py` of the
+            # project does not replace pytest; it comes on the path through `pythonpath`, after
+            # start-up, so a `sitecustomize.py` of the project is not imported either.
+            "-P",
             "-m",
             "pytest",
             "-q",
+            "-c",
+            str(ini),
+            f"--rootdir={project}",
+            f"--confcutdir={project}",
             "-p",
             "no:cacheprovider",
             "-p",
             "pytest_cov",
-            "-o",
-            "junit_family=xunit1",
+            "-p",
+            GUARD,
             f"--junitxml={junit}",
             f"--cov={config.package}",
-            "--cov-branch",
+            f"--cov-config={coveragerc}",
             f"--cov-report=json:{coverage_json}",
+            "tests" if (project / "tests").is_dir() else ".",
         )
         storage = private / "hypothesis"
         await unicode_cache.seed(storage, build_if_missing=False)
         env = {
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "PYTHONPATH": str(plugins),
+            "KODEGEN_PROJECT": str(project),
             "COVERAGE_FILE": str(private / ".coverage"),
             unicode_cache.ENV: str(storage),
         }
-        outcome = await gate.tool(NAME, argv, cwd=project, config=config, env=env)
+        outcome = await gate.tool(
+            NAME,
+            argv,
+            cwd=project,
+            config=config,
+            env=env,
+            writable=[private],
+            runs_generated_code=True,
+        )
+        refused = [
+            line.removeprefix(_GUARD_MARKER)
+            for line in outcome.stderr.splitlines()
+            if line.startswith(_GUARD_MARKER)
+        ]
+        if refused:
+            return report.GateReport.failure(NAME, reason=refused[0])
         if outcome.returncode == _NO_TESTS:
             return report.GateReport.failure(NAME, reason="no tests were collected")
         if outcome.returncode not in _REPORTED or not junit.is_file():
             raise gate.unparseable(NAME, "pytest results", "pytest wrote no JUnit report", outcome)
         counts, failures = _results(project, junit, outcome)
         coverage_json_found = coverage_json.is_file()
-        lines, branches, uncovered = _coverage(project, coverage_json, outcome)
+        lines, branches, uncovered, excluded = _coverage(project, coverage_json, outcome)
     findings = list(failures)
     reasons = []
     if counts["failed"] or counts["errors"]:
@@ -87,7 +142,7 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
         counts=counts,
         findings=tuple(findings),
         reason="; ".join(reasons) or None,
-        metrics={"coverage": lines, "branch_coverage": branches},
+        metrics={"coverage": lines, "branch_coverage": branches, "excluded_lines": excluded},
     )
 
 
@@ -135,19 +190,21 @@ def _failure(
 
 def _coverage(
     project: Path, path: Path, outcome: sandbox.Outcome
-) -> tuple[float, float, tuple[report.Finding, ...]]:
-    """Line and branch coverage in percent, and a finding per file with uncovered lines."""
+) -> tuple[float, float, tuple[report.Finding, ...], float]:
+    """Line and branch coverage in percent, a finding per file with uncovered lines, and the
+    number of lines excluded from measuring (`# pragma: no cover`)."""
     if not path.is_file():  # coverage writes nothing when no code of the package ran at all
-        return 0.0, 0.0, ()
+        return 0.0, 0.0, (), 0.0
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         totals = data["totals"]
         lines = _percent(totals["covered_lines"], totals["num_statements"])
         branches = _percent(totals.get("covered_branches", 0), totals.get("num_branches", 0))
         uncovered = tuple(_uncovered(project, data["files"]))
+        excluded = float(totals.get("excluded_lines", 0))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise gate.unparseable(NAME, "the coverage report", repr(exc), outcome) from exc
-    return lines, branches, uncovered
+    return lines, branches, uncovered, excluded
 
 
 def _percent(covered: int, total: int) -> float:

@@ -145,6 +145,8 @@ class Result:
     prepared: Prepared
     ai: session.Summary | None = None
     """What AI did (provider, model, tokens, cost, attempts); None for spec.ai.mode off."""
+    isolation: Mapping[str, Any] | None = None
+    """How the gates contained the generated code (`gates.runner.isolation_record`)."""
 
 
 class Generator:
@@ -254,6 +256,7 @@ class Generator:
             counts=counts,
             prepared=prepared,
             ai=summary,
+            isolation=runner.isolation_record(runner.policy(manifest.spec.quality_gates.isolation)),
         )
 
     # -- the stages ----------------------------------------------------------------------------
@@ -357,6 +360,7 @@ class Generator:
             min_coverage=wanted.min_coverage,
             fail_on_severity=wanted.fail_on_severity,
             contract=wanted.contract,
+            isolation=runner.policy(wanted.isolation),
             **settings,
         )
         with tempfile.TemporaryDirectory(prefix="kodegen-gates-") as scratch:
@@ -393,6 +397,9 @@ class Generator:
             not_implemented=[op.to_dict() for op in prepared.plan.not_implemented],
             passed=passed,
             ai=ai,
+            isolation=runner.isolation_record(
+                runner.policy(manifest.spec.quality_gates.isolation)
+            ),
         )
         files = {**rendered, provenance.PATH: provenance.dump(statement)}
         return {path: files[path] for path in sorted(files)}

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from kodegen import errors
-from kodegen.gates import config, gate, report, sandbox
+from kodegen.gates import config, gate, isolation, report, sandbox
 
 SETTINGS = config.GateConfig(package="p", app=None, openapi=None, timeout_seconds=1.0)
 
@@ -54,7 +54,12 @@ async def test_reports_are_timed_and_say_whether_the_network_was_isolated(tmp_pa
     result = await fine(tmp_path, SETTINGS)
     assert result.passed and result.duration_seconds >= 0
     isolated = await sandbox.network_isolation()
-    assert result.metrics == {"coverage": 100.0, "network_isolated": float(isolated)}
+    contained = isolation.probe().contained
+    assert result.metrics == {
+        "coverage": 100.0,
+        "network_isolated": float(isolated),
+        "contained": float(contained),
+    }
 
 
 async def test_a_tool_that_cannot_start_fails_with_its_name(tmp_path: Path) -> None:

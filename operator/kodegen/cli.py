@@ -557,8 +557,14 @@ def _summary(console: rich.console.Console, result: generate.Result) -> None:
         totals.add_row("AI attempts", f"{ai.attempts} (kept: {ai.chosen})")
         if ai.failures:
             totals.add_row("AI failovers", f"{ai.failures} (see .kodegen/transcript.jsonl)")
+        if ai.rejected:
+            totals.add_row("AI rejected blocks", str(len(ai.rejected)))
     totals.add_row("total time", f"{sum(result.timings.values()):.2f} s")
     console.print(totals)
+    if result.ai is not None and result.ai.rejected:
+        console.print(f"AI file blocks not taken ({len(result.ai.rejected)}):")
+        for line in result.ai.rejected:
+            console.print(rich.text.Text(f"  - {line}"))
 
     gates = rich.table.Table(title="Quality gates")
     for column in ("gate", "result", "findings", "time", "reason"):

@@ -66,7 +66,9 @@ class LeakedKey(GateError):
 
     def __init__(self, *, places: list[str]) -> None:
         self.places = places
-        shown = ", ".join(places[:10]) + (f" and {len(places) - 10} more" if len(places) > 10 else "")
+        shown = ", ".join(places[:10]) + (
+            f" and {len(places) - 10} more" if len(places) > 10 else ""
+        )
         super().__init__(
             gate="secrets",
             reason=f"a key kodegen holds is in the generated files at {shown} (the value is not "

@@ -126,9 +126,7 @@ def router(spec: codegeneration.AISpec, options: Options) -> router_.Router:
     )
 
 
-def held(
-    options: Options, settings: tuple[types.ProviderSettings, ...] = ()
-) -> tuple[str, ...]:
+def held(options: Options, settings: tuple[types.ProviderSettings, ...] = ()) -> tuple[str, ...]:
     """Every key this generation holds: each provider variable set in `options.environ`
     (used by the manifest or not) and each key of `settings`, sorted."""
     found = set(keys.held(options.environ).values())

@@ -59,9 +59,7 @@ def test_protected_files_and_clashes_are_refused_and_reported_everywhere() -> No
         assert line.startswith(f"fill (ollama): file {path!r} rejected: ")
     statement = json.loads(result.files[provenance.PATH])
     assert statement["predicate"]["ai"]["rejected"] == list(rejected)
-    [entry] = [
-        json.loads(line) for line in result.files[".kodegen/transcript.jsonl"].splitlines()
-    ]
+    [entry] = [json.loads(line) for line in result.files[".kodegen/transcript.jsonl"].splitlines()]
     assert len(entry["rejected"]) == 5
 
 

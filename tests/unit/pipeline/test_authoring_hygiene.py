@@ -9,10 +9,10 @@ import dataclasses
 import json
 
 import pytest
+from tests.unit.pipeline.test_authoring import PASSED, Gates, assist, failing, generator, story
 
 from kodegen import errors, provenance
 from kodegen.ai import protocol, scripted, types
-from tests.unit.pipeline.test_authoring import PASSED, Gates, assist, failing, generator, story
 
 KEY = "sk-canary-anthropic-4f3e2d1c0b9a"
 ENVIRON = {"ANTHROPIC_API_KEY": KEY, "OLLAMA_HOST": "http://127.0.0.1:9"}

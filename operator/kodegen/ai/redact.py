@@ -4,9 +4,9 @@
 their common encodings (`encodings`: reversed, hex, base64 and URL-safe base64 at every
 alignment), and also masks whatever looks like a credential: `Bearer …` headers,
 `sk-…`/`sk-ant-…` keys, Google `AIza…` keys, and `key=`/`api_key=` query parameters.
-`Redactor.filter()` is a `logging.Filter` that rewrites records before any handler sees them; `protect(keys)` adds keys to the process-wide
-`SHARED` redactor and puts its filter on the root logger's handlers, so no library's log line
-(the SDKs', httpx's) carries them either.
+`Redactor.filter()` is a `logging.Filter` that rewrites records before any handler sees them;
+`protect(keys)` adds keys to the process-wide `SHARED` redactor and puts its filter on the root
+logger's handlers, so no library's log line (the SDKs', httpx's) carries them either.
 """
 
 from __future__ import annotations

@@ -14,16 +14,21 @@
 
 Exit codes: 0 success; 1 quality gates failed (the output is still written, marked failed in
 its provenance) or a gate could not run; 2 bad input, reported as one `error: ...` line on
-stderr, nothing written; 130 interrupted, nothing written.
+stderr, nothing written; 130 interrupted (SIGINT), 143 terminated (SIGTERM): either way the
+gates' processes are killed, temporary folders removed and nothing is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import rich.console
@@ -39,7 +44,7 @@ from kodegen.pipeline import generate, manifest
 
 __all__ = ["main"]
 
-OK, GATES_FAILED, BAD_INPUT, INTERRUPTED = 0, 1, 2, 130
+OK, GATES_FAILED, BAD_INPUT, INTERRUPTED, TERMINATED = 0, 1, 2, 130, 143
 _FINDINGS_SHOWN = 10  # per failed gate; every finding is in the provenance
 
 
@@ -55,8 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(sys.stderr)
         _error("a command is required: generate, validate, crds or version")
         return BAD_INPUT
+    terminated: list[int] = []
     try:
-        return command(args)
+        with _sigterm_as_sigint(terminated):
+            return command(args)
     except errors.InputError as exc:
         _error(str(exc))
         return BAD_INPUT
@@ -64,8 +71,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(str(exc))
         return GATES_FAILED
     except KeyboardInterrupt:
+        if terminated:
+            _error("terminated; nothing was written")
+            return TERMINATED
         _error("interrupted; nothing was written")
         return INTERRUPTED
+
+
+@contextlib.contextmanager
+def _sigterm_as_sigint(received: list[int]) -> Iterator[None]:
+    """While the command runs, SIGTERM (`kill`, a Pod being stopped) does what Ctrl-C does:
+    it calls the SIGINT handler in force (asyncio's while an event loop runs, which cancels the
+    gates so the sandbox kills their process groups; Python's elsewhere), or raises
+    KeyboardInterrupt when SIGINT is ignored (a background job). The stage unwinds the same way:
+    temporary folders removed, nothing published. `received` gets the signal number. Only the
+    main thread can set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):  # asyncio's cancels its task; Python's raises KeyboardInterrupt
+            handler(signal.SIGINT, frame)
+            return
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -74,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _generate(args: argparse.Namespace) -> int:
     out: Path = args.out
     cg = manifest.load(args.manifest)
-    directory.check(out.absolute())  # refuse a user's folder before the work, not after
+    directory.check(out.absolute(), force=args.force)  # refuse a user's folder before the work
     console = _console()
     with _Display(console) as display:
         generator = generate.Generator(
@@ -84,7 +121,7 @@ def _generate(args: argparse.Namespace) -> int:
             ai=_ai_options(args) if cg.spec.ai.mode != "off" else None,
         )
         result = generator.run(cg)
-    directory.publish(result.files, out)
+    directory.publish(result.files, out, force=args.force)
     _summary(console, result)
     _isolation_warning(result.isolation)
     if result.passed:
@@ -191,13 +228,13 @@ def _fetch_output(args: argparse.Namespace) -> int:
 
     namespace, _, name = args.ref.rpartition("/")
     out: Path = args.out
-    directory.check(out.absolute())
+    directory.check(out.absolute(), force=args.force)
     try:
         client = kube.connect(kubeconfig=args.kubeconfig)
     except Exception as exc:  # the client's config errors have no common base
         raise errors.InputError(f"cannot reach the cluster: {exc}") from exc
     files = configmaps.fetch(client.core, name=name, namespace=namespace or "default")
-    directory.publish(files, out)
+    directory.publish(files, out, force=args.force)
     _console().print(f"wrote {out} ({len(files)} files) from ConfigMap {namespace}/{name}")
     return OK
 
@@ -311,8 +348,9 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         metavar="DIR",
-        help="output folder, replaced atomically (only if empty or made by kodegen)",
+        help="output folder, replaced atomically (only if empty or exactly as kodegen wrote it)",
     )
+    run.add_argument("--force", action="store_true", help=_FORCE)
     run.add_argument(
         "--gates-timeout",
         type=_seconds,
@@ -385,6 +423,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     fetch.add_argument("ref", metavar="NS/NAME", help="namespace and name of the output ConfigMap")
     fetch.add_argument("--out", type=Path, required=True, metavar="DIR")
+    fetch.add_argument("--force", action="store_true", help=_FORCE)
     fetch.add_argument(
         "--kubeconfig", metavar="FILE", help="kubeconfig to use (default: KUBECONFIG, in-cluster)"
     )
@@ -395,6 +434,12 @@ def _parser() -> argparse.ArgumentParser:
     version = commands.add_parser("version", help="print kodegen's version")
     version.set_defaults(command=_version)
     return parser
+
+
+_FORCE = (
+    "replace the output folder even if it is not exactly what kodegen wrote there (hand "
+    "edits, a .git folder, other files): everything in it is deleted"
+)
 
 
 def _template_parsers(commands: Any, templates: argparse.ArgumentParser) -> None:
@@ -569,11 +614,17 @@ def _summary(console: rich.console.Console, result: generate.Result) -> None:
         totals.add_row("AI attempts", f"{ai.attempts} (kept: {ai.chosen})")
         if ai.failures:
             totals.add_row("AI failovers", f"{ai.failures} (see .kodegen/transcript.jsonl)")
+        if ai.rejected:
+            totals.add_row("AI rejected blocks", str(len(ai.rejected)))
     if result.isolation is not None:
         contained = "contained" if result.isolation["contained"] else "UNCONTAINED"
         totals.add_row("isolation", f"{contained} ({result.isolation['policy']})")
     totals.add_row("total time", f"{sum(result.timings.values()):.2f} s")
     console.print(totals)
+    if result.ai is not None and result.ai.rejected:
+        console.print(f"AI file blocks not taken ({len(result.ai.rejected)}):")
+        for line in result.ai.rejected:
+            console.print(rich.text.Text(f"  - {line}"))
 
     gates = rich.table.Table(title="Quality gates")
     for column in ("gate", "result", "findings", "time", "reason"):

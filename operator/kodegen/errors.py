@@ -7,6 +7,7 @@
     │   ├── TemplateError       template resolution, template files, sandbox escapes
     │   └── VariableError       a template variable is missing or invalid
     ├── GateError               a quality gate could not run at all (not: it found problems)
+    │   └── LeakedKey           a key kodegen holds is in the generated files: nothing published
     ├── OutputError             publishing or reading an output failed: the API refused or
     │                           was unreachable (`retryable` says whether to try again), or a
     │                           stored output is missing or corrupt
@@ -57,6 +58,23 @@ class GateError(KodegenError):
     def __init__(self, *, gate: str, reason: str) -> None:
         self.gate, self.reason = gate, reason
         super().__init__(f"gate {gate}: {reason}")
+
+
+class LeakedKey(GateError):
+    """The generated files hold a key kodegen holds (as it is or encoded): the run fails and
+    nothing is published. `places`: `file:line (VARIABLE, form)`; the value is never shown."""
+
+    def __init__(self, *, places: list[str]) -> None:
+        self.places = places
+        shown = ", ".join(places[:10]) + (
+            f" and {len(places) - 10} more" if len(places) > 10 else ""
+        )
+        super().__init__(
+            gate="secrets",
+            reason=f"a key kodegen holds is in the generated files at {shown} (the value is not "
+            "shown); nothing was published: the model or the template wrote it, so rotate "
+            "that key and check what the model was given",
+        )
 
 
 class OutputError(KodegenError):

@@ -2,17 +2,21 @@
 marked regions of a rendered one, repair what the quality gates rejected.
 
 Each verb asks one or two questions and returns files (path -> text) to lay over the project;
-running the gates and choosing the best attempt is the pipeline's job.
+running the gates and choosing the best attempt is the pipeline's job. Every answer goes
+through a `guard.Guard` over the project (path clashes, protected files); what it refuses is
+reported by the router (`Usage.rejected`, the transcript), and an answer left with no file
+fails over to the next provider like any unusable answer.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kodegen import errors
-from kodegen.ai import prompts, protocol, router, types
+from kodegen.ai import guard, prompts, protocol, router, types
 
 __all__ = ["REGION", "Author", "Task", "regions"]
 
@@ -45,8 +49,11 @@ class Author:
     def __init__(self, ask: router.Router) -> None:
         self.router = ask
 
-    async def write(self, task: Task, skeleton: Mapping[str, str]) -> dict[str, str]:
-        """Plan, then write the project (code and tests) inside `skeleton`'s structure."""
+    async def write(
+        self, task: Task, skeleton: Mapping[str, str], *, rules: guard.Guard | None = None
+    ) -> dict[str, str]:
+        """Plan, then write the project (code and tests) inside `skeleton`'s structure.
+        `rules`: what the answer may change (default: a guard over `skeleton`)."""
         system = prompts.system(task.preferences)
         _, plan = await self.router.ask(
             router.Prompt("plan", system, prompts.plan(task.kind, task.text), max_tokens=4096),
@@ -54,11 +61,13 @@ class Author:
         )
         _, files = await self.router.ask(
             router.Prompt("write", system, prompts.write(task.kind, task.text, plan, skeleton)),
-            _files,
+            functools.partial(_files, rules or _default(skeleton)),
         )
-        return files
+        return files.files
 
-    async def fill(self, task: Task, files: Mapping[str, str]) -> dict[str, str]:
+    async def fill(
+        self, task: Task, files: Mapping[str, str], *, rules: guard.Guard | None = None
+    ) -> dict[str, str]:
         """Implement every marked region of `files` and add tests; {} when there is none."""
         marked = regions(files)
         if not marked:
@@ -68,31 +77,47 @@ class Author:
         system = prompts.system(task.preferences)
         _, answer = await self.router.ask(
             router.Prompt("fill", system, prompts.fill(task.kind, task.text, context, ids)),
-            _files,
+            functools.partial(_files, rules or _default(files)),
         )
-        return answer
+        return answer.files
 
     async def repair(
-        self, task: Task, files: Mapping[str, str], reports: Sequence[str]
+        self,
+        task: Task,
+        files: Mapping[str, str],
+        reports: Sequence[str],
+        *,
+        rules: guard.Guard | None = None,
     ) -> dict[str, str]:
         """Fix what the failing gates report (their reports trimmed by `prompts.repair`)."""
         system = prompts.system(task.preferences)
         _, answer = await self.router.ask(
             router.Prompt("repair", system, prompts.repair(task.kind, task.text, files, reports)),
-            _files,
+            functools.partial(_files, rules or _default(files)),
         )
-        return answer
+        return answer.files
 
 
-def _files(response: types.Response) -> dict[str, str]:
-    parsed = protocol.files(response.text, provider=response.provider)
+def _default(files: Mapping[str, str]) -> guard.Guard:
+    return guard.Guard({path: text.encode() for path, text in files.items()})
+
+
+def _files(rules: guard.Guard, response: types.Response) -> protocol.Parsed:
+    parsed = rules.check(protocol.parse(response.text))
+    if not parsed.files:
+        detail = "; ".join(parsed.problems[:10]) or "no '=== FILE: <path> ===' block found"
+        raise errors.ProviderError(
+            provider=response.provider,
+            kind="unparseable",
+            reason=f"no usable file in the answer: {detail}",
+        )
     if response.finish_reason == "length" and parsed.problems:
         raise errors.ProviderError(
             provider=response.provider,
             kind="unparseable",
             reason="the answer was cut off at max_tokens: " + "; ".join(parsed.problems[:3]),
         )
-    return parsed.files
+    return parsed
 
 
 def _plan(response: types.Response) -> str:

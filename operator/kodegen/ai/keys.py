@@ -15,7 +15,7 @@ from kodegen import errors
 from kodegen.ai import types
 from kodegen.api import codegeneration
 
-__all__ = ["ENV_VARS", "HOST_VARS", "env_var", "settings"]
+__all__ = ["ENV_VARS", "HOST_VARS", "env_var", "held", "settings"]
 
 ENV_VARS: Mapping[str, str] = {
     "anthropic": "ANTHROPIC_API_KEY",
@@ -40,6 +40,13 @@ def env_var(provider: str) -> str:
             field="spec.ai.providers[].provider",
             reason=f"unknown provider {provider!r}; use one of {', '.join(ENV_VARS)}",
         ) from None
+
+
+def held(environ: Mapping[str, str]) -> dict[str, str]:
+    """Every provider key present in `environ`, by variable name, whether or not the manifest
+    uses that provider: what the process holds, so what must never leave it (prompts, caches,
+    transcripts, logs, generated files)."""
+    return {variable: environ[variable] for variable in ENV_VARS.values() if environ.get(variable)}
 
 
 def settings(

@@ -11,7 +11,8 @@ The parser is strict about what it accepts and tolerant of what it skips:
 - a block whose content is wrapped in a Markdown fence (```python ... ```) is unwrapped, and so
   is an answer wrapped as a whole in one fence;
 - a path must be relative, POSIX, inside the output tree: no `..`, no absolute path, no drive,
-  no backslash, nothing under `.kodegen/` (kodegen's own folder);
+  no backslash, no control character, nothing under `.kodegen/` (kodegen's own folder) or in
+  a `.git` folder (hooks and config a later `git` would run);
 - an unterminated block, a bad path or a repeated path is reported in `Parsed.problems`, never
   silently dropped; an answer with no valid file is `errors.ProviderError(kind="unparseable")`.
 """
@@ -133,6 +134,8 @@ def _bad_path(path: str) -> str | None:
         return f"a path must have 1 to {_MAX_PATH} characters"
     if "\\" in path or "\x00" in path:
         return "backslashes and NUL are not allowed; use '/'"
+    if any(ord(char) < 32 or ord(char) == 127 for char in path):
+        return "control characters are not allowed in a path"
     if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
         return "absolute paths are not allowed; give a path relative to the project root"
     parts = path.split("/")
@@ -140,4 +143,6 @@ def _bad_path(path: str) -> str | None:
         return "'..', '.' and empty segments are not allowed: the file must stay in the project"
     if path.startswith(_RESERVED) or path == _RESERVED.rstrip("/"):
         return f"{_RESERVED} is kodegen's own folder"
+    if ".git" in parts:
+        return "a .git folder is not part of a generated project"
     return None

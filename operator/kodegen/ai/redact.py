@@ -1,21 +1,23 @@
 """Keeps API keys and bearer tokens out of logs, Events, status, errors and transcripts.
 
-`Redactor` knows the exact secrets in play (the keys the CLI or the Job read) and also masks
-whatever looks like a credential: `Bearer …` headers, `sk-…`/`sk-ant-…` keys, Google `AIza…`
-keys, and `key=`/`api_key=` query parameters. `Redactor.filter()` is a `logging.Filter` that
-rewrites records before any handler sees them; `protect(keys)` adds keys to the process-wide
-`SHARED` redactor and puts its filter on the root logger's handlers, so no library's log line
-(the SDKs', httpx's) carries them either.
+`Redactor` knows the exact secrets in play (the keys the CLI or the Job read), masks them and
+their common encodings (`encodings`: reversed, hex, base64 and URL-safe base64 at every
+alignment), and also masks whatever looks like a credential: `Bearer …` headers,
+`sk-…`/`sk-ant-…` keys, Google `AIza…` keys, and `key=`/`api_key=` query parameters.
+`Redactor.filter()` is a `logging.Filter` that rewrites records before any handler sees them;
+`protect(keys)` adds keys to the process-wide `SHARED` redactor and puts its filter on the root
+logger's handlers, so no library's log line (the SDKs', httpx's) carries them either.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["MASK", "SHARED", "Redactor", "protect"]
+__all__ = ["MASK", "SHARED", "Redactor", "encodings", "protect"]
 
 MASK = "***"
 
@@ -31,19 +33,56 @@ _PATTERNS = (
 )
 
 
+MIN_ENCODED = 12
+"""Secrets shorter than this are masked as they are, not in encodings: the encoded forms of a
+short value are a few characters that ordinary text contains by chance."""
+
+
+def encodings(secret: str) -> tuple[str, ...]:
+    """`secret` and the forms a model (or a test) may write it in, longest first: as it is,
+    reversed, hex (lower and upper case), base64 and URL-safe base64.
+
+    A base64 text holding the secret somewhere inside encodes it at one of three alignments;
+    each alignment's characters that do not depend on the neighbouring bytes are included, so
+    the secret is found inside a longer encoded text as well as alone.
+    """
+    if len(secret) < MIN_ENCODED:
+        return (secret,) if secret else ()
+    raw = secret.encode()
+    found = {secret, secret[::-1], raw.hex(), raw.hex().upper()}
+    for offset in range(3):
+        encoded = base64.b64encode(bytes(offset) + raw).decode().rstrip("=")
+        # the first characters mix in the padding bytes, the last ones the bytes that follow
+        start = -(-offset * 4 // 3) + (1 if offset else 0)
+        stable = encoded[start : (len(offset * b"x" + raw) // 3) * 4]
+        for text in (stable, stable.replace("+", "-").replace("/", "_")):
+            if len(text) >= MIN_ENCODED:
+                found.add(text)
+    return tuple(sorted(found, key=lambda text: (-len(text), text)))
+
+
 class Redactor:
-    """Masks known secrets and credential-looking text."""
+    """Masks known secrets (and their encodings) and credential-looking text."""
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        # longest first, so a key that contains another is masked whole
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self.secrets: list[str] = []
+        self._forms: list[str] = []
+        for secret in secrets:
+            self.add(secret)
 
     def add(self, secret: str | None) -> None:
         if secret and len(secret) >= 4 and secret not in self.secrets:
             self.secrets = sorted([*self.secrets, secret], key=len, reverse=True)
+            # longest first, so a key that contains another is masked whole
+            forms = {form for known in self.secrets for form in encodings(known)}
+            self._forms = sorted(forms, key=lambda text: (-len(text), text))
+
+    def holds_secret(self, text: str) -> bool:
+        """Whether `text` contains a known secret in any of its `encodings`."""
+        return any(form in text for form in self._forms)
 
     def __call__(self, text: str) -> str:
-        for secret in self.secrets:
+        for secret in self._forms:
             text = text.replace(secret, MASK)
         for pattern in _PATTERNS:
             text = pattern.sub(lambda m: m.group(1) + MASK, text)

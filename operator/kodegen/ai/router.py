@@ -12,7 +12,10 @@
     every provider failed                        -> errors.AIError naming each failure
 
 Every exchange goes to the transcript and the metrics; every message that can reach a log,
-an Event or the user goes through the redactor first.
+an Event or the user goes through the redactor first. So does every prompt before it is sent
+(a repair prompt carries files and test output, which may hold a key), and an answer that holds
+a key (in any of `redact.encodings`) is never cached. File blocks that `parse` rejected (its
+result's `problems`) are recorded in the transcript and in `Usage.rejected`.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from kodegen import errors
 from kodegen.ai import breaker, pricing, redact, retry, types
@@ -39,6 +42,14 @@ __all__ = ["Prompt", "Router", "Usage"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+@runtime_checkable
+class Reported(Protocol):
+    """A parsed answer that says what it left out (`protocol.Parsed`)."""
+
+    @property
+    def problems(self) -> tuple[str, ...]: ...
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,9 @@ class Usage:
     model: str | None = None
     providers: list[str] = field(default_factory=list)
     """Every provider that gave a used answer, in order, without repeats."""
+    rejected: list[str] = field(default_factory=list)
+    """Every file block of an answer that was not taken, one line each, naming the request
+    (purpose, provider) and why: bad or protected paths, clashes, whole answers refused."""
 
 
 class Router:
@@ -113,15 +127,22 @@ class Router:
         """
         failures: list[str] = []
         last = self.providers[-1]
+        system = self.redactor(prompt.system)
+        messages = tuple(
+            types.Message(message.role, self.redactor(message.content))
+            for message in prompt.messages
+        )
         for provider in self.providers:
             request = types.Request(
                 model=provider.model,
-                system=prompt.system,
-                messages=prompt.messages,
+                system=system,
+                messages=messages,
                 max_tokens=prompt.max_tokens,
             )
             key = _cache_key(provider, request)
             known = self.cache.get(key) if self.cache is not None else None
+            if known is not None and self.redactor.holds_secret(known.text):
+                known = None  # planted, or cached before keys were checked: never replayed
             response: types.Response
             if known is not None:
                 response = dataclasses.replace(known, cached=True, cost_usd=0.0)
@@ -160,10 +181,25 @@ class Router:
             except errors.ProviderError as exc:
                 self.metrics.failure(provider.name, exc.kind)
                 self._failed(prompt, provider, request, response, exc, failures)
+                self.usage.rejected.append(
+                    f"{prompt.purpose} ({provider.name}): the whole answer: "
+                    + self.redactor(exc.reason)
+                )
                 continue
             if self.cache is not None and not response.cached:
-                self.cache.put(key, response)
-            self.transcript.add(transcript_.Entry(prompt.purpose, provider.name, request, response))
+                self._store(self.cache, key, response)
+            problems = tuple(
+                self.redactor(problem)
+                for problem in (parsed.problems if isinstance(parsed, Reported) else ())
+            )
+            self.transcript.add(
+                transcript_.Entry(
+                    prompt.purpose, provider.name, request, response, rejected=problems
+                )
+            )
+            self.usage.rejected.extend(
+                f"{prompt.purpose} ({provider.name}): {problem}" for problem in problems
+            )
             self._used(provider, response)
             logger.info(
                 "ai answer purpose=%s provider=%s model=%s cached=%s tokens=%d",
@@ -183,6 +219,17 @@ class Router:
     async def aclose(self) -> None:
         for provider in self.providers:
             await provider.aclose()
+
+    def _store(self, store: cache_.Cache, key: str, response: types.Response) -> None:
+        """Cache `response` unless it holds something the redactor masks: the cache keeps
+        redacted answers only, and a masked answer replayed would differ from the one used."""
+        if self.redactor(response.text) != response.text:
+            logger.warning(
+                "ai answer not cached provider=%s reason=it holds a key or credential-like text",
+                response.provider,
+            )
+            return
+        store.put(key, response)
 
     async def _once(self, provider: types.Provider, request: types.Request) -> types.Response:
         started = self.clock()

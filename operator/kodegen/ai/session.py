@@ -31,7 +31,7 @@ from kodegen.ai import router as router_
 from kodegen.ai import transcript as transcript_
 from kodegen.api import codegeneration
 
-__all__ = ["Options", "Summary", "router", "summary"]
+__all__ = ["Options", "Summary", "held", "router", "summary"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,8 @@ class Summary:
     """The attempt whose files were kept (1-based): the first that passed, else the best."""
     note: str | None = None
     """Why the AI stage stopped early (budget spent, no provider left), if it did."""
+    rejected: tuple[str, ...] = ()
+    """Every file block a model gave that was not taken, and why (`router.Usage.rejected`)."""
 
     @property
     def tokens(self) -> int:
@@ -98,6 +100,7 @@ class Summary:
             "attempts": self.attempts,
             "chosenAttempt": self.chosen,
             **({"note": self.note} if self.note else {}),
+            **({"rejected": list(self.rejected)} if self.rejected else {}),
         }
 
 
@@ -106,8 +109,9 @@ def router(spec: codegeneration.AISpec, options: Options) -> router_.Router:
     settings = keys.settings(
         spec.providers, options.environ, timeout_seconds=options.timeout_seconds
     )
-    redactor = redact.Redactor(s.api_key for s in settings)
-    redact.protect(s.api_key for s in settings)
+    secrets = held(options, settings)
+    redactor = redact.Redactor(secrets)
+    redact.protect(secrets)
     return router_.Router(
         [options.build(s) for s in settings],
         budget=budget.Budget(spec.max_cost_usd, options.max_tokens),
@@ -120,6 +124,14 @@ def router(spec: codegeneration.AISpec, options: Options) -> router_.Router:
         policy=options.policy,
         sleep=options.sleep,
     )
+
+
+def held(options: Options, settings: tuple[types.ProviderSettings, ...] = ()) -> tuple[str, ...]:
+    """Every key this generation holds: each provider variable set in `options.environ`
+    (used by the manifest or not) and each key of `settings`, sorted."""
+    found = set(keys.held(options.environ).values())
+    found.update(s.api_key for s in settings if s.api_key)
+    return tuple(sorted(found))
 
 
 def summary(ask: router_.Router, *, mode: str, attempts: int, chosen: int) -> Summary:
@@ -137,4 +149,5 @@ def summary(ask: router_.Router, *, mode: str, attempts: int, chosen: int) -> Su
         cost_usd=usage.cost_usd,
         attempts=attempts,
         chosen=chosen,
+        rejected=tuple(usage.rejected),
     )

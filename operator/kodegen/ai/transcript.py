@@ -30,6 +30,8 @@ class Entry:
     request: types.Request
     response: types.Response | None
     error: str | None = None
+    rejected: tuple[str, ...] = ()
+    """File blocks of the answer that were not taken, and why (one line each)."""
 
     def to_dict(self, redactor: redact.Redactor) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -54,6 +56,8 @@ class Entry:
                 "costUSD": round(self.response.cost_usd, 6),
                 "cached": self.response.cached,
             }
+        if self.rejected:
+            data["rejected"] = [redactor(line) for line in self.rejected]
         if self.error is not None:
             data["error"] = redactor(self.error)
         return data

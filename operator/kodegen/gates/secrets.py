@@ -10,20 +10,25 @@ Values the source specification itself carries (`GateConfig.openapi`: its exampl
 `apiKey: oa_citations` example) are what the user asked to be generated from, not secrets the
 generation introduced: they are counted as `from_specification` and do not fail the gate. They
 are recognised by detect-secrets' own SHA-1 of the value, so no value is ever compared in clear.
+
+`held` is the other half of the secret scan, run where the keys are (the author step, never
+the gates step, which holds none): every output file searched for the exact values of the
+keys kodegen holds and their encodings, whatever they look like; a key that a model was told
+or guessed need not look like a key to detect-secrets.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from kodegen.gates import config as config_
 from kodegen.gates import gate, report
 
-__all__ = ["NAME", "run"]
+__all__ = ["NAME", "held", "run"]
 
 NAME = "secrets"
 
@@ -89,3 +94,33 @@ def _finding(project: Path, secret: Mapping[str, Any]) -> report.Finding:
         message=f"potential {kind}; the value is not reported",
         severity="high",
     )
+
+
+def held(
+    files: Mapping[str, bytes], forms: Sequence[tuple[str, str]]
+) -> tuple[report.Finding, ...]:
+    """A finding (file, line) for every place a form of a held key occurs in `files`.
+
+    forms: (label, text) pairs: each key as it is and encoded, the label naming the key's
+    variable and the form (`OPENAI_API_KEY, encoded`); the text itself is never reported.
+    Files are searched as bytes, so binary and non-UTF-8 files are covered too.
+    """
+    needles = [(label, text.encode()) for label, text in forms if text]
+    found: list[report.Finding] = []
+    for path in sorted(files):
+        content = files[path]
+        for label, needle in needles:
+            start = content.find(needle)
+            while start >= 0:
+                line = content.count(b"\n", 0, start) + 1
+                found.append(
+                    report.Finding(
+                        file=path,
+                        line=line,
+                        code="held-key",
+                        message=f"holds {label}",
+                        severity="high",
+                    )
+                )
+                start = content.find(needle, start + len(needle))
+    return tuple(sorted(set(found), key=lambda f: (f.file, f.line, f.message)))

@@ -11,8 +11,12 @@ folder in, delete the old one. Each rename is atomic; if the second one fails or
 the old folder is renamed back. At every instant `out` is either the complete previous output,
 the complete new output, or (for the instant between the two renames) absent — never partial.
 
-A non-empty `out` that kodegen did not produce (no `.kodegen/provenance.json` inside) is never
-replaced: that protects a user who points `--out` at the wrong folder.
+Ownership. Every published folder carries `RECORD` (`.kodegen/output.json`): the sha256 of
+every file kodegen wrote there. A non-empty `out` is replaced only when its content is exactly
+that record: no file changed by hand, none missing, nothing added (a `.git` folder, notes), no
+symbolic link anywhere, the record itself a regular file. Anything else is refused with one
+line naming what differs, unless the caller forces it (`kodegen generate --force`). The mere
+presence of a provenance file proves nothing: anyone can write `{}` there.
 """
 
 from __future__ import annotations
@@ -25,23 +29,30 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from kodegen import errors
+from kodegen.outputs import ownership
 
-__all__ = ["MARKER", "check", "publish"]
+__all__ = ["MARKER", "RECORD", "check", "publish"]
 
 MARKER = PurePosixPath(".kodegen/provenance.json")
-"""The file whose presence marks a folder as kodegen's output (safe to replace)."""
+"""The provenance statement kodegen puts in every output (what the CLI points users to)."""
+RECORD = PurePosixPath(ownership.PATH)
+"""kodegen's record of what it wrote into a folder: what makes the folder safe to replace."""
 
 
-def publish(files: Mapping[str, bytes], out: Path) -> None:
-    """Write `files` (relative POSIX path -> content) as the whole content of the folder `out`.
+def publish(files: Mapping[str, bytes], out: Path, *, force: bool = False) -> None:
+    """Write `files` (relative POSIX path -> content) as the whole content of the folder `out`,
+    with `RECORD` listing them.
 
-    Raises `errors.InputError` when `out` is a file, or a non-empty folder kodegen did not
-    produce, or when a path would land outside `out`, or when the filesystem refuses a write
-    (permissions, no space left). Nothing is changed in any of these cases.
+    Raises `errors.InputError` when `out` is a file, or a non-empty folder whose content is not
+    what kodegen recorded writing there (unless `force`), or when a path would land outside
+    `out`, or when the filesystem refuses a write (permissions, no space left). Nothing is
+    changed in any of these cases.
     """
     relative = [_checked(name) for name in files]
+    if str(RECORD) in files:
+        raise errors.InputError(f"output path {str(RECORD)!r} is kodegen's own record")
     out = Path(os.path.abspath(out))
-    check(out)
+    check(out, force=force)
     with _refused(out):
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = _fresh_sibling(out, "new")
@@ -49,6 +60,7 @@ def publish(files: Mapping[str, bytes], out: Path) -> None:
         with _refused(out):
             for name, path in zip(files, relative, strict=True):
                 _write(staging / path, files[name])
+            _write(staging / RECORD, ownership.dump(files))
             _fsync_tree(staging)
             _swap_in(staging, out)
     except BaseException:
@@ -79,23 +91,34 @@ def _checked(name: str) -> PurePosixPath:
     return path
 
 
-def check(out: Path) -> None:
+def check(out: Path, *, force: bool = False) -> None:
     """Raise `errors.InputError` unless `publish` may replace `out` (see the module doc)."""
     with _refused(out):
-        _check(out)
+        _check(out, force)
 
 
-def _check(out: Path) -> None:
+def _check(out: Path, force: bool) -> None:
     if not os.path.lexists(out):
         return
     if not out.is_dir() or out.is_symlink():
         raise errors.InputError(
             f"output {out} exists and is not a folder; choose another --out or remove it"
         )
-    if any(out.iterdir()) and not (out / MARKER).is_file():
+    if force or not any(out.iterdir()):
+        return
+    record = ownership.read(out)
+    if record is None:
         raise errors.InputError(
-            f"refusing to replace {out}: it is not empty and was not produced by kodegen "
-            f"(no {MARKER} inside); choose another --out or empty that folder first"
+            f"refusing to replace {out}: it is not empty and kodegen has no record of writing "
+            f"it (no valid {RECORD} inside); choose another --out, empty that folder, or pass "
+            "--force to replace it (everything in it is deleted)"
+        )
+    differences = ownership.differences(out, record)
+    if differences:
+        raise errors.InputError(
+            f"refusing to replace {out}: its content differs from what kodegen wrote there "
+            f"({differences}); pass --force to replace it anyway (everything in it is "
+            "deleted), or choose another --out"
         )
 
 

@@ -14,6 +14,12 @@
 The AI layer is asynchronous (the SDKs' async clients); the gates run their own event loop.
 One `asyncio.Runner` keeps the providers' connections alive across the stage, and no loop is
 running while the gates run.
+
+Hygiene: every answer goes through a `guard.Guard` over the project as it is (path clashes,
+the protected files: the served specification `entrypoints.openapi`, conftest.py, test and
+tool configuration); every attempt is searched for the keys the process holds (`check_keys`)
+before the gates see it, and the output once more at the end: a hit is `errors.LeakedKey`,
+so nothing is published.
 """
 
 from __future__ import annotations
@@ -26,14 +32,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kodegen import errors
-from kodegen.ai import author, prompts, session
+from kodegen.ai import author, guard, keys, prompts, redact, session
 from kodegen.ai import transcript as transcript_
-from kodegen.gates import report
+from kodegen.gates import report, secrets
 
 if TYPE_CHECKING:
     from kodegen.pipeline import generate
 
-__all__ = ["AI_ONLY", "Outcome", "run", "text_of"]
+__all__ = ["AI_ONLY", "Outcome", "check_keys", "run", "text_of"]
 
 AI_ONLY = ("adr", "userStory")
 """Specification types only AI turns into code."""
@@ -81,18 +87,21 @@ def run(
     task = _task(prepared)
     attempts: list[tuple[dict[str, bytes], tuple[report.GateReport, ...]]] = []
     note: str | None = None
+    protected = frozenset(p for p in (prepared.plan.entrypoints.openapi,) if p)
     with asyncio.Runner() as loop:
         try:
             with _timed(generator, "ai", timings):
+                rules = guard.Guard(rendered, protected)
                 if spec.specification.type in AI_ONLY:
-                    changes = loop.run(writer.write(task, _texts(rendered)))
+                    changes = loop.run(writer.write(task, _texts(rendered), rules=rules))
                 else:
-                    changes = loop.run(writer.fill(task, _texts(rendered)))
+                    changes = loop.run(writer.fill(task, _texts(rendered), rules=rules))
             files = dict(rendered)
             for _ in range(spec.ai.repair_attempts + 1):
                 files = _merge(files, changes)
                 with _timed(generator, "format", timings):
                     files = generator.format(prepared, files)
+                check_keys(options, files)  # before the gates see it, let alone a next prompt
                 with _timed(generator, "gates", timings):
                     gates = generator.gates(prepared, files)
                 attempts.append((files, gates))
@@ -101,7 +110,12 @@ def run(
                 try:
                     with _timed(generator, "ai", timings):
                         changes = loop.run(
-                            writer.repair(task, _texts(files), _reports(gates, prepared))
+                            writer.repair(
+                                task,
+                                _texts(files),
+                                _reports(gates, prepared),
+                                rules=guard.Guard(files, protected),
+                            )
                         )
                 except errors.AIError as exc:  # budget spent, providers gone: keep the best
                     note = f"repair stopped: {exc}"
@@ -116,12 +130,26 @@ def run(
     )
     if options.transcript:
         files = {**files, transcript_.PATH: ask.transcript.dump()}
+    check_keys(options, files)
     return Outcome(
         files={path: files[path] for path in sorted(files)},
         gates=gates,
         summary=summary,
         exchanges=ask.transcript.exchanges(),
     )
+
+
+def check_keys(options: session.Options, files: Mapping[str, bytes]) -> None:
+    """Raise `errors.LeakedKey` if any file holds a key of `options.environ` (any provider's,
+    as it is or encoded: `redact.encodings`), naming each place and never the value."""
+    forms = [
+        (f"{variable} ({'as it is' if form == key else 'encoded'})", form)
+        for variable, key in keys.held(options.environ).items()
+        for form in redact.encodings(key)
+    ]
+    findings = secrets.held(files, forms) if forms else ()
+    if findings:
+        raise errors.LeakedKey(places=[f"{f.file}:{f.line} {f.message}" for f in findings])
 
 
 def _task(prepared: generate.Prepared) -> author.Task:

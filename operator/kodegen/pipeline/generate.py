@@ -242,6 +242,8 @@ class Generator:
         passed = all(gate.passed for gate in gates)
         with self._stage("provenance", timings):
             files = self.stamp(prepared, output, gates, passed=passed, ai=ai_record)
+        if ai_record is not None:  # the keys AI held stay out of every file, provenance too
+            authoring.check_keys(self.ai or _default_ai(), files)
         counts = Counts(
             files=len(files),
             lines=sum(_lines(content) for path, content in output.items() if path not in _OWN),
@@ -411,6 +413,12 @@ class Generator:
         yield
         timings[stage] = self.clock() - started
         self.progress.stage_finished(stage, timings[stage])
+
+
+def _default_ai() -> session.Options:
+    from kodegen.ai import session
+
+    return session.Options()
 
 
 def _needs_ai(kind: str) -> str:

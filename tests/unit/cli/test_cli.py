@@ -271,7 +271,7 @@ def test_generate_writes_the_output_and_a_summary(
     assert statement["predicate"]["passed"] is True
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert [subject["name"] for subject in statement["subject"]] == [
-        name for name in written if name != provenance.PATH
+        name for name in written if name not in (provenance.PATH, ".kodegen/output.json")
     ]
     for stage in generate.STAGES:
         assert stage in stdout
@@ -304,8 +304,13 @@ def test_a_second_run_replaces_the_previous_output(
     monkeypatch.setattr(generate.Generator, "gates", fake_gates(*PASSING))
     out = tmp_path / "out"
     assert run(capsys, "generate", manifest(), "--out", out)[0] == 0
-    (out / "stale.txt").write_text("from an older run")
-    assert run(capsys, "generate", manifest(), "--out", out)[0] == 0
+    assert run(capsys, "generate", manifest(), "--out", out)[0] == 0  # untouched: replaced
+    (out / "stale.txt").write_text("added by hand")
+    code, _, err = run(capsys, "generate", manifest(), "--out", out)
+    assert code == 2
+    assert "differs from what kodegen wrote there (added: stale.txt)" in one_error_line(err)
+    assert (out / "stale.txt").exists()
+    assert run(capsys, "generate", manifest(), "--out", out, "--force")[0] == 0
     assert not (out / "stale.txt").exists()
 
 

@@ -12,7 +12,7 @@ Jinja's sandbox stops attribute tricks, not hangs or memory blow-ups, so the env
   ``format``, ``join``, ``replace``, ``%`` with a width, ...) are refused by :func:`widening`
   *before* they run when the string they would build is longer than :data:`MAX_CHARS`.
 
-A render outside :func:`limits` (a one-line expression) gets the same limits.
+A render outside :func:`limits` gets the same limits per loop and per printed value.
 """
 
 from __future__ import annotations
@@ -76,11 +76,10 @@ def limits(seconds: float = SECONDS) -> Iterator[None]:
 
 
 def _budget() -> _Budget:
+    """The budget of the render under way; outside :func:`limits`, a fresh one for the caller
+    alone (one loop, one printed value)."""
     current = _CURRENT.get()
-    if current is None:
-        current = _Budget(deadline=time.monotonic() + SECONDS)
-        _CURRENT.set(current)
-    return current
+    return current if current is not None else _Budget(deadline=time.monotonic() + SECONDS)
 
 
 def loop(iterable: Iterable[Any]) -> Iterator[Any]:

@@ -47,7 +47,7 @@ def check(template: model.Template) -> list[Finding]:
     env = sandbox.environment(template.files)
     found: list[Finding] = []
     for path, text in template.files.items():
-        sources = [path, text] if path.endswith(".j2") else [path]
+        sources = [path, text] if ".j2" in path else [path]
         for source in sources:
             for node in _outputs(env.parse(source)):
                 if not _escaped(node, variables):

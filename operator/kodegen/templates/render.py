@@ -26,7 +26,7 @@ import jinja2
 import jinja2.exceptions
 
 from kodegen import errors
-from kodegen.templates import model, sandbox
+from kodegen.templates import budget, model, sandbox
 
 __all__ = ["JINJA_SUFFIX", "expand", "render"]
 
@@ -73,7 +73,8 @@ def expand(text: str, context: Mapping[str, Any], *, template: str = "expression
     """Render one short string (an entrypoint such as ``{{ packageName }}.main:app``) in the
     same sandbox; ``template`` names it in errors."""
     try:
-        return _expression(text).render(context)
+        with budget.limits():
+            return _expression(text).render(context)
     except Exception as exc:
         raise errors.TemplateError(
             template=template, reason=f"in {text!r}: {_reason(exc)}"
@@ -119,9 +120,10 @@ def _render(
     """Render the path (``path=True``) or the content of one file; translate whatever goes
     wrong into a TemplateError."""
     try:
-        if path:
-            return compiled.path(source).render(context)
-        return compiled.content(source).render(context)
+        with budget.limits():
+            if path:
+                return compiled.path(source).render(context)
+            return compiled.content(source).render(context)
     except Exception as exc:
         file, line = _location(exc, template.files, source, inline=path)
         raise errors.TemplateError(

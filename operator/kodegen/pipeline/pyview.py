@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kodegen.specs import model, samples, schemas
-from kodegen.templates import filters
+from kodegen.templates import filters, untrusted
 
 FORMATS = {"date-time": "datetime", "date": "date", "uuid": "UUID", "email": "EmailStr"}
 PYDANTIC = {"self", "json", "dict", "copy", "schema", "validate", "construct", "fields"}
@@ -104,7 +104,7 @@ class Types:
             if resolved.default is not model.MISSING and not resolved.read_only:
                 default = _literal(resolved.default)
             placeholder.fields.append(
-                Field(name, prop.name, type_, default, self.constraints(resolved), _doc(resolved))
+                Field(name, untrusted.mark(prop.name), type_, default, self.constraints(resolved), _doc(resolved))
             )
         placeholder.extra = "forbid" if schema.additional_properties is False else "ignore"
         return class_name
@@ -188,5 +188,8 @@ def literal(value: Any) -> str:
 
 
 def _doc(schema: model.Schema) -> str:
+    """The schema's description or title on one line, marked as spec text (templates escape
+    it for where it lands: `docstring`, `md`, `comment`)."""
     text = (schema.description or schema.title or "").strip()
-    return " ".join(text.split())[:200].replace("\\", "\\\\").replace('"""', "'''")
+    marked: str = untrusted.mark(" ".join(text.split())[:200])
+    return marked

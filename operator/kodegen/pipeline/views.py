@@ -14,6 +14,7 @@ from typing import Any
 
 from kodegen.pipeline import pyview
 from kodegen.specs import model, samples, schemas
+from kodegen.templates import untrusted
 
 PAGING = {
     "limit": "limit", "pageSize": "limit", "page_size": "limit", "per_page": "limit",
@@ -56,8 +57,8 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
             max_items = schemas.resolve(success.schema, spec.schemas).max_items
     return {
         "var": pyview.snake(resource.name).upper() + "S",
-        "name": resource.name,
-        "key": resource.key,
+        "name": untrusted.mark(resource.name),
+        "key": untrusted.mark(resource.key),
         "generate": generate,
         "owned": owned,
         "defaults": defaults,
@@ -182,14 +183,14 @@ def operation(
                 prop = param.name if param.name in props else param.name.rstrip("s")
                 filters[prop] = names[("query", param.name)]
     return {
-        "id": op.operation_id,
+        "id": untrusted.mark(op.operation_id),
         "func": func,
         "method": op.method,
-        "path": path,
-        "spec_path": op.path,
-        "summary": _summary(op),
+        "path": untrusted.mark(path),
+        "spec_path": untrusted.mark(op.path),
+        "summary": untrusted.mark(_summary(op)),
         "deprecated": op.deprecated,
-        "tags": list(op.tags),
+        "tags": untrusted.mark(list(op.tags)),
         "params": sorted(params, key=lambda p: p["default"] != ""),
         "body": body,
         "semantics": semantics,
@@ -199,7 +200,7 @@ def operation(
         "filters": filters,
         "paging": paging,
         "status": status,
-        "media_type": success.media_type if success else None,
+        "media_type": untrusted.mark(success.media_type) if success else None,
         "sample": sample,
         "responses": sorted({r.status for r in op.responses}),
         "invalid": _problem(spec, op, INVALID, "invalid"),
@@ -256,7 +257,7 @@ def _parameter(
         arguments.append(types.constraints(resolved))
     return {
         "name": name,
-        "alias": param.name,
+        "alias": untrusted.mark(param.name),
         "location": param.location,
         "kind": {"path": "Path", "query": "Query", "header": "Header", "cookie": "Cookie"}[
             param.location
@@ -320,13 +321,13 @@ def _test(
     if resource is not None:
         seed = samples.sample(resource.create_body.schema, spec.schemas, writing=True)
     return {
-        "url": url,
+        "url": untrusted.mark(url),
         "query": query,
         "headers": headers,
         "cookies": cookies,
         "scope_values": [scope_values[name] for name in scope],
         "seed": seed,
-        "key": resource.key if resource else None,
+        "key": untrusted.mark(resource.key) if resource else None,
         "unknown_key": unknown,
     }
 

@@ -303,7 +303,7 @@ def mdcode(text: object) -> str:
     collapsed = _escape_unprintable(" ".join(_LINE_BREAKS.sub(" ", str(text)).split()))
     longest = max((len(run) for run in re.findall(r"`+", collapsed)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if collapsed.startswith("`") or collapsed.endswith("`") else ""
+    pad = " " if not collapsed or collapsed[0] == "`" or collapsed[-1] == "`" else ""
     return f"{fence}{pad}{collapsed}{pad}{fence}"
 
 

@@ -32,9 +32,6 @@ class SpecText(str):
     def __str__(self) -> SpecText:
         return self
 
-    def __repr__(self) -> str:
-        return f"SpecText({str.__repr__(self)})"
-
     def __add__(self, other: str) -> SpecText:
         return SpecText(str.__add__(self, other))
 

@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import jinja2
@@ -142,6 +142,8 @@ def _guarded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def guarded(*args: Any, **kwargs: Any) -> Any:
+        # a generator from `map`, `select`...: made a list, so its items' mark can be seen
+        args = tuple(list(a) if isinstance(a, Iterator) else a for a in args)
         budget.widening(name, args[skip:], kwargs)
         if name == "sum":
             budget.summing(args[skip] if len(args) > skip else None, kwargs.get("start", 0))

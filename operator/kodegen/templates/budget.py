@@ -27,7 +27,7 @@ from typing import Any
 
 import jinja2.exceptions
 
-__all__ = ["MAX_CHARS", "MAX_ITERATIONS", "SECONDS", "Exceeded", "limits", "loop", "printed"]
+__all__ = ["MAX_CHARS", "MAX_ITERATIONS", "MAX_TOTAL_CHARS", "SECONDS", "Exceeded", "limits", "loop", "printed"]
 
 SECONDS = 30.0
 """Wall time one file may take to render; the largest builtin render takes ~0.1 s."""
@@ -36,7 +36,10 @@ MAX_CHARS = 16_000_000
 """Characters one file may print (16 M, ~100x the largest generated file), and the longest
 string one filter or method may build."""
 
-MAX_ITERATIONS = 5_000_000
+MAX_TOTAL_CHARS = 64_000_000
+"""Characters all files of one render may hold together."""
+
+MAX_ITERATIONS = 2_000_000
 """Loop iterations one file may run, all loops together; builtin templates run thousands."""
 
 _WIDTH = re.compile(r"\d{8,}")  # a width in a format string of 10 M or more
@@ -157,7 +160,7 @@ def _tabs(text: Any, tabsize: Any = 8, *_: Any, **__: Any) -> int:
 ESTIMATES: Mapping[str, Callable[..., int]] = {
     "center": _padded, "ljust": _padded, "rjust": _padded, "zfill": _padded,
     "truncate": _padded, "expandtabs": _tabs, "indent": _indent, "wordwrap": _wordwrap,
-    "join": _join, "replace": _replace,
+    "join": _join, "replace": _replace, "str.join": lambda sep, items, *_: _join(items, sep),
     "format": lambda fmt, *args, **kwargs: _format(fmt, args, kwargs),
 }  # fmt: skip
 """Filters and ``str`` methods that can build a string much longer than their input: an upper
@@ -165,8 +168,9 @@ bound of the length they would build, from their arguments."""
 
 
 def widening(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
-    """Refuse filter or method ``name`` on ``args`` if it would build more than MAX_CHARS."""
-    estimate = ESTIMATES.get(name)
+    """Refuse filter or method ``name`` on ``args`` if it would build more than MAX_CHARS
+    (``str.join`` for the method, whose first argument is the separator)."""
+    estimate = ESTIMATES.get(name) or ESTIMATES.get(name.removeprefix("str."))
     if estimate is not None and args:
         check(estimate(*args, **kwargs), f"{name!r}")
 

@@ -115,10 +115,12 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         *args: Any,
         **kwargs: Any,
     ) -> Any:
-        owner = getattr(__obj, "__self__", None)
-        name = getattr(__obj, "__name__", "")
+        method = getattr(__obj, "__wrapped__", __obj)  # str.format comes wrapped by Jinja
+        owner = getattr(method, "__self__", None)
+        name = getattr(method, "__name__", "")
         if isinstance(owner, str):
-            budget.widening(name, (owner, *args), kwargs)
+            args = tuple(list(a) if isinstance(a, Iterator) else a for a in args)
+            budget.widening(f"str.{name}", (owner, *args), kwargs)
         if __obj is budget.loop:
             return super().call(__context, __obj, *args, **kwargs)
         result = super().call(__context, __obj, *args, **kwargs)

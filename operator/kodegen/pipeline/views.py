@@ -56,7 +56,7 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         if success and success.schema is not None:
             max_items = schemas.resolve(success.schema, spec.schemas).max_items
     return {
-        "var": pyview.snake(resource.name).upper() + "S",
+        "var": store_var(spec, resource),
         "name": untrusted.mark(resource.name),
         "key": untrusted.mark(resource.key),
         "generate": generate,
@@ -65,6 +65,21 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         "hidden": sorted(hidden),
         "max_items": max_items,
     }
+
+
+def store_var(spec: model.ApiSpec, resource: model.Resource) -> str:
+    """The module constant holding `resource`'s store (`PETS`), distinct from every other
+    resource's even when their names differ only in case or punctuation (`Pet`, `pet`)."""
+    taken: set[str] = set()
+    for candidate in spec.resources:
+        var = base = pyview.snake(candidate.name).upper() + "S"
+        count = 2
+        while var in taken:
+            var, count = f"{base}{count}", count + 1
+        taken.add(var)
+        if candidate is resource:
+            return var
+    return pyview.snake(resource.name).upper() + "S"
 
 
 def _generator(schema: model.Schema) -> str:
@@ -194,7 +209,7 @@ def operation(
         "params": sorted(params, key=lambda p: p["default"] != ""),
         "body": body,
         "semantics": semantics,
-        "resource": pyview.snake(resource.name).upper() + "S" if resource else None,
+        "resource": store_var(spec, resource) if resource else None,
         "key_param": names.get(("path", resource.id_parameter or "")) if resource else None,
         "scope": scope,
         "filters": filters,

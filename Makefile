@@ -28,6 +28,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check operator tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	# every {{ }} of a builtin template ends in a context filter (issue 9: escaping)
+	$(BIN)/python -m kodegen.templates.escaping templates
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

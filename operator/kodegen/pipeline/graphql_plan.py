@@ -19,7 +19,7 @@ from kodegen.pipeline import graphql_crud, graphql_names
 from kodegen.pipeline import plan as plan_
 from kodegen.specs import graphql_model as gm
 from kodegen.templates import model as template_model
-from kodegen.templates import render
+from kodegen.templates import render, untrusted
 
 __all__ = ["build"]
 
@@ -61,11 +61,13 @@ class _Builder:
             roots.append(self.root(self.spec.mutation, "mutation"))
         context: dict[str, Any] = {
             **variables,
-            "api": {
-                "title": self.spec.title,
-                "version": self.spec.version,
-                "description": self.spec.description or "",
-            },
+            "api": untrusted.mark(
+                {
+                    "title": self.spec.title,
+                    "version": self.spec.version,
+                    "description": self.spec.description or "",
+                }
+            ),
             "sdl": self.spec.sdl.rstrip("\n"),
             **types,
             "roots": roots,
@@ -83,7 +85,7 @@ class _Builder:
             "tests": self.crud.tests,
             "constants": self.constants,
             "converters": [c for c in self.crud.converters.values() if c is not None],
-            "not_implemented": [m.to_dict() for m in self.missing],
+            "not_implemented": untrusted.mark([m.to_dict() for m in self.missing]),
         }
         context["schema_uses_annotated"] = any(
             "Annotated[" in p for root in roots for op in root["ops"] for p in op["params"]

@@ -1,7 +1,9 @@
 """Spec model + template -> what gets rendered, and what is honestly not implemented.
 
 The context is plain data (dicts, lists, strings) so any template, builtin or a team's own,
-can render it: `api`, `operations`, `resources`, `models` and the validated variables.
+can render it: `api`, `operations`, `resources`, `models` and the validated variables. Text
+taken from the spec as it is (titles, versions, ids, paths, summaries, names) is marked
+`untrusted.SpecText`: a template prints it only through a context filter.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from kodegen.api import codetemplate
 from kodegen.pipeline import pymodels, pyview, views
 from kodegen.specs import model
 from kodegen.templates import model as template_model
-from kodegen.templates import render
+from kodegen.templates import render, untrusted
 
 
 @dataclass(frozen=True)
@@ -69,19 +71,21 @@ def build(
     resource_views = [views.resource(spec, r) for r in spec.resources if r.collection_path in used]
     context = {
         **variables,
-        "api": {
-            "title": spec.title,
-            "version": spec.version,
-            "description": spec.description or "",
-            "base_path": _base_path(spec.raw),
-        },
+        "api": untrusted.mark(
+            {
+                "title": spec.title,
+                "version": spec.version,
+                "description": spec.description or "",
+                "base_path": _base_path(spec.raw),
+            }
+        ),
         "openapi_json": json.dumps(spec.raw, indent=2, ensure_ascii=False) + "\n",
         "models": [dataclasses.asdict(m) for m in types.models.values()],
         "pydantic_models": pymodels.view(types),
         **_imports(types, rendered_ops),
         "operations": rendered_ops,
         "resources": resource_views,
-        "not_implemented": [m.to_dict() for m in missing],
+        "not_implemented": untrusted.mark([m.to_dict() for m in missing]),
     }
     return Plan(context, tuple(missing), _entrypoints(template, context))
 
@@ -95,7 +99,8 @@ def for_text(
 ) -> Plan:
     """The plan for a prose specification (an ADR, a user story): the template gives the
     structure, the AI layer writes the rest."""
-    context = {**variables, "specification": {"kind": kind, "title": title, "text": text}}
+    specification = untrusted.mark({"kind": kind, "title": title, "text": text})
+    context = {**variables, "specification": specification}
     return Plan(context, (), _entrypoints(template, context))
 
 

@@ -12,16 +12,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kodegen.specs import model, samples, schemas
-from kodegen.templates import filters
+from kodegen.templates import filters, untrusted
 
 FORMATS = {"date-time": "datetime", "date": "date", "uuid": "UUID", "email": "EmailStr"}
 PYDANTIC = {"self", "json", "dict", "copy", "schema", "validate", "construct", "fields"}
+ANNOTATION_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "date", "datetime"})
+"""Names the type expressions use in lower case: a field of the same name would shadow the
+type inside its class body (a field `date: date` makes pydantic see its default as the type)."""
+RESERVED_CLASSES = frozenset({
+    "None", "True", "False", "Any", "Literal", "Annotated", "BaseModel", "ConfigDict", "Field",
+    "RootModel", "EmailStr", "UUID", "Path", "Query", "Header", "Cookie", "Body", "Form",
+    "Depends", "APIRouter", "Response", "Request", "FastAPI",
+})  # fmt: skip
+"""Names a model class may not take: Python constants and what the generated modules import."""
 
 
 def snake(text: str) -> str:
-    """A Python identifier for a spec name, clear of pydantic's own attributes."""
+    """A Python identifier for a spec name, clear of pydantic's own attributes, of the type
+    names it could shadow, and of a leading underscore (pydantic's private attributes)."""
     name = filters.pyident(text)
-    return name + "_" if name in PYDANTIC or name.startswith("model_") else name
+    if name.startswith("_"):
+        name = "field" + name
+    if name in PYDANTIC or name in ANNOTATION_NAMES or name.startswith("model_"):
+        return name + "_"
+    return name
 
 
 def pascal(text: str) -> str:
@@ -66,7 +80,7 @@ class Types:
             self._component(name, schema)
 
     def _unique(self, base: str) -> str:
-        taken = set(self.names.values()) | set(self.models)
+        taken = set(self.names.values()) | set(self.models) | RESERVED_CLASSES
         candidate, n = base, 2
         while candidate in taken:
             candidate, n = f"{base}{n}", n + 1
@@ -104,7 +118,7 @@ class Types:
             if resolved.default is not model.MISSING and not resolved.read_only:
                 default = _literal(resolved.default)
             placeholder.fields.append(
-                Field(name, prop.name, type_, default, self.constraints(resolved), _doc(resolved))
+                Field(name, untrusted.mark(prop.name), type_, default, self.constraints(resolved), _doc(resolved))
             )
         placeholder.extra = "forbid" if schema.additional_properties is False else "ignore"
         return class_name
@@ -188,5 +202,8 @@ def literal(value: Any) -> str:
 
 
 def _doc(schema: model.Schema) -> str:
+    """The schema's description or title on one line, marked as spec text (templates escape
+    it for where it lands: `docstring`, `md`, `comment`)."""
     text = (schema.description or schema.title or "").strip()
-    return " ".join(text.split())[:200].replace("\\", "\\\\").replace('"""', "'''")
+    marked: str = untrusted.mark(" ".join(text.split())[:200])
+    return marked

@@ -14,6 +14,7 @@ from typing import Any
 
 from kodegen.pipeline import pyview
 from kodegen.specs import model, samples, schemas
+from kodegen.templates import untrusted
 
 PAGING = {
     "limit": "limit", "pageSize": "limit", "page_size": "limit", "per_page": "limit",
@@ -55,15 +56,30 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         if success and success.schema is not None:
             max_items = schemas.resolve(success.schema, spec.schemas).max_items
     return {
-        "var": pyview.snake(resource.name).upper() + "S",
-        "name": resource.name,
-        "key": resource.key,
+        "var": store_var(spec, resource),
+        "name": untrusted.mark(resource.name),
+        "key": untrusted.mark(resource.key),
         "generate": generate,
         "owned": owned,
         "defaults": defaults,
         "hidden": sorted(hidden),
         "max_items": max_items,
     }
+
+
+def store_var(spec: model.ApiSpec, resource: model.Resource) -> str:
+    """The module constant holding `resource`'s store (`PETS`), distinct from every other
+    resource's even when their names differ only in case or punctuation (`Pet`, `pet`)."""
+    taken: set[str] = set()
+    for candidate in spec.resources:
+        var = base = pyview.snake(candidate.name).upper() + "S"
+        count = 2
+        while var in taken:
+            var, count = f"{base}{count}", count + 1
+        taken.add(var)
+        if candidate is resource:
+            return var
+    return pyview.snake(resource.name).upper() + "S"
 
 
 def _generator(schema: model.Schema) -> str:
@@ -182,24 +198,24 @@ def operation(
                 prop = param.name if param.name in props else param.name.rstrip("s")
                 filters[prop] = names[("query", param.name)]
     return {
-        "id": op.operation_id,
+        "id": untrusted.mark(op.operation_id),
         "func": func,
         "method": op.method,
-        "path": path,
-        "spec_path": op.path,
-        "summary": _summary(op),
+        "path": untrusted.mark(path),
+        "spec_path": untrusted.mark(op.path),
+        "summary": untrusted.mark(_summary(op)),
         "deprecated": op.deprecated,
-        "tags": list(op.tags),
+        "tags": untrusted.mark(list(op.tags)),
         "params": sorted(params, key=lambda p: p["default"] != ""),
         "body": body,
         "semantics": semantics,
-        "resource": pyview.snake(resource.name).upper() + "S" if resource else None,
+        "resource": store_var(spec, resource) if resource else None,
         "key_param": names.get(("path", resource.id_parameter or "")) if resource else None,
         "scope": scope,
         "filters": filters,
         "paging": paging,
         "status": status,
-        "media_type": success.media_type if success else None,
+        "media_type": untrusted.mark(success.media_type) if success else None,
         "sample": sample,
         "responses": sorted({r.status for r in op.responses}),
         "invalid": _problem(spec, op, INVALID, "invalid"),
@@ -256,7 +272,7 @@ def _parameter(
         arguments.append(types.constraints(resolved))
     return {
         "name": name,
-        "alias": param.name,
+        "alias": untrusted.mark(param.name),
         "location": param.location,
         "kind": {"path": "Path", "query": "Query", "header": "Header", "cookie": "Cookie"}[
             param.location
@@ -320,13 +336,13 @@ def _test(
     if resource is not None:
         seed = samples.sample(resource.create_body.schema, spec.schemas, writing=True)
     return {
-        "url": url,
+        "url": untrusted.mark(url),
         "query": query,
         "headers": headers,
         "cookies": cookies,
         "scope_values": [scope_values[name] for name in scope],
         "seed": seed,
-        "key": resource.key if resource else None,
+        "key": untrusted.mark(resource.key) if resource else None,
         "unknown_key": unknown,
     }
 

@@ -14,6 +14,18 @@ or dropped.
     tojson    json.dumps, non-ASCII kept, key order kept
     quote     'say "hi"' -> a Python string literal
     docstring text that is safe between triple double quotes, collapsed to one line
+    comment   text that is safe after ``#``: one line, control characters escaped
+    ident     a name that is already a Python identifier, checked (never changed)
+    code      Python source kodegen built from escaped parts (refuses text from a spec)
+    toml      a TOML basic string (quotes included)
+    yaml      a YAML double-quoted scalar (quotes included)
+    md        Markdown inline text: one line, every markup character backslash-escaped
+    mdcode    a Markdown code span (backticks included) that shows the text as it is
+    pep440    a version as Python packaging accepts it ("1.0.0-beta" -> "1.0.0b0")
+
+Text from a specification reaches generated files only through one of CONTEXT_FILTERS (the
+sandbox refuses to print it otherwise, and `kodegen.templates.escaping` checks that every
+``{{ }}`` of a builtin template ends in one).
 """
 
 from __future__ import annotations
@@ -28,7 +40,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = [
+    "CONTEXT_FILTERS",
     "FILTERS",
+    "code",
+    "comment",
+    "ident",
+    "md",
+    "mdcode",
+    "pep440",
+    "toml",
+    "yaml",
     "KEYWORDS",
     "SOFT_KEYWORDS",
     "camel",
@@ -55,6 +76,15 @@ _CASE_BOUNDARY = re.compile(r"([a-z0-9])([A-Z])")  # listPets, v2Users -> list P
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _QUOTE_RUN = re.compile(r'"{3,}|"$')
+_LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]")
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&:=\"'$^@])")
+_PEP440 = re.compile(
+    r"v?(?:\d+!)?\d+(?:\.\d+)*(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_.]?\d*)?"
+    r"(?:-\d+|[-_.]?(?:post|rev|r)[-_.]?\d*)?(?:[-_.]?dev[-_.]?\d*)?(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?",
+    re.IGNORECASE,
+)
+_RELEASE = re.compile(r"\d+(?:\.\d+)*")
 
 
 def words(text: object) -> list[str]:
@@ -187,6 +217,106 @@ def docstring(text: object, width: int = 88) -> str:
     return escaped if _encodable(escaped) else escaped.encode("utf-8", "backslashreplace").decode()
 
 
+def _escape_unprintable(text: str) -> str:
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(escape, text)
+
+
+def comment(text: object, width: int = 80) -> str:
+    """``text`` safe after ``#`` on one line: whitespace collapsed, control characters and
+    line separators escaped, shortened to ``width`` characters."""
+    collapsed = " ".join(_LINE_BREAKS.sub(" ", str(text)).split())
+    if len(collapsed) > width:
+        collapsed = collapsed[: max(width - 3, 1)] + "..."
+    return _escape_unprintable(collapsed)
+
+
+def ident(text: object) -> str:
+    """``text`` unchanged if it is an ASCII Python identifier and no keyword; a name from a
+    spec must be made one first (``pyident``, ``pascal``), so anything else is an error."""
+    name = str(text)
+    if not (name.isascii() and name.isidentifier()) or name in KEYWORDS:
+        raise ValueError(
+            f"ident: {name[:60]!r} is not a Python identifier; "
+            "build names from spec text with pyident, snake or pascal"
+        )
+    return name
+
+
+def code(text: object) -> str:
+    """Python source that kodegen's view builders built from escaped parts, printed as it
+    is. Text taken from a specification is refused: escape it for its context instead."""
+    from kodegen.templates import untrusted  # filters stay importable without the sandbox
+
+    if untrusted.tainted(text):
+        raise ValueError(
+            f"code: {str.__repr__(untrusted.plain(str(text)))[:60]} is text from the "
+            "specification, not code; use quote, ident, docstring or comment"
+        )
+    return str(text)
+
+
+def toml(text: object) -> str:
+    """A TOML basic string of ``text`` (``"..."``): quotes, backslashes and every control
+    character escaped; text that cannot be UTF-8 (lone surrogates) as ``\\uXXXX``."""
+    out = []
+    for char in str(text):
+        code_point = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif code_point < 0x20 or code_point == 0x7F or 0xD800 <= code_point <= 0xDFFF:
+            out.append(f"\\u{code_point:04X}" if code_point < 0xD800 else "\\uFFFD")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def yaml(text: object) -> str:
+    """A YAML double-quoted scalar of ``text``: JSON escapes plus YAML's own line breaks
+    (NEL, U+2028, U+2029), the BOM and C1 controls as ``\\uXXXX``."""
+    body = json.dumps(str(text), ensure_ascii=False)[1:-1]
+    body = re.sub(
+        r"[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]",
+        lambda match: f"\\u{ord(match.group()):04x}",
+        body,
+    )
+    return f'"{body}"'
+
+
+def md(text: object) -> str:
+    """``text`` as Markdown inline text that renders as the same characters: one line,
+    every markup character backslash-escaped, control characters escaped."""
+    collapsed = " ".join(_LINE_BREAKS.sub(" ", str(text)).split())
+    return _escape_unprintable(_MARKDOWN.sub(r"\\\1", collapsed))
+
+
+def mdcode(text: object) -> str:
+    """``text`` as a Markdown code span: one line, fenced by more backticks than it holds in
+    a row (CommonMark's rule), padded with spaces when it starts or ends with a backtick."""
+    collapsed = _escape_unprintable(" ".join(_LINE_BREAKS.sub(" ", str(text)).split()))
+    longest = max((len(run) for run in re.findall(r"`+", collapsed)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if not collapsed or collapsed[0] == "`" or collapsed[-1] == "`" else ""
+    return f"{fence}{pad}{collapsed}{pad}{fence}"
+
+
+def pep440(text: object, default: str = "0.0.0") -> str:
+    """A version Python packaging accepts: ``text`` if it is one (a leading ``v`` dropped),
+    else the first run of dotted numbers in it, else ``default``."""
+    value = str(text).strip()
+    if _PEP440.fullmatch(value):
+        return value.removeprefix("v").removeprefix("V")
+    release = _RELEASE.search(value)
+    return release.group() if release else default
+
+
 def _encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -197,13 +327,28 @@ def _encodable(text: str) -> bool:
 
 FILTERS: Mapping[str, Callable[..., str]] = {
     "camel": camel,
+    "code": code,
+    "comment": comment,
     "docstring": docstring,
+    "ident": ident,
     "kebab": kebab,
+    "md": md,
+    "mdcode": mdcode,
     "pascal": pascal,
+    "pep440": pep440,
     "pyident": pyident,
     "pyrepr": pyrepr,
     "quote": quote,
     "snake": snake,
     "tojson": tojson,
+    "toml": toml,
+    "yaml": yaml,
 }
 """What the template environment registers, as filters and as globals."""
+
+CONTEXT_FILTERS = (
+    "quote", "pyrepr", "ident", "pyident", "snake", "pascal", "camel", "kebab", "docstring",
+    "comment", "code", "toml", "yaml", "tojson", "md", "mdcode", "int",
+)  # fmt: skip
+"""Filters whose output is safe where the template puts it (``int`` is Jinja's own): the last
+filter of every ``{{ }}`` that prints data, by the escaping check and the sandbox."""

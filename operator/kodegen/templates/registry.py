@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,10 @@ def load(folder: Path) -> model.Template:
     """
     folder = Path(os.path.abspath(folder))  # normalized, symlinks kept: names are checked
     label = f"{folder.parent.name}@{folder.name}"
+    if (folder / SPEC_FILE).is_symlink():
+        raise errors.TemplateError(
+            template=label, file=SPEC_FILE, reason="is a symbolic link; it must be a regular file"
+        )
     spec = _read_spec(folder / SPEC_FILE, label)
     label = f"{spec.family}@{spec.version}"
     if (folder.parent.name, folder.name) != (spec.family, spec.version):
@@ -138,12 +143,10 @@ def _unknown(family: str, known: dict[str, list[str]], root: Path) -> str:
 
 
 def _read_spec(path: Path, label: str) -> codetemplate.CodeTemplateSpec:
+    if not path.exists():
+        raise errors.TemplateError(template=label, file=SPEC_FILE, reason=f"{path} does not exist")
     try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError as exc:
-        raise errors.TemplateError(
-            template=label, file=SPEC_FILE, reason=f"{path} does not exist"
-        ) from exc
+        text = _read_regular(path, label, SPEC_FILE).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise errors.TemplateError(template=label, file=SPEC_FILE, reason=_not_utf8(exc)) from exc
     try:
@@ -178,29 +181,86 @@ def _schema(exc: pydantic.ValidationError) -> str:
     return f"{field or 'spec'}: {first['msg']}{more}"
 
 
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""Largest file a template may hold (8 MiB; the largest builtin file is ~10 KiB)."""
+
+MAX_TEMPLATE_BYTES = 64 * 1024 * 1024
+"""Largest total of a template's files."""
+
+
 def _read_files(folder: Path, label: str) -> dict[str, str]:
+    """Every file under ``folder``, each checked to be what it looks like: a regular file
+    with one link, inside the template once every symlink is resolved."""
+    files_dir = f"{FILES_DIR}/"
+    if folder.is_symlink():
+        raise errors.TemplateError(
+            template=label,
+            file=FILES_DIR,
+            reason="is a symbolic link; a template's files must be inside its own folder",
+        )
     if not folder.is_dir():
         raise errors.TemplateError(
             template=label, file=FILES_DIR, reason=f"{folder} is missing; add the files to render"
         )
+    real = folder.resolve()
+    if real != folder.parent.resolve() / FILES_DIR:
+        raise errors.TemplateError(
+            template=label, file=FILES_DIR, reason="resolves outside the template's folder"
+        )
     files: dict[str, str] = {}
+    total = 0
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder).as_posix()
+        where = files_dir + relative
         if path.is_symlink():
             raise errors.TemplateError(
                 template=label,
-                file=f"{FILES_DIR}/{relative}",
+                file=where,
                 reason="is a symbolic link; templates hold regular files only",
+            )
+        if not path.resolve().is_relative_to(real):
+            raise errors.TemplateError(
+                template=label, file=where, reason="resolves outside the template's folder"
             )
         if path.is_dir():
             continue
-        try:
-            files[relative] = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
+        data = _read_regular(path, label, where)
+        total += len(data)
+        if total > MAX_TEMPLATE_BYTES:
             raise errors.TemplateError(
-                template=label, file=f"{FILES_DIR}/{relative}", reason=_not_utf8(exc)
-            ) from exc
+                template=label,
+                file=where,
+                reason=f"the template's files exceed {MAX_TEMPLATE_BYTES} bytes",
+            )
+        try:
+            files[relative] = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise errors.TemplateError(template=label, file=where, reason=_not_utf8(exc)) from exc
     return files
+
+
+def _read_regular(path: Path, label: str, where: str) -> bytes:
+    """The bytes of ``path``, opened without following a symlink, refused unless it is a
+    regular file with a single link (a hard link can bring in a file from anywhere on the
+    same filesystem) of at most MAX_FILE_BYTES."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise errors.TemplateError(
+            template=label, file=where, reason=f"cannot be opened: {exc.strerror}"
+        ) from exc
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        problem = None
+        if not stat.S_ISREG(info.st_mode):
+            problem = "is not a regular file (a device, pipe or socket)"
+        elif info.st_nlink != 1:
+            problem = f"has {info.st_nlink} hard links; templates hold files of their own only"
+        elif info.st_size > MAX_FILE_BYTES:
+            problem = f"is {info.st_size} bytes, more than {MAX_FILE_BYTES}"
+        if problem is not None:
+            raise errors.TemplateError(template=label, file=where, reason=problem)
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 def _not_utf8(exc: UnicodeDecodeError) -> str:

@@ -7,8 +7,12 @@ For every file under ``files/``, by sorted path:
    (``{% if models %}models.py.j2{% endif %}``);
 2. a rendered path ending in ``.j2`` has its content rendered and the suffix removed; any
    other file is copied byte for byte;
-3. the output path must be relative and normalized, without ``..``, ``\\`` or control
-   characters, and no two files may land on the same path.
+3. the output path must be relative and normalized, without ``..``, ``\\``, control
+   characters or a ``.git`` part (any depth, any case), and no two files may land on the same
+   path;
+4. each file renders within :mod:`kodegen.templates.budget` (time, loop iterations, output
+   characters, string-widening filters) and prints text from the spec only through a
+   context filter (:mod:`kodegen.templates.sandbox`).
 
 Every failure is a :class:`~kodegen.errors.TemplateError` naming ``family@version`` and the
 file with its line, the Jinja exception chained.
@@ -26,7 +30,7 @@ import jinja2
 import jinja2.exceptions
 
 from kodegen import errors
-from kodegen.templates import model, sandbox
+from kodegen.templates import budget, model, sandbox
 
 __all__ = ["JINJA_SUFFIX", "expand", "render"]
 
@@ -46,6 +50,7 @@ def render(template: model.Template, context: Mapping[str, Any]) -> dict[str, st
     compiled = _compiled(template)
     outputs: dict[str, str] = {}
     origins: dict[str, str] = {}
+    total = 0
     for source in sorted(template.files):
         rendered = _render(compiled, template, source, context, path=True)
         target = rendered.removesuffix(JINJA_SUFFIX)
@@ -65,6 +70,13 @@ def render(template: model.Template, context: Mapping[str, Any]) -> dict[str, st
             )
         origins[target] = source
         outputs[target] = text
+        total += len(text)
+        if total > budget.MAX_TOTAL_CHARS:
+            raise errors.TemplateError(
+                template=template.name,
+                file=source,
+                reason=f"the rendered files exceed {budget.MAX_TOTAL_CHARS} characters together",
+            )
     _check_file_folder_clash(template, origins)
     return dict(sorted(outputs.items()))
 
@@ -73,7 +85,8 @@ def expand(text: str, context: Mapping[str, Any], *, template: str = "expression
     """Render one short string (an entrypoint such as ``{{ packageName }}.main:app``) in the
     same sandbox; ``template`` names it in errors."""
     try:
-        return _expression(text).render(context)
+        with budget.limits():
+            return _expression(text).render(context)
     except Exception as exc:
         raise errors.TemplateError(
             template=template, reason=f"in {text!r}: {_reason(exc)}"
@@ -119,9 +132,10 @@ def _render(
     """Render the path (``path=True``) or the content of one file; translate whatever goes
     wrong into a TemplateError."""
     try:
-        if path:
-            return compiled.path(source).render(context)
-        return compiled.content(source).render(context)
+        with budget.limits():
+            if path:
+                return compiled.path(source).render(context)
+            return compiled.content(source).render(context)
     except Exception as exc:
         file, line = _location(exc, template.files, source, inline=path)
         raise errors.TemplateError(
@@ -183,6 +197,8 @@ def _check_path(template: model.Template, source: str, target: str) -> None:
         problem = "leaves the output folder (..)"
     elif posixpath.normpath(target) != target:
         problem = "is not normalized (empty, '.' or '//' parts)"
+    elif any(part.lower().rstrip(". ") == ".git" for part in target.split("/")):
+        problem = "is inside a .git folder (hooks and config there run code)"
     if problem is not None:
         raise errors.TemplateError(
             template=template.name,

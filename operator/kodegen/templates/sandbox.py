@@ -9,18 +9,26 @@
 - No ``random`` filter and no ``lipsum`` global: the same input renders the same bytes.
 - Templates can ``include``/``import`` each other's files (:class:`FilesLoader`), nothing on
   disk.
+- Text from a specification (:class:`~kodegen.templates.untrusted.SpecText`) keeps its mark
+  through ``~``, builtin filters and method calls, and ``finalize`` refuses to print it: only a
+  context filter (:data:`kodegen.templates.filters.CONTEXT_FILTERS`) turns it into output.
+- Loops, printed characters and string-widening filters are bounded by
+  :mod:`kodegen.templates.budget`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import jinja2
+import jinja2.compiler
 import jinja2.exceptions
+import jinja2.nodes
 import jinja2.sandbox
 
-from kodegen.templates import filters
+from kodegen.templates import budget, filters, untrusted
 
 __all__ = ["MAX_POWER_BITS", "MAX_REPEAT", "FilesLoader", "environment"]
 
@@ -53,17 +61,120 @@ class FilesLoader(jinja2.BaseLoader):
         return sorted(self.files)
 
 
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Jinja's code generator with two changes: ``~`` keeps the spec-text mark
+    (:func:`_concat`), and every ``for`` loop steps through :func:`budget.loop`."""
+
+    def visit_Concat(self, node: jinja2.nodes.Concat, frame: jinja2.compiler.Frame) -> None:
+        self.write("environment.kodegen_concat((")
+        for argument in node.nodes:
+            self.visit(argument, frame)
+            self.write(", ")
+        self.write("))")
+
+    def visit_For(self, node: jinja2.nodes.For, frame: jinja2.compiler.Frame) -> None:
+        counted = jinja2.nodes.Call(
+            jinja2.nodes.EnvironmentAttribute("kodegen_loop"), [node.iter], [], None, None
+        )
+        super().visit_For(
+            jinja2.nodes.For(
+                node.target, counted, node.body, node.else_, node.test, node.recursive,
+                lineno=node.lineno,
+            ),
+            frame,
+        )
+
+
+def _concat(values: tuple[Any, ...]) -> str:
+    text = "".join(map(str, values))
+    budget.check(len(text), "'~'")
+    return untrusted.SpecText(text) if untrusted.tainted(values) else text
+
+
 class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
+    code_generator_class = _CodeGenerator
+    kodegen_concat = staticmethod(_concat)
+    kodegen_loop = staticmethod(budget.loop)
 
     def call_binop(
         self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
     ) -> Any:
         if operator == "**":
             _check_power(left, right)
+        elif operator == "%":
+            budget.modulo(left, right)
         else:
             _check_product(left, right)
         return super().call_binop(context, operator, left, right)
+
+    def call(
+        __self,  # noqa: N805 - Jinja's signature: the names keep keyword arguments free
+        __context: jinja2.runtime.Context,
+        __obj: Any,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        method = getattr(__obj, "__wrapped__", __obj)  # str.format comes wrapped by Jinja
+        owner = getattr(method, "__self__", None)
+        name = getattr(method, "__name__", "")
+        if isinstance(owner, str):
+            args = tuple(list(a) if isinstance(a, Iterator) else a for a in args)
+            budget.widening(f"str.{name}", (owner, *args), kwargs)
+        if __obj is budget.loop:
+            return super().call(__context, __obj, *args, **kwargs)
+        result = super().call(__context, __obj, *args, **kwargs)
+        if getattr(__obj, "kodegen_context_filter", False):
+            return result
+        return _keep_mark(result, (owner, args, kwargs))
+
+
+def _keep_mark(result: Any, inputs: Any) -> Any:
+    """``result`` marked as spec text when anything it was made from was."""
+    if isinstance(result, str) and not isinstance(result, untrusted.SpecText):
+        return untrusted.SpecText(result) if untrusted.tainted(inputs) else result
+    if isinstance(result, list | tuple) and untrusted.tainted(inputs):
+        return untrusted.mark(result)
+    return result
+
+
+def _guarded(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """A builtin filter that refuses to widen past the budget and keeps the spec-text mark."""
+    skip = 1 if getattr(function, "jinja_pass_arg", None) is not None else 0
+
+    @functools.wraps(function)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        # a generator from `map`, `select`...: made a list, so its items' mark can be seen
+        args = tuple(list(a) if isinstance(a, Iterator) else a for a in args)
+        budget.widening(name, args[skip:], kwargs)
+        if name == "sum":
+            budget.summing(args[skip] if len(args) > skip else None, kwargs.get("start", 0))
+        return _keep_mark(function(*args, **kwargs), (args[skip:], kwargs))
+
+    return guarded
+
+
+def _plain(function: Callable[..., str]) -> Callable[..., str]:
+    """A context filter: its result is plain, safe text, whatever went in."""
+
+    @functools.wraps(function)
+    def plain(*args: Any, **kwargs: Any) -> str:
+        return untrusted.plain(function(*args, **kwargs))
+
+    plain.kodegen_context_filter = True  # type: ignore[attr-defined]
+    return plain
+
+
+def _finalize(value: Any) -> Any:
+    """Every ``{{ }}`` passes here before it is printed."""
+    if untrusted.tainted(value):
+        shown = str.__repr__(untrusted.plain(value)) if isinstance(value, str) else "a value"
+        raise jinja2.exceptions.SecurityError(
+            f"{shown[:60]} is text from the specification printed without a context filter; "
+            f"pass it through one of {', '.join(filters.CONTEXT_FILTERS)}"
+        )
+    budget.printed(value if isinstance(value, str) else str(value))
+    return value
 
 
 def _is_int(value: Any) -> bool:
@@ -103,11 +214,14 @@ def environment(files: Mapping[str, str] | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        finalize=_finalize,
     )
     for name in NONDETERMINISTIC_FILTERS:
         env.filters.pop(name, None)
     for name in NONDETERMINISTIC_GLOBALS:
         env.globals.pop(name, None)
-    env.filters.update(filters.FILTERS)
-    env.globals.update(filters.FILTERS)
+    env.filters = {name: _guarded(name, function) for name, function in env.filters.items()}
+    context_filters = {name: _plain(function) for name, function in filters.FILTERS.items()}
+    env.filters.update(context_filters)
+    env.globals.update(context_filters)
     return env

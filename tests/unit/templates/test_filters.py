@@ -236,5 +236,6 @@ def test_docstring_is_always_safe_between_triple_quotes(text: str) -> None:
 
 def test_filters_table_names_every_filter() -> None:
     assert set(filters.FILTERS) == {
-        "camel", "docstring", "kebab", "pascal", "pyident", "pyrepr", "quote", "snake", "tojson"
+        "camel", "code", "comment", "docstring", "ident", "kebab", "md", "mdcode", "pascal",
+        "pep440", "pyident", "pyrepr", "quote", "snake", "tojson", "toml", "yaml",
     }  # fmt: skip

@@ -46,7 +46,7 @@ class SpecError(InputError):
 
 class DocumentError(InputError):
     """A YAML or JSON document kodegen refuses to read: malformed, not JSON data (NaN, a
-    non-string key, a !!binary value), or past a limit of `specs.limits`. `source` names the
+    non-string key, a !!binary value), or past a limit of `documents.limits`. `source` names the
     document (a file, `ConfigMap ns/name/key`), `line`/`column` count from 1."""
 
     def __init__(

@@ -22,7 +22,7 @@ from pydantic_core import ErrorDetails
 
 from kodegen import errors
 from kodegen.api import codegeneration
-from kodegen.specs import loading
+from kodegen.documents import loading
 
 __all__ = ["API_VERSION", "KIND", "load", "parse"]
 

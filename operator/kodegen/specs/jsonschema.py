@@ -18,7 +18,8 @@ import jsonschema.exceptions  # type: ignore[import-untyped]
 import jsonschema.validators  # type: ignore[import-untyped]
 
 from kodegen import errors
-from kodegen.specs import keywords, loading, model, openapi, patterns, refs
+from kodegen.documents import loading
+from kodegen.specs import keywords, model, openapi, patterns, refs
 
 __all__ = ["DEFINITIONS", "DIALECTS", "parse"]
 
@@ -48,9 +49,7 @@ def _parse(document: Mapping[str, Any]) -> model.ApiSpec:
     if not isinstance(document, Mapping):
         raise errors.SpecError(pointer="", reason="a JSON Schema document must be a mapping")
     # Canonical key order, as for OpenAPI: the API server sorts an inline document's keys.
-    raw = typing.cast(
-        dict[str, Any], loading.plain(document, source="the JSON Schema document")
-    )
+    raw = typing.cast(dict[str, Any], loading.plain(document, source="the JSON Schema document"))
     dialect = _dialect(raw)
     _check_refs(raw)
     _validate(patterns.checked(raw), dialect)

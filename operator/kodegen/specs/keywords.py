@@ -8,7 +8,7 @@ import math
 from typing import Any, cast
 
 from kodegen import errors
-from kodegen.specs import limits as limits_
+from kodegen.documents import limits as limits_
 from kodegen.specs import model, refs
 
 __all__ = ["common", "declared_type", "reason"]

@@ -21,7 +21,8 @@ import openapi_spec_validator.validation.validators
 import referencing.exceptions
 
 from kodegen import errors
-from kodegen.specs import keywords, loading, model, patterns, refs, resources
+from kodegen.documents import loading
+from kodegen.specs import keywords, model, patterns, refs, resources
 
 METHODS: tuple[model.Method, ...] = (
     "get",
@@ -133,8 +134,6 @@ def _explained(
     validator_class = jsonschema.validators.validator_for(schema)
     found = jsonschema.exceptions.best_match(validator_class(schema).iter_errors(raw))
     return error if found is None else _deepest(found)
-
-
 
 
 _VALIDATOR_CACHE = getattr(

@@ -26,7 +26,7 @@ import jsonschema  # type: ignore[import-untyped]
 import re2
 
 from kodegen import errors
-from kodegen.specs import limits as limits_
+from kodegen.documents import limits as limits_
 from kodegen.specs import refs
 
 __all__ = ["DATA_KEYWORDS", "check", "checked", "compile_re2", "format_checker", "search"]
@@ -154,11 +154,14 @@ class _Checker:
             else:
                 result[key] = self.copy(value, where)
         default = node.get("default")
-        if isinstance(pattern, str) and isinstance(default, str):
-            if search(pattern, default, limits=self.limits) is False:
-                raise errors.SpecError(
-                    pointer=refs.join(pointer, "default"),
-                    reason=f"the default {default[:60]!r} does not match the pattern "
-                    f"{pattern[:60]!r} beside it",
-                )
+        if (
+            isinstance(pattern, str)
+            and isinstance(default, str)
+            and search(pattern, default, limits=self.limits) is False
+        ):
+            raise errors.SpecError(
+                pointer=refs.join(pointer, "default"),
+                reason=f"the default {default[:60]!r} does not match the pattern "
+                f"{pattern[:60]!r} beside it",
+            )
         return result

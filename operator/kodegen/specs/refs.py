@@ -73,9 +73,7 @@ def check_cycles(document: Any, *, named: Callable[[str], bool]) -> None:
     for holder, first in holders:
         if named(first) or not first.startswith("#") or state.get(first):
             continue
-        path: list[tuple[str, str, Iterator[tuple[str, str]]]] = [
-            (holder, first, inside(first))
-        ]
+        path: list[tuple[str, str, Iterator[tuple[str, str]]]] = [(holder, first, inside(first))]
         state[first] = 1
         while path:
             _, ref, children = path[-1]

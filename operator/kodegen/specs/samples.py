@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kodegen import errors
-from kodegen.specs import limits as limits_
+from kodegen.documents import limits as limits_
 from kodegen.specs import model, schemas
 
 STRINGS = {

@@ -33,8 +33,7 @@ from typing import Any
 import yaml
 
 from kodegen import errors
-from kodegen.specs import limits as limits_
-from kodegen.specs import refs
+from kodegen.documents import limits as limits_
 
 __all__ = ["compose", "construct", "decode", "guard", "load", "load_all", "plain"]
 
@@ -66,9 +65,7 @@ def decode(data: bytes, *, source: str, limits: limits_.Limits = limits_.DEFAULT
         ) from exc
 
 
-def load(
-    text: str | bytes, *, source: str, limits: limits_.Limits = limits_.DEFAULT
-) -> Any:
+def load(text: str | bytes, *, source: str, limits: limits_.Limits = limits_.DEFAULT) -> Any:
     """The one document in `text` (None when it is empty)."""
     text = _text(text, source, limits)
     stripped = text.lstrip(" \t\r\n\ufeff")
@@ -91,9 +88,7 @@ def compose(
     return documents[0] if documents else None
 
 
-def construct(
-    node: yaml.Node, *, source: str, limits: limits_.Limits = limits_.DEFAULT
-) -> Any:
+def construct(node: yaml.Node, *, source: str, limits: limits_.Limits = limits_.DEFAULT) -> Any:
     """The JSON data of a node tree from `compose`."""
     return _Constructor(source, limits).build(node)
 
@@ -176,20 +171,14 @@ def _json(text: str, source: str, limits: limits_.Limits) -> Any:
         result: dict[str, Any] = {}
         for key, value in items:
             if key in result:
-                raise errors.DocumentError(
-                    source=source, reason=f"duplicate key {key!r}; keep one"
-                )
+                raise errors.DocumentError(source=source, reason=f"duplicate key {key!r}; keep one")
             result[key] = value
         return result
 
     try:
-        data = json.loads(
-            text, parse_constant=constant, parse_int=integer, object_pairs_hook=pairs
-        )
+        data = json.loads(text, parse_constant=constant, parse_int=integer, object_pairs_hook=pairs)
     except RecursionError as exc:
-        raise errors.DocumentError(
-            source=source, reason=_too_deep(limits)
-        ) from exc
+        raise errors.DocumentError(source=source, reason=_too_deep(limits)) from exc
     return plain(data, source=source, limits=limits)
 
 
@@ -225,12 +214,12 @@ class _Plain:
             if len(keys) != len(value):
                 raise self.fail(pointer, "two keys have the same text; keep one")
             return {
-                name: self.copy(value[keys[name]], refs.join(pointer, name), depth + 1)
+                name: self.copy(value[keys[name]], _join(pointer, name), depth + 1)
                 for name in sorted(keys)
             }
         if isinstance(value, list | tuple):
             return [
-                self.copy(item, refs.join(pointer, index), depth + 1)
+                self.copy(item, _join(pointer, index), depth + 1)
                 for index, item in enumerate(value)
             ]
         if value is None or isinstance(value, bool | str):
@@ -303,7 +292,7 @@ class _Composer:
         return errors.DocumentError(source=self.source, reason=reason, line=line, column=column)
 
     def documents(self, *, single: bool = False) -> Iterator[yaml.Node]:
-        parser = _Parser(self.text)
+        parser: Any = _Parser(self.text)
         started = False
         try:
             while not parser.check_event(yaml.StreamEndEvent):
@@ -350,10 +339,9 @@ class _Composer:
         nodes = size = aliases = 0
         root: yaml.Node | None = None
         while True:
-            event = parser.peek_event()
-            if isinstance(event, yaml.DocumentEndEvent):
+            if parser.check_event(yaml.DocumentEndEvent):
                 return root
-            event = parser.get_event()
+            event: Any = parser.get_event()
             added: yaml.Node
             height = 0
             if isinstance(event, yaml.AliasEvent):
@@ -361,10 +349,9 @@ class _Composer:
                 if aliases > self.limits.max_aliases:
                     raise self.fail(
                         event.start_mark,
-                        f"more than {self.limits.max_aliases} aliases "
-                        "(limits.max_aliases)",
+                        f"more than {self.limits.max_aliases} aliases (limits.max_aliases)",
                     )
-                anchored = anchors.get(event.anchor)
+                anchored = anchors.get(str(event.anchor))
                 if anchored is None:
                     reason = (
                         f"recursive alias *{event.anchor}: it refers to the node that holds "
@@ -380,9 +367,9 @@ class _Composer:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = parser.resolve(yaml.ScalarNode, event.value, event.implicit)
-                added = yaml.ScalarNode(
-                    tag, event.value, event.start_mark, event.end_mark, style=event.style
-                )
+                begin: Any = event.start_mark
+                end: Any = event.end_mark
+                added = yaml.ScalarNode(tag, event.value, begin, end, style=event.style)
                 nodes += 1
                 size += len(event.value)
                 if event.anchor is not None:
@@ -402,16 +389,23 @@ class _Composer:
                 continue
             else:  # SequenceEndEvent, MappingEndEvent
                 opened = stack.pop()
-                start = opened.event
+                start: Any = opened.event
+                finish: Any = event.end_mark
                 if isinstance(start, yaml.SequenceStartEvent):
                     added = yaml.SequenceNode(
-                        opened.tag, opened.items, start.start_mark, event.end_mark,
+                        opened.tag,
+                        opened.items,
+                        start.start_mark,
+                        finish,
                         flow_style=start.flow_style,
                     )
                 else:
                     pairs = list(zip(opened.items[::2], opened.items[1::2], strict=True))
                     added = yaml.MappingNode(
-                        opened.tag, pairs, start.start_mark, event.end_mark,
+                        opened.tag,
+                        pairs,
+                        start.start_mark,
+                        finish,
                         flow_style=start.flow_style,
                     )
                 height = opened.height
@@ -475,8 +469,7 @@ class _Constructor:
             if node.tag != _SEQ:
                 raise self.fail(node, pointer, _tag(node.tag))
             result = [
-                self.value(item, refs.join(pointer, index))
-                for index, item in enumerate(node.value)
+                self.value(item, _join(pointer, index)) for index, item in enumerate(node.value)
             ]
         else:
             assert isinstance(node, yaml.MappingNode)
@@ -507,10 +500,12 @@ class _Constructor:
             if key in where:
                 first = where[key].start_mark.line + 1
                 raise self.fail(
-                    key_node, pointer, f"malformed YAML: duplicate key {key!r} (first at line {first})"
+                    key_node,
+                    pointer,
+                    f"malformed YAML: duplicate key {key!r} (first at line {first})",
                 )
             where[key] = key_node
-            result[key] = self.value(value_node, refs.join(pointer, key))
+            result[key] = self.value(value_node, _join(pointer, key))
         for key, value in merged.items():
             result.setdefault(key, value)
         return result
@@ -555,3 +550,8 @@ class _Constructor:
 def _tag(tag: str) -> str:
     short = tag.replace("tag:yaml.org,2002:", "!!")
     return f"malformed YAML: no constructor for the tag {short} (JSON data only); remove it"
+
+
+def _join(pointer: str, segment: object) -> str:
+    """`pointer` and one more segment, escaped as JSON pointers are (RFC 6901)."""
+    return pointer + "/" + str(segment).replace("~", "~0").replace("/", "~1")

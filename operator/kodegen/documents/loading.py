@@ -390,12 +390,12 @@ class _Composer:
             else:  # SequenceEndEvent, MappingEndEvent
                 opened = stack.pop()
                 start: Any = opened.event
-                finish: Any = event.end_mark
-                if isinstance(start, yaml.SequenceStartEvent):
+                begin, finish = start.start_mark, event.end_mark
+                if isinstance(opened.event, yaml.SequenceStartEvent):
                     added = yaml.SequenceNode(
                         opened.tag,
                         opened.items,
-                        start.start_mark,
+                        begin,
                         finish,
                         flow_style=start.flow_style,
                     )
@@ -404,7 +404,7 @@ class _Composer:
                     added = yaml.MappingNode(
                         opened.tag,
                         pairs,
-                        start.start_mark,
+                        begin,
                         finish,
                         flow_style=start.flow_style,
                     )

@@ -128,7 +128,8 @@ def parse(text: str, *, source: str = "<manifest>") -> list[dict[str, Any]]:
     except errors.DocumentError as exc:
         where = source if exc.line is None else f"{source}:{exc.line}"
         at = f" at {exc.pointer}" if exc.pointer else ""
-        raise errors.TemplateError(template=where, reason=f"{exc.reason}{at}") from exc
+        problem = exc.reason.removeprefix("malformed YAML: ")
+        raise errors.TemplateError(template=where, reason=f"invalid YAML: {problem}{at}") from exc
     for index, document in enumerate(documents):
         if not isinstance(document, dict):
             raise errors.TemplateError(

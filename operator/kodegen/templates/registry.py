@@ -151,7 +151,8 @@ def _read_spec(path: Path, label: str) -> codetemplate.CodeTemplateSpec:
     except errors.DocumentError as exc:
         where = SPEC_FILE if exc.line is None else f"{SPEC_FILE}:{exc.line}"
         at = f" at {exc.pointer}" if exc.pointer else ""
-        raise errors.TemplateError(template=label, file=where, reason=f"{exc.reason}{at}") from exc
+        problem = exc.reason.removeprefix("malformed YAML: ")
+        raise errors.TemplateError(template=label, file=where, reason=f"invalid YAML: {problem}{at}") from exc
     if not isinstance(data, dict):
         raise errors.TemplateError(
             template=label,

@@ -14,8 +14,10 @@
 
 Exit codes: 0 success; 1 quality gates failed (the output is still written, marked failed in
 its provenance) or a gate could not run; 2 bad input, reported as one `error: ...` line on
-stderr, nothing written; 130 interrupted (SIGINT), 143 terminated (SIGTERM): either way the
-gates' processes are killed, temporary folders removed and nothing is written.
+stderr, nothing written (also when kodegen fails unexpectedly while reading the input);
+70 an unexpected failure elsewhere (a bug: one `error: internal error ...` line, no
+traceback); 130 interrupted (SIGINT), 143 terminated (SIGTERM): either way the gates'
+processes are killed, temporary folders removed and nothing is written.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import rich.text
 
 import kodegen
 from kodegen import errors
+from kodegen.documents import loading
 from kodegen.gates import report
 from kodegen.outputs import directory
 from kodegen.pipeline import generate, manifest
@@ -45,6 +48,7 @@ from kodegen.pipeline import generate, manifest
 __all__ = ["main"]
 
 OK, GATES_FAILED, BAD_INPUT, INTERRUPTED, TERMINATED = 0, 1, 2, 130, 143
+INTERNAL = 70  # EX_SOFTWARE (sysexits.h): kodegen itself failed
 _FINDINGS_SHOWN = 10  # per failed gate; every finding is in the provenance
 
 
@@ -76,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return TERMINATED
         _error("interrupted; nothing was written")
         return INTERRUPTED
+    except Exception as exc:  # a bug: one line and its own exit code, never a traceback
+        _error(f"internal error ({type(exc).__name__}: {exc}); a bug in kodegen: please report it")
+        return INTERNAL
 
 
 @contextlib.contextmanager
@@ -156,7 +163,7 @@ def _ai_options(args: argparse.Namespace) -> Any:
 def _validate(args: argparse.Namespace) -> int:
     cg = manifest.load(args.manifest)
     console = _console()
-    with _Display(console) as display:
+    with _Display(console) as display, loading.guard(f"the manifest {args.manifest}"):
         prepared = generate.Generator(templates_root=args.templates, progress=display).validate(cg)
     template = prepared.template.spec
     operations = len(prepared.plan.context.get("operations", ()))

@@ -4,6 +4,10 @@
     ├── InputError              bad user input: exit code 2, kopf.PermanentError
     │   ├── ManifestError       the CodeGeneration manifest (YAML, fields, apiVersion/kind)
     │   ├── SpecError           the specification (names the JSON pointer of the problem)
+    │   ├── DocumentError       a YAML/JSON document that is not JSON data or is past
+    │   │                       kodegen's reading limits (names where: line, JSON pointer)
+    │   ├── UnexpectedInputError  kodegen failed unexpectedly on an input (a bug to report;
+    │   │                       still one line, exit 2, SpecValid=False, never a traceback)
     │   ├── TemplateError       template resolution, template files, sandbox escapes
     │   └── VariableError       a template variable is missing or invalid
     ├── GateError               a quality gate could not run at all (not: it found problems)
@@ -39,6 +43,40 @@ class SpecError(InputError):
     def __init__(self, *, pointer: str, reason: str) -> None:
         self.pointer, self.reason = pointer, reason
         super().__init__(f"specification at {pointer or '#'}: {reason}")
+
+
+class DocumentError(InputError):
+    """A YAML or JSON document kodegen refuses to read: malformed, not JSON data (NaN, a
+    non-string key, a !!binary value), or past a limit of `documents.limits`. `source` names the
+    document (a file, `ConfigMap ns/name/key`), `line`/`column` count from 1."""
+
+    def __init__(
+        self,
+        *,
+        source: str,
+        reason: str,
+        pointer: str = "",
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.source, self.reason, self.pointer = source, reason, pointer
+        self.line, self.column = line, column
+        where = source if line is None else f"{source}:{line}:{column or 1}"
+        at = f" at {pointer}" if pointer else ""
+        super().__init__(f"{where}{at}: {reason}")
+
+
+class UnexpectedInputError(InputError):
+    """kodegen itself failed while reading `what` (a bug): reported like bad input, in one
+    line, so that no document can crash the CLI with a traceback or stall the operator."""
+
+    def __init__(self, *, what: str, exception: BaseException) -> None:
+        self.what, self.exception = what, exception
+        detail = " ".join(str(exception).split())[:200]
+        super().__init__(
+            f"{what}: kodegen could not read it ({type(exception).__name__}: {detail}); "
+            "this is a bug in kodegen, please report it with the input"
+        )
 
 
 class TemplateError(InputError):

@@ -16,13 +16,13 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import kopf
 import pydantic
-import yaml
 
 from kodegen import errors
 from kodegen.api import codegeneration
@@ -40,12 +40,14 @@ from kodegen.controller import (
 )
 from kodegen.controller import resolver as resolver_
 from kodegen.controller import slots as slots_
+from kodegen.documents import loading
 from kodegen.pipeline import generate
 from kodegen.templates import model as templates_model
 
 __all__ = ["Operator", "complete", "parse", "reconcile"]
 
 RETRY_SECONDS = 10.0
+_log = logging.getLogger(__name__)
 """Delay before kopf retries a reconcile that hit a transient API error."""
 
 
@@ -178,6 +180,11 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
             _validate(frozen, resolved, template)
         except errors.InputError as exc:
             return _rejected(op, report, generation, exc)
+        except Exception as exc:  # a bug met in validation: SpecValid=False, never a stall
+            op.metrics.reconcile_errors.labels(kind="internal").inc()
+            _log.exception("validation failed unexpectedly namespace=%s name=%s", namespace, name)
+            failure = errors.UnexpectedInputError(what="the specification", exception=exc)
+            return _rejected(op, report, generation, failure)
         report.event("Normal", "Accepted", f"input {run}: template {resolved.name}", run)
         if resolution.deprecated_pin:
             report.event(
@@ -348,12 +355,9 @@ def _inline_specification(
         raise errors.ManifestError(
             field=f"{field}.key", reason=f"ConfigMap {ref.name} has no key {key!r}"
         )
-    try:
-        document = yaml.safe_load(data[key])
-    except yaml.YAMLError as exc:
-        raise errors.ManifestError(
-            field=field, reason=f"{ref.name}/{key} is not YAML or JSON: {exc}".splitlines()[0]
-        ) from exc
+    held = f"ConfigMap {namespace}/{ref.name} key {key}"
+    with loading.guard(held):
+        document = loading.load(data[key], source=held)  # bounded: aliases, depth, size
     if not isinstance(document, dict):
         raise errors.ManifestError(field=field, reason=f"{ref.name}/{key} is not a mapping")
     specification = specification.model_copy(

@@ -22,6 +22,7 @@ from pydantic_core import ErrorDetails
 
 from kodegen import errors
 from kodegen.api import codegeneration
+from kodegen.documents import loading
 
 __all__ = ["API_VERSION", "KIND", "load", "parse"]
 
@@ -33,19 +34,24 @@ _INPUT_REPR = 60  # characters of a bad value quoted back to the user
 def load(path: Path) -> codegeneration.CodeGeneration:
     """Read and parse the manifest file at `path`."""
     try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise errors.ManifestError(
-            field=str(path), reason=f"not UTF-8 text (byte {exc.start}); save it as UTF-8"
-        ) from exc
+        data = path.read_bytes()
     except OSError as exc:
         reason = f"cannot read it: {exc.strerror or exc}"
         raise errors.ManifestError(field=str(path), reason=reason) from exc
+    try:
+        text = loading.decode(data, source=str(path))
+    except errors.DocumentError as exc:
+        raise errors.ManifestError(field=str(path), reason=exc.reason) from exc
     return parse(text, source=str(path))
 
 
 def parse(text: str, *, source: str = "<manifest>") -> codegeneration.CodeGeneration:
     """Parse manifest `text`; `source` names it in messages (a file name)."""
+    with loading.guard(f"the manifest {source}"):
+        return _parse(text, source)
+
+
+def _parse(text: str, source: str) -> codegeneration.CodeGeneration:
     document, node = _yaml(text, source)
     if not isinstance(document, dict):
         got = "an empty document" if document is None else f"a {_kind_of(document)}"
@@ -68,60 +74,27 @@ def parse(text: str, *, source: str = "<manifest>") -> codegeneration.CodeGenera
 
 # -- YAML --------------------------------------------------------------------------------------
 
-_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """The safe loader, refusing duplicate keys (YAML says they are errors; PyYAML keeps the
-    last one silently, which hides typos such as two `variables:` blocks)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, yaml.Node] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                first = seen.setdefault(key, key_node)
-            except TypeError:
-                continue  # unhashable: the base class reports it with its position
-            if first is not key_node:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (first at line {first.start_mark.line + 1})",
-                    key_node.start_mark,
-                )
-        result: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return result
-
 
 def _yaml(text: str, source: str) -> tuple[Any, yaml.Node | None]:
-    loader = _Loader(text)
+    """The document and its node tree (for positions), read within `specs.limits`: aliases,
+    depth, size and integers bounded, keys as written, duplicate keys refused."""
     try:
-        node = loader.get_single_node()
-        document = None if node is None else loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and problem.startswith("but "):
-            problem = f"{exc.context}, {problem}"
-        raise errors.ManifestError(field=where, reason=f"malformed YAML: {problem}") from exc
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        reason = f"malformed YAML: control character U+{code:04X} is not allowed"
-        raise errors.ManifestError(field=f"{source}:{line}:{column}", reason=reason) from exc
-    except yaml.YAMLError as exc:
-        reason = f"malformed YAML: {_one_line(str(exc))}"
-        raise errors.ManifestError(field=source, reason=reason) from exc
-    except RecursionError as exc:
-        raise errors.ManifestError(field=source, reason="nested too deeply") from exc
-    finally:
-        loader.dispose()
+        node = loading.compose(text, source=source)
+        document = None if node is None else loading.construct(node, source=source)
+    except errors.DocumentError as exc:
+        where = source if exc.line is None else f"{source}:{exc.line}:{exc.column}"
+        at = f" at {_dotted(exc.pointer)}" if exc.pointer else ""
+        raise errors.ManifestError(field=where, reason=f"{exc.reason}{at}") from exc
     return document, node
+
+
+def _dotted(pointer: str) -> str:
+    """A JSON pointer as the dotted path messages use (`spec.variables['a/b']`)."""
+    path = ""
+    for raw in pointer.split("/")[1:]:
+        segment = raw.replace("~1", "/").replace("~0", "~")
+        path = f"{path}[{segment}]" if segment.isdigit() else _join(path, _key(segment))
+    return path
 
 
 def _mark(node: yaml.Node | None, loc: Sequence[int | str], *, missing: bool) -> Any:

@@ -16,6 +16,8 @@ import graphql
 from graphql.validation.validate import validate_sdl
 
 from kodegen import errors
+from kodegen.documents import limits as limits_
+from kodegen.documents import loading
 from kodegen.specs import graphql_model as gm
 
 __all__ = ["parse"]
@@ -23,10 +25,23 @@ __all__ = ["parse"]
 _BUILTIN_DIRECTIVES = frozenset(d.name for d in graphql.specified_directives)
 
 
-def parse(sdl: str) -> gm.GraphQLSpec:
-    """Parse, validate and normalize one GraphQL schema in SDL."""
+def parse(sdl: str, *, limits: limits_.Limits = limits_.DEFAULT) -> gm.GraphQLSpec:
+    """Parse, validate and normalize one GraphQL schema in SDL, within `limits` (bytes,
+    tokens; a type nested too deeply for the parser is refused the same way)."""
+    with loading.guard("the GraphQL schema"):
+        return _parse(sdl, limits)
+
+
+def _parse(sdl: str, limits: limits_.Limits) -> gm.GraphQLSpec:
+    size = len(sdl.encode("utf-8", "surrogatepass"))
+    if size > limits.max_bytes:
+        raise errors.SpecError(
+            pointer="schema",
+            reason=f"{size} bytes is more than the {limits.max_bytes} kodegen reads "
+            "(limits.max_bytes)",
+        )
     try:
-        document = graphql.parse(sdl)
+        document = graphql.parse(sdl, max_tokens=limits.max_sdl_tokens)
     except graphql.GraphQLSyntaxError as exc:
         raise _error(exc) from exc
     problems = validate_sdl(document)

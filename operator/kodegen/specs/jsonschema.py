@@ -10,7 +10,7 @@ with the jsonschema package), normalization after; every error names the JSON po
 
 from __future__ import annotations
 
-import json
+import typing
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +18,8 @@ import jsonschema.exceptions  # type: ignore[import-untyped]
 import jsonschema.validators  # type: ignore[import-untyped]
 
 from kodegen import errors
-from kodegen.specs import keywords, model, openapi, refs
+from kodegen.documents import loading
+from kodegen.specs import keywords, model, openapi, patterns, refs
 
 __all__ = ["DEFINITIONS", "DIALECTS", "parse"]
 
@@ -26,8 +27,10 @@ DIALECTS: dict[str, str] = {
     "https://json-schema.org/draft/2020-12/schema": "draft 2020-12",
     "http://json-schema.org/draft-07/schema": "draft-07",
 }
-"""The `$schema` URIs understood (a trailing `#` is ignored), by dialect name. A document
-without `$schema` is read as draft 2020-12."""
+"""The `$schema` URIs of each dialect as its metaschema spells them, by dialect name. A
+document without `$schema` is read as draft 2020-12. People write them with either scheme,
+with or without the trailing `#` (`https://json-schema.org/draft-07/schema`): `_dialect`
+reads every such spelling."""
 
 DEFINITIONS = ("$defs", "definitions")
 """The keywords whose members become named schemas (models)."""
@@ -38,19 +41,32 @@ UNSUPPORTED = ("$dynamicRef", "$recursiveRef")
 
 def parse(document: Mapping[str, Any]) -> model.ApiSpec:
     """Validate and normalize one JSON Schema document."""
+    with loading.guard("the JSON Schema document"):
+        return _parse(document)
+
+
+def _parse(document: Mapping[str, Any]) -> model.ApiSpec:
     if not isinstance(document, Mapping):
         raise errors.SpecError(pointer="", reason="a JSON Schema document must be a mapping")
     # Canonical key order, as for OpenAPI: the API server sorts an inline document's keys.
-    raw = json.loads(json.dumps(document, default=str, sort_keys=True))
+    raw = typing.cast(dict[str, Any], loading.plain(document, source="the JSON Schema document"))
     dialect = _dialect(raw)
     _check_refs(raw)
-    _validate(raw, dialect)
+    _validate(patterns.checked(raw), dialect)
     return _Builder(raw).build()
+
+
+def _spellings(uri: str) -> set[str]:
+    bare = uri.split("://", 1)[1]
+    return {f"{scheme}://{bare}" for scheme in ("http", "https")}
+
+
+_SPELLINGS = {spelling: uri for uri in DIALECTS for spelling in _spellings(uri)}
 
 
 def _dialect(raw: dict[str, Any]) -> str:
     declared = raw.get("$schema", "https://json-schema.org/draft/2020-12/schema")
-    uri = str(declared).removesuffix("#")
+    uri = _SPELLINGS.get(str(declared).strip().removesuffix("#"), "")
     if uri not in DIALECTS:
         raise errors.SpecError(
             pointer="/$schema",
@@ -69,7 +85,22 @@ def _check_refs(raw: dict[str, Any]) -> None:
                 "and refer to it as '#/$defs/<name>'",
             )
     refs.check(raw)
+    refs.check_cycles(raw, named=_named(raw))
     _check_unsupported(raw, "")
+
+
+def _named(raw: dict[str, Any]) -> Any:
+    """Which references name a model (recursion through them ends): `#/$defs/X`,
+    `#/definitions/X`, and `#` (the root: a model when titled, else read as anything)."""
+    prefixes = tuple(f"#/{keyword}/" for keyword in DEFINITIONS)
+
+    def named(ref: str) -> bool:
+        if ref == "#":
+            return True
+        prefix = next((p for p in prefixes if ref.startswith(p)), None)
+        return prefix is not None and "/" not in ref[len(prefix) :]
+
+    return named
 
 
 def _check_unsupported(node: Any, pointer: str) -> None:
@@ -89,15 +120,24 @@ def _check_unsupported(node: Any, pointer: str) -> None:
 
 
 def _validate(raw: dict[str, Any], dialect: str) -> None:
+    """The document against its dialect's metaschema. Draft-07's metaschema does not know
+    `$defs` (2020-12's name for `definitions`), so its members, which kodegen reads as
+    models all the same, are checked one by one as schemas of that dialect."""
     validator_class = jsonschema.validators.validator_for({"$schema": dialect})
     validator = validator_class(validator_class.META_SCHEMA)
     error = jsonschema.exceptions.best_match(validator.iter_errors(raw))
+    prefix: tuple[str, ...] = ()
+    members = raw.get("$defs")
+    if error is None and dialect.endswith("draft-07/schema") and isinstance(members, dict):
+        for name, member in members.items():
+            error = jsonschema.exceptions.best_match(validator.iter_errors(member))
+            if error is not None:
+                prefix = ("$defs", name)
+                break
     if error is None:
         return
-    pointer = refs.join("", *error.absolute_path)
-    message = error.message.strip().splitlines()[0]
-    if len(message) > 200:
-        message = message[:197] + "..."
+    pointer = refs.join("", *prefix, *error.absolute_path)
+    message = keywords.reason(error)
     raise errors.SpecError(
         pointer=pointer, reason=f"not a valid {DIALECTS[dialect]} schema: {message}"
     )
@@ -170,7 +210,7 @@ class _Builder:
         items = node.get("items")
         additional = node.get("additionalProperties", True)
         return model.Schema(
-            **keywords.common(node),
+            **keywords.common(node, pointer),
             type=kind,
             properties=tuple(
                 model.Property(

@@ -3,11 +3,15 @@ parsers (`openapi`, `jsonschema`) that turn a schema node into a `model.Schema`.
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any, cast
 
-from kodegen.specs import model
+from kodegen import errors
+from kodegen.documents import limits as limits_
+from kodegen.specs import model, refs
 
-__all__ = ["common", "declared_type"]
+__all__ = ["common", "declared_type", "reason"]
 
 
 def declared_type(node: dict[str, Any]) -> tuple[model.SchemaType, bool]:
@@ -28,8 +32,12 @@ def declared_type(node: dict[str, Any]) -> tuple[model.SchemaType, bool]:
     return "any", nullable
 
 
-def common(node: dict[str, Any]) -> dict[str, Any]:
-    """`model.Schema` fields read alike in both dialects (`const` is a one-value enum)."""
+def common(
+    node: dict[str, Any], pointer: str = "", *, limits: limits_.Limits = limits_.DEFAULT
+) -> dict[str, Any]:
+    """`model.Schema` fields read alike in both dialects (`const` is a one-value enum). Counts
+    (`minLength`, `maxItems`, ...) are whole numbers (`5.0` is 5); the lower bounds, which a
+    sample must meet, are at most `limits.max_count`."""
     enum = [node["const"]] if "const" in node else node.get("enum")
     return {
         "title": node.get("title"),
@@ -40,10 +48,44 @@ def common(node: dict[str, Any]) -> dict[str, Any]:
         "write_only": bool(node.get("writeOnly")),
         "default": node.get("default", model.MISSING),
         "multiple_of": node.get("multipleOf"),
-        "min_length": node.get("minLength"),
-        "max_length": node.get("maxLength"),
+        "min_length": _count(node, "minLength", pointer, limits.max_count),
+        "max_length": _count(node, "maxLength", pointer, None),
         "pattern": node.get("pattern"),
-        "min_items": node.get("minItems"),
-        "max_items": node.get("maxItems"),
+        "min_items": _count(node, "minItems", pointer, limits.max_count),
+        "max_items": _count(node, "maxItems", pointer, None),
         "unique_items": bool(node.get("uniqueItems")),
     }
+
+
+def _count(node: dict[str, Any], keyword: str, pointer: str, most: int | None) -> int | None:
+    value = node.get(keyword)
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return None  # the metaschema reports a count that is not a number
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise errors.SpecError(
+            pointer=refs.join(pointer, keyword), reason=f"{value!r} is not a whole number"
+        )
+    count = int(value)
+    if most is not None and count > most:
+        raise errors.SpecError(
+            pointer=refs.join(pointer, keyword),
+            reason=f"{count} is more than the {most} kodegen builds sample values for "
+            "(limits.max_count); a value this long cannot be generated or tested",
+        )
+    return max(count, 0)
+
+
+def reason(error: Any) -> str:
+    """A jsonschema `ValidationError` as one line of at most 300 characters, a value quoted
+    in it cut short: a dump of the offending subtree is no reason."""
+    lines = str(error.message).strip().splitlines() or [""]
+    message = " ".join(lines[0].split())  # later lines: the failing schema and instance
+    if isinstance(error.instance, dict | list):
+        for dump in (
+            json.dumps(error.instance, sort_keys=True, default=str),
+            json.dumps(error.instance, default=str),
+            repr(error.instance),
+        ):
+            if len(dump) > 80 and dump in message:
+                message = message.replace(dump, dump[:60] + "...")
+    return message if len(message) <= 300 else message[:297] + "..."

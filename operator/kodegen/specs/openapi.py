@@ -9,16 +9,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import typing
 from collections.abc import Mapping
 from typing import Any
 
 import jsonschema.exceptions  # type: ignore[import-untyped]
+import jsonschema.validators  # type: ignore[import-untyped]
 import openapi_spec_validator
+import openapi_spec_validator.schemas
 import openapi_spec_validator.validation.validators
 import referencing.exceptions
 
 from kodegen import errors
-from kodegen.specs import keywords, model, refs, resources
+from kodegen.documents import loading
+from kodegen.specs import keywords, model, patterns, refs, resources
 
 METHODS: tuple[model.Method, ...] = (
     "get",
@@ -36,13 +40,18 @@ JSON_MEDIA = re.compile(r"^application/([\w.+-]+\+)?json$")
 
 def parse(document: Mapping[str, Any]) -> model.ApiSpec:
     """Validate and normalize one OpenAPI document."""
+    with loading.guard("the OpenAPI document"):
+        return _parse(document)
+
+
+def _parse(document: Mapping[str, Any]) -> model.ApiSpec:
     if not isinstance(document, Mapping):
         raise errors.SpecError(pointer="", reason="an OpenAPI document must be a mapping")
-    # Plain JSON data (no YAML dates, no aliasing) in canonical key order: the Kubernetes API
-    # server hands an inline document back with its keys sorted, so the output must not depend
-    # on the order the author wrote them in, or `kubectl apply` and `kodegen generate` of one
-    # manifest would differ.
-    raw = json.loads(json.dumps(document, default=str, sort_keys=True))
+    # Plain JSON data within the reading limits (no YAML dates, no aliasing, no NaN) in
+    # canonical key order: the Kubernetes API server hands an inline document back with its
+    # keys sorted, so the output must not depend on the order the author wrote them in, or
+    # `kubectl apply` and `kodegen generate` of one manifest would differ.
+    raw = typing.cast(dict[str, Any], loading.plain(document, source="the OpenAPI document"))
     version = str(raw.get("openapi", ""))
     if not re.match(r"^3\.[01]\.\d+$", version):
         reason = (
@@ -52,9 +61,15 @@ def parse(document: Mapping[str, Any]) -> model.ApiSpec:
         )
         raise errors.SpecError(pointer="/openapi", reason=reason)
     refs.check(raw)
+    refs.check_cycles(raw, named=_named)
     _check_paths(raw)
-    _validate(raw, version)
+    _validate(patterns.checked(raw), version)
     return _Builder(raw).build(version)
+
+
+def _named(ref: str) -> bool:
+    """A reference to a schema that becomes a class of its own (recursion through it ends)."""
+    return ref.startswith(refs.COMPONENT_SCHEMA) and "/" not in ref[len(refs.COMPONENT_SCHEMA) :]
 
 
 def digest(document: Mapping[str, Any]) -> str:
@@ -90,14 +105,35 @@ def _validate(raw: dict[str, Any], version: str) -> None:
     if error is None:
         return
     if isinstance(error, jsonschema.exceptions.ValidationError):
-        error = _deepest(error)
+        error = _explained(raw, version, error)
         pointer = refs.join("", *error.absolute_path)
-        message = error.message.strip().splitlines()[0]
+        message = keywords.reason(error)
     else:
-        pointer, message = "", str(error).strip().splitlines()[0]
-    if len(message) > 200:
-        message = message[:197] + "..."
+        pointer, message = "", " ".join(str(error).split())
+    if len(message) > 300:
+        message = message[:297] + "..."
     raise errors.SpecError(pointer=pointer, reason=message)
+
+
+def _explained(
+    raw: dict[str, Any], version: str, error: jsonschema.exceptions.ValidationError
+) -> jsonschema.exceptions.ValidationError:
+    """The error that says why: openapi-spec-validator's fast backend reports a failed
+    `oneOf` as the whole object "is not valid under any of the given schemas" (a dump of the
+    document, no reason); jsonschema's own validator over the same metaschema keeps every
+    alternative's errors, and `best_match` picks the one that explains it (`'jsonb' is not one
+    of ['array', 'boolean', ...]` at the `type`)."""
+    error = _deepest(error)
+    if error.validator not in ("oneOf", "anyOf") and "is not valid under" not in error.message:
+        return error
+    schema = (
+        openapi_spec_validator.schemas.schema_v31
+        if version.startswith("3.1")
+        else openapi_spec_validator.schemas.schema_v30
+    )
+    validator_class = jsonschema.validators.validator_for(schema)
+    found = jsonschema.exceptions.best_match(validator_class(schema).iter_errors(raw))
+    return error if found is None else _deepest(found)
 
 
 _VALIDATOR_CACHE = getattr(
@@ -118,7 +154,8 @@ def _forget_validators() -> None:
 def _deepest(error: jsonschema.exceptions.ValidationError) -> jsonschema.exceptions.ValidationError:
     """The most specific of an error's causes (`oneOf` failures nest one per alternative)."""
     while error.context:
-        error = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.message)))
+        best = jsonschema.exceptions.best_match(error.context)
+        error = best if best is not None else error.context[0]
     return error
 
 
@@ -176,7 +213,7 @@ class _Builder:
         if isinstance(exclusive_max, bool):
             maximum, exclusive_max = (None, maximum) if exclusive_max else (maximum, None)
         return model.Schema(
-            **keywords.common(node),
+            **keywords.common(node, pointer),
             type=kind,
             properties=tuple(
                 model.Property(

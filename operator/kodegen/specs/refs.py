@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import bisect
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from kodegen import errors
@@ -37,16 +38,65 @@ def lookup(document: Any, ref: str, *, at: str) -> Any:
 
 
 def walk(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
-    """Every `$ref` in the document with the pointer of the object that holds it."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            yield pointer, ref
-        for key, value in node.items():
-            yield from walk(value, join(pointer, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from walk(value, join(pointer, index))
+    """Every `$ref` in the document with the pointer of the object that holds it, in
+    document order (iterative: the depth of a document is bounded, but not by the stack)."""
+    stack: list[tuple[str, Any]] = [(pointer, node)]
+    while stack:
+        where, current = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str):
+                yield where, ref
+            stack.extend((join(where, k), v) for k, v in reversed(list(current.items())))
+        elif isinstance(current, list):
+            stack.extend((join(where, i), v) for i, v in reversed(list(enumerate(current))))
+
+
+def check_cycles(document: Any, *, named: Callable[[str], bool]) -> None:
+    """SpecError for a `$ref` that reaches itself again through references that are not
+    `named`. A named schema (`#/components/schemas/Pet`) becomes a class, so recursion
+    through it is finite; any other reference is read in place, so a loop of them (in
+    `paths`, in a property of a schema, anywhere) would never end."""
+    holders = sorted(walk(document))  # (pointer of the object holding a $ref, the $ref)
+    pointers = [pointer for pointer, _ in holders]
+
+    def inside(ref: str) -> Iterator[tuple[str, str]]:
+        """The references inside the node `ref` points to."""
+        target = ref[1:]
+        start = bisect.bisect_left(pointers, target)
+        for pointer, inner in holders[start:]:
+            if pointer != target and not pointer.startswith(target + "/"):
+                break
+            yield pointer, inner
+
+    state: dict[str, int] = {}  # 1: being followed, 2: done
+    for holder, first in holders:
+        if named(first) or not first.startswith("#") or state.get(first):
+            continue
+        path: list[tuple[str, str, Iterator[tuple[str, str]]]] = [(holder, first, inside(first))]
+        state[first] = 1
+        while path:
+            _, ref, children = path[-1]
+            step = next(children, None)
+            if step is None:
+                state[ref] = 2
+                path.pop()
+                continue
+            where, inner = step
+            if named(inner) or not inner.startswith("#"):
+                continue
+            if state.get(inner) == 1:
+                loop = [r for _, r, _ in path]
+                loop = [*loop[loop.index(inner) :], inner]
+                raise errors.SpecError(
+                    pointer=join(where, "$ref"),
+                    reason=f"$ref cycle {' -> '.join(loop)}: a schema that contains itself "
+                    "needs a name; move it under components/schemas (or $defs) and refer to "
+                    "it by that name",
+                )
+            if not state.get(inner):
+                state[inner] = 1
+                path.append((where, inner, inside(inner)))
 
 
 def check(document: dict[str, Any]) -> None:

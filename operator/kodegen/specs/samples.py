@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from kodegen import errors
+from kodegen.documents import limits as limits_
 from kodegen.specs import model, schemas
 
 STRINGS = {
@@ -27,6 +29,10 @@ STRINGS = {
     "byte": "c3RyaW5n",
 }
 MAX_DEPTH = 4
+"""Depth past which optional properties and arrays without `minItems` are left empty."""
+MAX_NESTING = 32
+"""Depth past which a sample has no finite value: only required properties and `minItems`
+lead this far, so they lead back to a schema already being built."""
 SECRET_NAMES = re.compile(r"(?i)(key|token|secret|passw|credential|auth)")
 
 
@@ -37,8 +43,36 @@ def sample(
     hints: Mapping[str, Any] | None = None,
     writing: bool = False,
 ) -> Any:
-    """A value for `schema`. `hints` give values by property name; `writing` leaves out readOnly."""
-    return _Sampler(components, hints or {}, writing).value(schema, frozenset(), 0)
+    """A value for `schema`. `hints` give values by property name; `writing` leaves out readOnly.
+
+    SpecError when the value would be larger than `limits.max_sample_bytes` as JSON (`minItems`
+    times `minLength`, nested): generated code and tests hold it literally."""
+    value = _Sampler(components, hints or {}, writing).value(schema, frozenset(), 0)
+    size = _size(value, {})
+    if size > limits_.DEFAULT.max_sample_bytes:
+        raise errors.SpecError(
+            pointer=schema.pointer,
+            reason=f"a value that meets this schema (minItems, minLength, required "
+            f"properties) takes {size} bytes as JSON; kodegen builds samples of at most "
+            f"{limits_.DEFAULT.max_sample_bytes} (limits.max_sample_bytes): lower the minimums",
+        )
+    return value
+
+
+def _size(value: Any, seen: dict[int, int]) -> int:
+    """Bytes of `value` as JSON, about; shared parts (`[item] * count`) computed once."""
+    known = seen.get(id(value))
+    if known is not None:
+        return known
+    if isinstance(value, dict):
+        size = 2 + sum(len(str(k)) + 4 + _size(v, seen) for k, v in value.items())
+    elif isinstance(value, list):
+        size = 2 + sum(1 + _size(v, seen) for v in value)
+    else:
+        size = len(str(value)) + 2
+    if isinstance(value, dict | list):
+        seen[id(value)] = size
+    return size
 
 
 class _Sampler:
@@ -48,6 +82,12 @@ class _Sampler:
         self.components, self.hints, self.writing = components, hints, writing
 
     def value(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        if depth > MAX_NESTING:
+            raise errors.SpecError(
+                pointer=schema.pointer,
+                reason="no finite value meets this schema: required properties (or minItems) "
+                "lead back to a schema that holds them; make one optional or nullable",
+            )
         if schema.ref is not None:
             seen = seen | {schema.ref}
         schema = schemas.flatten(schema, self.components)
@@ -116,8 +156,12 @@ class _Sampler:
             value = math.floor(schema.exclusive_minimum) + 1
         if high is not None and value > high:
             value = high if schema.exclusive_maximum is None else high - 1
-        if schema.multiple_of:
-            value = math.ceil(value / schema.multiple_of) * schema.multiple_of
+        if schema.multiple_of and isinstance(schema.multiple_of, int | float):
+            steps = value / schema.multiple_of
+            if math.isfinite(steps):
+                value = math.ceil(steps) * schema.multiple_of
+        if isinstance(value, float) and not math.isfinite(value):
+            return 1  # bounds past float range (the parser bounds integers, not their product)
         return int(value) if float(value).is_integer() else value
 
     def boolean(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:

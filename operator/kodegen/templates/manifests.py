@@ -19,6 +19,7 @@ import pydantic
 import yaml
 
 from kodegen import errors
+from kodegen.documents import loading
 from kodegen.api import codetemplate
 from kodegen.templates import git as git_
 from kodegen.templates import model, registry, sources
@@ -123,12 +124,12 @@ def dump(documents: Sequence[dict[str, Any]], header: str = "") -> str:
 def parse(text: str, *, source: str = "<manifest>") -> list[dict[str, Any]]:
     """Every mapping document of a YAML stream (empty documents skipped)."""
     try:
-        documents = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise errors.TemplateError(template=where, reason=f"invalid YAML: {problem}") from exc
+        documents = loading.load_all(text, source=source)  # bounded: aliases, depth, size
+    except errors.DocumentError as exc:
+        where = source if exc.line is None else f"{source}:{exc.line}"
+        at = f" at {exc.pointer}" if exc.pointer else ""
+        problem = exc.reason.removeprefix("malformed YAML: ")
+        raise errors.TemplateError(template=where, reason=f"invalid YAML: {problem}{at}") from exc
     for index, document in enumerate(documents):
         if not isinstance(document, dict):
             raise errors.TemplateError(

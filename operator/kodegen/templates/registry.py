@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pydantic
-import yaml
 
 import kodegen
 from kodegen import errors
+from kodegen.documents import loading
 from kodegen.api import codetemplate
 from kodegen.templates import model, versions
 
@@ -150,14 +150,12 @@ def _read_spec(path: Path, label: str) -> codetemplate.CodeTemplateSpec:
     except UnicodeDecodeError as exc:
         raise errors.TemplateError(template=label, file=SPEC_FILE, reason=_not_utf8(exc)) from exc
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{SPEC_FILE}:{mark.line + 1}" if mark is not None else SPEC_FILE
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise errors.TemplateError(
-            template=label, file=where, reason=f"invalid YAML: {problem}"
-        ) from exc
+        data = loading.load(text, source=SPEC_FILE)  # bounded: aliases, depth, size
+    except errors.DocumentError as exc:
+        where = SPEC_FILE if exc.line is None else f"{SPEC_FILE}:{exc.line}"
+        at = f" at {exc.pointer}" if exc.pointer else ""
+        problem = exc.reason.removeprefix("malformed YAML: ")
+        raise errors.TemplateError(template=label, file=where, reason=f"invalid YAML: {problem}{at}") from exc
     if not isinstance(data, dict):
         raise errors.TemplateError(
             template=label,

@@ -1,0 +1,67 @@
+"""How much of an untrusted document kodegen agrees to read.
+
+Every spec, manifest and template file comes from someone kodegen does not trust, and the
+operator parses them in its own process on every reconcile: a document past one of these limits
+is refused with one line naming the limit (never a crash, a hang or a memory blow-up). The
+defaults are far above what real documents need (the 77 public specs of the corpus peak at
+depth 18, 11 k nodes and 320 KB) and far below what would hurt the operator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+__all__ = ["DEFAULT", "Limits"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 16 * 1024 * 1024
+    """Bytes of one document's text, and of all its string values once YAML aliases are
+    expanded. 16 MiB: the largest public OpenAPI documents are a few MiB; a ConfigMap holds
+    at most 1 MiB."""
+
+    max_nodes: int = 500_000
+    """Values (mappings, lists, scalars) in one document with every YAML alias expanded, which
+    is what every later stage walks. 500 k is 45 times the largest corpus spec, and a few
+    hundred MB of Python objects at worst; an alias bomb (a few lines, billions of nodes
+    expanded) is refused while composing, before any Python object is built."""
+
+    max_aliases: int = 10_000
+    """YAML alias nodes (`*name`) in one document. Real specs use a handful."""
+
+    max_depth: int = 64
+    """Nesting of mappings and lists. 3.5 times the corpus maximum (18), and low enough that
+    every recursive walk after parsing (the metaschema validators take about ten Python frames
+    per level) stays far from Python's recursion limit; a generated literal nested this deep
+    still compiles (Python's parser stops at 200 brackets)."""
+
+    max_integer_digits: int = 40
+    """Decimal digits of an integer. 40 holds every 128-bit value (39 digits); past that no
+    schema means it, and floats overflow at 309 digits."""
+
+    max_pattern_length: int = 4096
+    """Characters of one regular expression (`pattern`, `patternProperties`). RE2 compiles
+    and runs it in time linear in the text, but its program grows with the pattern."""
+
+    max_regex_memory: int = 8 * 1024 * 1024
+    """Bytes RE2 may use for one compiled pattern (its `max_mem`); a pattern that needs more
+    (huge counted repeats) is refused."""
+
+    max_count: int = 100_000
+    """Largest `minLength`, `minItems`, `minProperties` kodegen builds a sample for: a value
+    that meets `minLength: 1e11` does not fit in memory. 100 k characters or items is more
+    than any spec's sample needs."""
+
+    max_sample_bytes: int = 1024 * 1024
+    """Bytes (as JSON) of one sample value built for a schema: generated code and tests hold
+    samples literally, so `minItems: 1000` of `minLength: 1000` strings must not become a
+    gigabyte of source. 1 MiB is a thousand times a typical sample."""
+
+    max_sdl_tokens: int = 200_000
+    """Tokens of one GraphQL SDL document (graphql-core stops there). The largest corpus
+    schema has about 10 k."""
+
+
+DEFAULT = Limits()
+"""The limits every parser applies unless given others (tests pass smaller ones)."""

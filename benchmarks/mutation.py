@@ -349,9 +349,8 @@ def survivors_text(results: Sequence[Mapping[str, object]], equivalent: Mapping[
         for survivor in result["survivors"]:  # type: ignore[attr-defined]
             if survivor["name"] in equivalent:
                 continue
-            parts.append(
-                f"### {survivor['name']} ({survivor['status']})\n\n```diff\n{survivor['diff']}\n```\n"
-            )
+            title = f"### {survivor['name']} ({survivor['status']})"
+            parts.append(f"{title}\n\n```diff\n{survivor['diff']}\n```\n")
     return "\n".join(parts)
 
 
@@ -365,9 +364,7 @@ def stale_equivalents(
         for name, status in result["statuses"].items()  # type: ignore[attr-defined]
         if status in _NOT_KILLED
     }
-    measured = {
-        str(result["module"]).removesuffix(".py").replace("/", ".") for result in results
-    }
+    measured = {str(result["module"]).removesuffix(".py").replace("/", ".") for result in results}
     return sorted(
         name
         for name in equivalent

@@ -1,4 +1,5 @@
-"""Every pass/fail rule of the contract gate, each shown passing a good project and failing a bad one.
+"""Every pass/fail rule of the contract gate, each shown passing a good project and failing
+a bad one.
 
 Rules of `kodegen.gates.contract.run` (real schemathesis, or the GraphQL probe, in the sandbox):
 
@@ -37,7 +38,7 @@ from kodegen.gates import config, contract
 
 SPEC = "pkg/openapi.json"
 CONFIG = config.GateConfig(package="pkg", app="pkg.main:app", openapi=SPEC, max_examples=5)
-APP = '''\
+APP = """\
 from fastapi import FastAPI
 
 app = FastAPI()
@@ -51,7 +52,7 @@ def ping() -> dict[str, str]:
 @app.get("/teapot", status_code=418)
 def teapot() -> dict[str, str]:
     return {"tea": "pot"}
-'''
+"""
 _OBJECT = {"type": "object", "required": ["ping"], "properties": {"ping": {"type": "string"}}}
 
 
@@ -192,9 +193,7 @@ async def test_rule_6_an_operation_that_cannot_be_tested_fails(
 
 async def test_rule_6_failures_and_untestable_operations_are_both_named(tmp_path: Path) -> None:
     untestable = {"get": _operation("other", parameters=[{"$ref": "#/components/parameters/No"}])}
-    project = _project(
-        tmp_path, _spec(**{"/ping": PING, "/teapot": TEAPOT, "/other": untestable})
-    )
+    project = _project(tmp_path, _spec(**{"/ping": PING, "/teapot": TEAPOT, "/other": untestable}))
     result = await contract.run(project, CONFIG)
     assert result.reason == "1 contract failure(s); 1 operation(s) could not be tested"
     assert sorted(f.code for f in result.findings) == ["status_code_conformance", "untestable"]
@@ -209,7 +208,7 @@ async def test_rule_7_a_probe_that_writes_no_result_fails(tmp_path: Path) -> Non
     )
 
 
-GRAPHQL_APP = '''\
+GRAPHQL_APP = """\
 import strawberry
 from strawberry.asgi import GraphQL
 
@@ -226,7 +225,7 @@ class Query:
 
 
 app = GraphQL(strawberry.Schema(query=Query))
-'''
+"""
 SDL = "type Query {\n  hello(name: String!): String!\n  broken: Int!\n}\n"
 
 

@@ -1,4 +1,5 @@
-"""Every pass/fail rule of the secrets gate, each shown passing a good project and failing a bad one.
+"""Every pass/fail rule of the secrets gate, each shown passing a good project and failing
+a bad one.
 
 Rules of `kodegen.gates.secrets.run` (real detect-secrets):
 

@@ -1,4 +1,5 @@
-"""Every pass/fail rule of the security gate, each shown passing a good project and failing a bad one.
+"""Every pass/fail rule of the security gate, each shown passing a good project and failing
+a bad one.
 
 Rules of `kodegen.gates.security.run` (real bandit):
 
@@ -26,7 +27,9 @@ from kodegen.gates import config, security
 CONFIG = config.GateConfig(package="pkg", app=None, openapi=None)
 GOOD = '"""A module."""\n\n\ndef double(x: int) -> int:\n    return 2 * x\n'
 LOW = '"""Low: importing subprocess (B404)."""\n\nimport subprocess\n\nRUN = subprocess.run\n'
-MEDIUM = '"""Medium: pickle (B301)."""\n\nimport pickle\n\n\ndef load(b):\n    return pickle.loads(b)\n'
+MEDIUM = (
+    '"""Medium: pickle (B301)."""\n\nimport pickle\n\n\ndef load(b):\n    return pickle.loads(b)\n'
+)
 HIGH = '"""High: MD5 (B324)."""\n\nimport hashlib\n\nDIGEST = hashlib.md5(b"x").hexdigest()\n'
 
 
@@ -118,7 +121,7 @@ async def test_rule_5_both_reasons_when_issues_and_unscannable_files(tmp_path: P
 
 
 async def test_rule_6_nosec_silences_and_is_counted(tmp_path: Path) -> None:
-    silenced = HIGH.replace('.hexdigest()\n', ".hexdigest()  # nosec\n")
+    silenced = HIGH.replace(".hexdigest()\n", ".hexdigest()  # nosec\n")
     result = await security.run(_tree(tmp_path, {"c.py": silenced}), _at("low"))
     assert result.passed, result.reason
     assert result.metrics["nosec"] == 1.0
@@ -129,7 +132,14 @@ async def test_rule_6_nosec_silences_and_is_counted(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["tests/a.py", "test/a.py", "pkg/tests/helpers/a.py", "conftest.py", "pkg/test_a.py", "a_test.py"],
+    [
+        "tests/a.py",
+        "test/a.py",
+        "pkg/tests/helpers/a.py",
+        "conftest.py",
+        "pkg/test_a.py",
+        "a_test.py",
+    ],
 )
 async def test_rule_7_test_code_is_not_scanned(tmp_path: Path, name: str) -> None:
     assert security.is_test_file(name)

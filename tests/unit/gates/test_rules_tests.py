@@ -92,7 +92,10 @@ async def test_rule_1_passing_tests_with_enough_coverage_pass(tmp_path: Path) ->
 
 
 async def test_rule_1_skipped_tests_are_counted_and_pass(tmp_path: Path) -> None:
-    skipped = 'import pytest\n\n\n@pytest.mark.skip(reason="later")\ndef test_later() -> None:\n    pass\n'
+    skipped = (
+        'import pytest\n\n\n@pytest.mark.skip(reason="later")\n'
+        "def test_later() -> None:\n    pass\n"
+    )
     result = await tests.run(_tree(_project(tmp_path), {"tests/test_later.py": skipped}), CONFIG)
     assert result.passed, result.reason
     assert result.counts == {"errors": 0, "failed": 0, "passed": 2, "skipped": 1}
@@ -158,7 +161,8 @@ async def test_rule_4_a_test_module_that_cannot_be_imported_fails(tmp_path: Path
 
 async def test_rule_4_failures_and_errors_are_counted_together(tmp_path: Path) -> None:
     both = (
-        "import pytest\n\n\n@pytest.fixture\ndef db() -> None:\n    raise RuntimeError('down')\n\n\n"
+        "import pytest\n\n\n@pytest.fixture\ndef db() -> None:\n"
+        "    raise RuntimeError('down')\n\n\n"
         "def test_with_db(db: None) -> None:\n    pass\n\n\n"
         "def test_wrong() -> None:\n    assert False\n"
     )

@@ -1,0 +1,417 @@
+"""The operator's decisions (`reconcile.reconcile`, `reconcile.complete`) as functions of a
+CodeGeneration and what the cluster shows, to the actions they take: status written, Jobs and
+ConfigMaps created, Events posted, slots taken or freed.
+
+The cluster is kmock's emulator (an HTTP server on 127.0.0.1) behind the real `kube.Kube` and
+the real `executors.Jobs`; no kopf runner: each test calls the decision once and reads back
+what it did. The sync client runs in a thread (`_call`), since the emulator answers on the
+test's event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import datetime
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import kopf
+import prometheus_client
+import pytest
+import yaml
+from kubernetes import client
+
+from kodegen.api import codegeneration_status as status_api
+from kodegen.controller import jobs, kube, main, metrics, names, reconcile, resolver, runs, settings
+
+REPO = Path(__file__).resolve().parents[3]
+CG = "kodegen.dev/v1alpha1/codegenerations"
+NS = "team-a"
+VERBS = ["list", "watch", "get", "create", "patch", "update", "delete"]
+RESOURCES = {
+    CG: {"kind": "CodeGeneration", "namespaced": True, "subresources": ["status"]},
+    "v1/configmaps": {"kind": "ConfigMap", "namespaced": True},
+    "v1/secrets": {"kind": "Secret", "namespaced": True},
+    "v1/events": {"kind": "Event", "namespaced": True},
+    "v1/namespaces": {"kind": "Namespace", "namespaced": False},
+    "batch/v1/jobs": {"kind": "Job", "namespaced": True, "subresources": ["status"]},
+    "v1/serviceaccounts": {"kind": "ServiceAccount", "namespaced": True},
+    "rbac.authorization.k8s.io/v1/rolebindings": {"kind": "RoleBinding", "namespaced": True},
+}
+T0 = datetime.datetime(2026, 12, 1, 10, 0, 0, tzinfo=datetime.UTC)
+R = TypeVar("R")
+
+
+class World:
+    """The emulator, a `Kube` on it and an `Operator` with the Job executor."""
+
+    def __init__(self, kmock: Any, api: client.ApiClient, **limits: int) -> None:
+        self.kmock, self.kube = kmock, kube.Kube(api)
+        self.custom = client.CustomObjectsApi(api)
+        op_settings = settings.Settings(
+            executor="job",
+            metrics_port=0,
+            limits=settings.LimitSettings(**limits) if limits else settings.LimitSettings(),
+        )
+        registry = metrics.Metrics(prometheus_client.CollectorRegistry())
+        self.op = main.build(op_settings, self.kube, resolver=resolver.Builtin(), registry=registry)
+        self.op.clock = lambda: T0
+
+    async def call(self, function: Callable[..., R], *args: Any) -> R:
+        return await asyncio.to_thread(function, *args)
+
+    def objects(self, resource: str) -> dict[str, dict[str, Any]]:
+        return {
+            name: dict(obj.raw)
+            for (res, ns, name), obj in self.kmock.objects.items()
+            if _path(res) == resource and ns == NS and not obj.deleted
+        }
+
+    def body(self, name: str = "petstore-api") -> dict[str, Any]:
+        return copy.deepcopy(self.objects(CG)[name])
+
+    def status(self, name: str = "petstore-api") -> dict[str, Any]:
+        return dict(self.body(name).get("status") or {})
+
+    def conditions(self, name: str = "petstore-api") -> dict[str, tuple[str, str]]:
+        return {
+            c["type"]: (c["status"], c["reason"]) for c in self.status(name).get("conditions", [])
+        }
+
+    def events(self) -> list[tuple[str, str]]:
+        found = self.objects("v1/events").values()
+        return sorted((event["type"], event["reason"]) for event in found)
+
+    async def apply(self, body: dict[str, Any]) -> dict[str, Any]:
+        await self.call(
+            self.custom.create_namespaced_custom_object,
+            "kodegen.dev",
+            "v1alpha1",
+            NS,
+            "codegenerations",
+            copy.deepcopy(body),
+        )
+        return self.body(body["metadata"]["name"])
+
+    async def reconcile(self, name: str = "petstore-api") -> str:
+        return await self.call(reconcile.reconcile, self.op, self.body(name))
+
+    async def finish_job(self, job: str, condition: str, **extra: Any) -> None:
+        status = {"conditions": [{"type": condition, "status": "True", **extra}], "failed": 1}
+        await self.call(self.kube.batch.patch_namespaced_job_status, job, NS, {"status": status})
+
+
+def _path(resource: Any) -> str:
+    group = f"{resource.group}/" if resource.group else ""
+    return f"{group}{resource.version}/{resource.plural}"
+
+
+def _manifest(name: str = "petstore-api", **spec: Any) -> dict[str, Any]:
+    body = yaml.safe_load((REPO / "examples" / "petstore.yaml").read_text())
+    body["metadata"] = {"name": name, "namespace": NS, "uid": f"uid-{name}", "generation": 1}
+    body["spec"].update(spec)
+    return body
+
+
+@pytest.fixture()
+def world(kmock: Any) -> Iterator[World]:
+    for resource, info in RESOURCES.items():
+        kmock.resources[resource] = {**info, "verbs": VERBS}
+    api = client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/")))
+    try:
+        yield World(kmock, api)
+    finally:
+        api.close()
+
+
+async def test_a_new_generation_starts_a_run(world: World) -> None:
+    await world.apply(_manifest())
+    assert await world.reconcile() == "started"
+    status = world.status()
+    digest = status["inputHash"]
+    assert digest.startswith("sha256:")
+    assert status["phase"] == "Running"
+    assert status["observedGeneration"] == 1
+    assert status["job"] == {"name": names.job("petstore-api", digest), "attempts": 0}
+    assert status["resolvedTemplate"]["kind"] == "Builtin"
+    assert world.conditions() == {
+        "SpecValid": ("True", "Valid"),
+        "TemplateResolved": ("True", "Resolved"),
+        "Generated": ("Unknown", "Running"),
+        "QualityGatesPassed": ("Unknown", "Running"),
+        "Published": ("Unknown", "Running"),
+        "Ready": ("False", "Running"),
+    }
+    assert list(world.objects("batch/v1/jobs")) == [names.job("petstore-api", digest)]
+    assert names.request("petstore-api", digest) in world.objects("v1/configmaps")
+    assert world.events() == [("Normal", "Accepted"), ("Normal", "JobCreated")]
+    assert world.op.slots.active == 1
+
+
+async def test_a_second_pass_over_a_running_generation_keeps_its_run(world: World) -> None:
+    await world.apply(_manifest())
+    await world.reconcile()
+    assert await world.reconcile() == "running"
+    assert len(world.objects("batch/v1/jobs")) == 1
+    assert world.events() == [("Normal", "Accepted"), ("Normal", "JobCreated")]
+
+
+async def test_an_unchanged_succeeded_generation_does_nothing(world: World) -> None:
+    await world.apply(_manifest())
+    await world.reconcile()
+    body = world.body()
+    body["status"]["phase"] = "Succeeded"
+    assert await world.call(reconcile.reconcile, world.op, body) == "unchanged"
+    assert len(world.objects("batch/v1/jobs")) == 1
+
+
+async def test_suspend_starts_nothing_and_says_so(world: World) -> None:
+    await world.apply(_manifest(suspend=True))
+    assert await world.reconcile() == "suspended"
+    assert world.objects("batch/v1/jobs") == {}
+    assert "phase" not in world.status()  # a new one has no phase yet (merge patch of None)
+    assert world.conditions() == {"Ready": ("False", "Suspended")}
+    queued = world.body()
+    queued["status"]["phase"] = "Queued"
+    assert await world.call(reconcile.reconcile, world.op, queued) == "suspended"
+    assert world.status()["phase"] == "Pending"
+
+
+async def test_the_queue_holds_a_run_past_the_namespace_limit(kmock: Any, world: World) -> None:
+    api = client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/")))
+    limited = World(kmock, api, per_namespace=1, cluster=5)
+    await limited.apply(_manifest("first"))
+    await limited.apply(_manifest("second"))
+    assert await limited.reconcile("first") == "started"
+    assert await limited.reconcile("second") == "queued"
+    assert limited.status("second")["phase"] == "Queued"
+    assert limited.conditions("second")["Ready"] == ("False", "Queued")
+    message = next(
+        c["message"] for c in limited.status("second")["conditions"] if c["type"] == "Ready"
+    )
+    assert message == "waiting: at most 1 runs per namespace and 5 in the cluster"
+    assert len(limited.objects("batch/v1/jobs")) == 1
+    api.close()
+
+
+async def test_git_output_is_rejected_on_the_resource(world: World) -> None:
+    git = {"git": {"url": "https://example.com/r.git", "branch": "main", "path": "svc"}}
+    await world.apply(_manifest(output=git))
+    with pytest.raises(kopf.PermanentError, match=r"spec\.output\.git"):
+        await world.reconcile()
+    assert world.status()["phase"] == "Failed"
+    assert world.conditions() == {
+        "SpecValid": ("False", "InvalidSpec"),
+        "Ready": ("False", "InvalidSpec"),
+    }
+    assert world.events() == [("Warning", "Failed")]
+    assert world.objects("batch/v1/jobs") == {}
+
+
+async def test_an_unknown_template_is_a_template_failure(world: World) -> None:
+    template = {"family": "no-such-family", "version": "^1.0", "scope": "Cluster"}
+    await world.apply(_manifest(template=template))
+    with pytest.raises(kopf.PermanentError):
+        await world.reconcile()
+    assert world.conditions() == {
+        "TemplateResolved": ("False", "TemplateNotResolved"),
+        "Ready": ("False", "TemplateNotResolved"),
+    }
+    assert "inputHash" not in world.status()
+
+
+def _from_configmap(key: str | None = None) -> dict[str, Any]:
+    ref = {"name": "petstore-spec", **({"key": key} if key else {})}
+    return {"type": "openapi", "openapi": {"configMapRef": ref}}
+
+
+async def _spec_config_map(world: World, data: dict[str, str]) -> None:
+    body = {"metadata": {"name": "petstore-spec", "namespace": NS}, "data": data}
+    await world.call(world.kube.create_config_map, body)
+
+
+async def test_a_spec_in_a_configmap_is_read_into_the_request(world: World) -> None:
+    inline = _manifest()["spec"]["specification"]["openapi"]["inline"]
+    await _spec_config_map(world, {"petstore.yaml": yaml.safe_dump(inline)})
+    await world.apply(_manifest(specification=_from_configmap()))
+    assert await world.reconcile() == "started"
+    request = world.objects("v1/configmaps")[
+        names.request("petstore-api", world.status()["inputHash"])
+    ]
+    frozen = runs.Request.from_config_map(request)
+    assert frozen.generation.spec.specification.openapi is not None
+    assert frozen.generation.spec.specification.openapi.inline == inline
+    assert frozen.generation.spec.specification.openapi.config_map_ref is None
+
+
+async def test_a_missing_spec_configmap_is_retried(world: World) -> None:
+    await world.apply(_manifest(specification=_from_configmap()))
+    with pytest.raises(kopf.TemporaryError, match="does not exist"):
+        await world.reconcile()
+    assert world.objects("batch/v1/jobs") == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "key", "words"),
+    [
+        ({"a.yaml": "{}", "b.yaml": "{}"}, None, "has 2 keys (a.yaml, b.yaml)"),
+        ({"a.yaml": "{}"}, "other.yaml", "has no key 'other.yaml'"),
+        ({"a.yaml": "key: [unclosed"}, None, "is not YAML or JSON"),
+        ({"a.yaml": "- a list\n"}, None, "petstore-spec/a.yaml is not a mapping"),
+    ],
+)
+async def test_a_bad_spec_configmap_is_rejected_naming_the_field(
+    world: World, data: dict[str, str], key: str | None, words: str
+) -> None:
+    await _spec_config_map(world, data)
+    await world.apply(_manifest(specification=_from_configmap(key)))
+    with pytest.raises(kopf.PermanentError) as caught:
+        await world.reconcile()
+    assert "spec.specification.openapi.configMapRef" in str(caught.value)
+    assert words in str(caught.value)
+    assert world.conditions()["SpecValid"] == ("False", "InvalidSpec")
+
+
+async def test_an_api_error_is_a_retry(world: World) -> None:
+    await world.apply(_manifest())
+    world.kmock["post", "/apis/batch/v1/namespaces/team-a/jobs"] << 500
+    with pytest.raises(kopf.TemporaryError):
+        await world.reconcile()
+
+
+async def test_invalid_fields_are_named(world: World) -> None:
+    body = _manifest()
+    body["spec"]["qualityGates"] = {"minCoverage": 150}
+    with pytest.raises(kopf.PermanentError, match=r"invalid CodeGeneration: spec\.qualityGates"):
+        reconcile.parse(body)
+
+
+# -- completion ---------------------------------------------------------------------------------
+
+
+async def _started(world: World) -> tuple[str, str]:
+    await world.apply(_manifest())
+    await world.reconcile()
+    digest = world.status()["inputHash"]
+    return digest, names.hash8(digest)
+
+
+async def _write_outcome(world: World, outcome: runs.Outcome) -> None:
+    request = runs.Request.from_config_map(
+        world.objects("v1/configmaps")[names.request("petstore-api", outcome.input_hash)]
+    )
+    await world.call(world.kube.create_config_map, outcome.config_map(request))
+
+
+def _succeeded(digest: str) -> runs.Outcome:
+    return runs.Outcome(
+        input_hash=digest,
+        phase="Succeeded",
+        reason="Succeeded",
+        message="published",
+        finished_at="2026-12-01T10:01:00Z",
+        result=status_api.GenerationResult(files=3, lines=40, coverage=97.5),
+        gates=({"name": "syntax", "passed": True},),
+        output=status_api.OutputStatus(config_maps=["petstore-api-code"]),
+        timings={"render": 0.1},
+    )
+
+
+async def test_a_run_with_a_result_succeeds(world: World) -> None:
+    digest, run = await _started(world)
+    await _write_outcome(world, _succeeded(digest))
+    done = await world.call(reconcile.complete, world.op, NS, "petstore-api", run, None)
+    assert done == "succeeded"
+    status = world.status()
+    assert status["phase"] == "Succeeded"
+    assert status["result"]["files"] == 3
+    assert status["output"] == {"configMaps": ["petstore-api-code"]}
+    assert [h["revision"] for h in status["history"]] == [1]
+    assert world.conditions() == {
+        "SpecValid": ("True", "Valid"),
+        "TemplateResolved": ("True", "Resolved"),
+        "Generated": ("True", "Generated"),
+        "QualityGatesPassed": ("True", "Passed"),
+        "Published": ("True", "Published"),
+        "Ready": ("True", "Succeeded"),
+    }
+    assert ("Normal", "Published") in world.events()
+    assert world.op.slots.active == 0
+    again = await world.call(reconcile.complete, world.op, NS, "petstore-api", run, None)
+    assert again == "recorded"
+
+
+async def test_failed_gates_fail_the_run_and_name_the_gate(world: World) -> None:
+    digest, run = await _started(world)
+    failed = dataclasses.replace(
+        _succeeded(digest),
+        phase="Failed",
+        reason="QualityGatesFailed",
+        message="gate tests failed",
+        gates=({"name": "tests", "passed": False},),
+        output=None,
+    )
+    await _write_outcome(world, failed)
+    done = await world.call(reconcile.complete, world.op, NS, "petstore-api", run, None)
+    assert done == "failed"
+    assert world.conditions()["QualityGatesPassed"] == ("False", "QualityGatesFailed")
+    assert world.conditions()["Published"] == ("False", "QualityGatesFailed")
+    assert ("Warning", "QualityGatesFailed") in world.events()
+
+
+async def test_a_job_that_failed_without_a_result_fails_the_run(world: World) -> None:
+    _, run = await _started(world)
+    state = jobs.JobState(phase="Failed", reason="DeadlineExceeded", message="too slow", attempts=2)
+    done = await world.call(reconcile.complete, world.op, NS, "petstore-api", run, state)
+    assert done == "failed"
+    status = world.status()
+    assert status["job"]["attempts"] == 2
+    assert world.conditions()["Generated"] == ("False", "Error")
+    assert world.conditions()["QualityGatesPassed"] == ("Unknown", "NotRun")
+    ready = next(c for c in status["conditions"] if c["type"] == "Ready")
+    assert ready["message"] == (
+        "the Job failed before writing a result: DeadlineExceeded: too slow"
+    )
+
+
+async def test_a_run_still_going_or_gone_is_not_recorded(world: World) -> None:
+    _, run = await _started(world)
+    running = jobs.JobState(phase="Running")
+    assert (
+        await world.call(reconcile.complete, world.op, NS, "petstore-api", run, None) == "pending"
+    )
+    assert (
+        await world.call(reconcile.complete, world.op, NS, "petstore-api", run, running)
+        == "pending"
+    )
+    assert await world.call(reconcile.complete, world.op, NS, "nobody", run, None) == "gone"
+
+
+async def test_a_superseded_run_goes_to_history_only(world: World) -> None:
+    digest, run = await _started(world)
+    old = _succeeded(digest)
+    await _write_outcome(world, old)
+    body = world.body()
+    body["spec"]["variables"]["packageName"] = "pets"
+    await world.call(
+        world.custom.patch_namespaced_custom_object,
+        "kodegen.dev",
+        "v1alpha1",
+        NS,
+        "codegenerations",
+        "petstore-api",
+        {"spec": body["spec"], "metadata": {"generation": 2}},
+    )
+    assert await world.reconcile() == "started"
+    assert world.status()["inputHash"] != digest
+    done = await world.call(reconcile.complete, world.op, NS, "petstore-api", run, None)
+    assert done == "superseded"
+    status = world.status()
+    assert status["phase"] == "Running"
+    assert [h["inputHash"] for h in status["history"]] == [digest]
+    failed = jobs.JobState(phase="Failed", reason="BackoffLimitExceeded")
+    other = await world.call(reconcile.complete, world.op, NS, "petstore-api", "0badc0de", failed)
+    assert other == "superseded"

@@ -1,0 +1,131 @@
+"""Every pass/fail rule of the secrets gate, each shown passing a good project and failing
+a bad one.
+
+Rules of `kodegen.gates.secrets.run` (real detect-secrets):
+
+1. an empty project passes without running detect-secrets;
+2. files without anything credential-like pass, reporting how many files were scanned;
+3. a potential secret in any file (Python or not) fails the gate: `N potential secret(s)`, one
+   `high` finding at its file and line that names the kind, never the value;
+4. a value the source specification (`GateConfig.openapi`, JSON) itself carries is not a secret
+   of the generation: counted as `from_specification`, it does not fail the gate;
+5. without a usable specification (none configured, missing, not JSON, not UTF-8) nothing is
+   excused: the same value fails;
+6. a line marked `pragma: allowlist secret` is a deliberate false positive and passes.
+
+(Where detect-secrets itself ends with an error status, the gate fails as unable to judge; no
+project content makes this detect-secrets fail, so that branch is exercised only through
+`gate.unparseable`, tested in `test_rules_gate.py`.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from kodegen.gates import config, secrets
+
+SPEC = "pkg/openapi.json"
+CONFIG = config.GateConfig(package="pkg", app=None, openapi=SPEC)
+AWS_KEY = "AKIA" + "IOSFODNN7" + "EXAMPLE"  # assembled here: the repository holds no key
+TOKEN = "".join(["zq8", "Xw2pLm4"])  # a high-entropy value under a secret-like name
+
+
+def _tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def _spec(value: str) -> str:
+    return json.dumps({"openapi": "3.0.3", "info": {"x-example": [{"apiKey": value}]}})
+
+
+async def test_rule_1_an_empty_project_passes(tmp_path: Path) -> None:
+    result = await secrets.run(tmp_path, CONFIG)
+    assert result.passed
+    assert result.counts == {"secrets": 0}
+    assert result.metrics == {"network_isolated": result.metrics["network_isolated"]}
+
+
+async def test_rule_2_files_without_secrets_pass(tmp_path: Path) -> None:
+    project = _tree(tmp_path, {"pkg/a.py": 'NAME = "petstore"\n', "README.md": "# Petstore\n"})
+    result = await secrets.run(project, CONFIG)
+    assert result.passed
+    assert result.counts == {"from_specification": 0, "secrets": 0}
+    assert result.metrics["files"] == 2.0
+    assert result.reason is None
+
+
+@pytest.mark.parametrize("name", ["pkg/settings.py", "deploy/values.yaml", ".env"])
+async def test_rule_3_a_secret_in_any_file_fails_without_its_value(
+    tmp_path: Path, name: str
+) -> None:
+    project = _tree(tmp_path, {"pkg/a.py": "X = 1\n", name: f'# settings\nKEY = "{AWS_KEY}"\n'})
+    result = await secrets.run(project, CONFIG)
+    assert not result.passed
+    assert result.reason == "1 potential secret(s)"
+    assert result.counts == {"from_specification": 0, "secrets": 1}
+    [finding] = result.findings
+    assert (finding.file, finding.line, finding.code, finding.severity) == (
+        name,
+        2,
+        "AWS Access Key",
+        "high",
+    )
+    assert finding.message == "potential AWS Access Key; the value is not reported"
+    assert AWS_KEY not in json.dumps(result.to_dict())
+
+
+async def test_rule_4_a_value_of_the_specification_is_excused(tmp_path: Path) -> None:
+    code = f'EXAMPLE = {{"apiKey": "{TOKEN}"}}\n'
+    project = _tree(tmp_path, {SPEC: _spec(TOKEN), "pkg/data.py": code})
+    result = await secrets.run(project, CONFIG)
+    assert result.passed, result.findings
+    assert result.counts == {"from_specification": 2, "secrets": 0}
+
+
+async def test_rule_4_only_the_values_of_the_specification_are_excused(tmp_path: Path) -> None:
+    other = "".join(["Lk3", "vB9qTs7"])
+    code = f'EXAMPLE = {{"apiKey": "{TOKEN}"}}\nOTHER = {{"apiKey": "{other}"}}\n'
+    project = _tree(tmp_path, {SPEC: _spec(TOKEN), "pkg/data.py": code})
+    result = await secrets.run(project, CONFIG)
+    assert not result.passed
+    assert [(f.file, f.line) for f in result.findings] == [("pkg/data.py", 2)]
+    assert result.counts == {"from_specification": 2, "secrets": 1}
+
+
+@pytest.mark.parametrize(
+    ("spec_file", "setting"),
+    [
+        (None, None),  # no specification configured
+        (None, SPEC),  # configured, not in the project
+        ("{not json", SPEC),
+        (b"\xff\xfe{}", SPEC),  # not UTF-8
+    ],
+)
+async def test_rule_5_without_a_usable_specification_nothing_is_excused(
+    tmp_path: Path, spec_file: str | bytes | None, setting: str | None
+) -> None:
+    files: dict[str, str | bytes] = {"pkg/data.py": f'EXAMPLE = {{"apiKey": "{TOKEN}"}}\n'}
+    if spec_file is not None:
+        files[SPEC] = spec_file
+    result = await secrets.run(_tree(tmp_path, files), dataclasses.replace(CONFIG, openapi=setting))
+    assert not result.passed
+    assert [(f.file, f.line) for f in result.findings] == [("pkg/data.py", 1)]
+    assert result.counts["from_specification"] == 0
+
+
+async def test_rule_6_an_allowlisted_line_passes(tmp_path: Path) -> None:
+    allowed = f'KEY = "{AWS_KEY}"  # pragma: allowlist secret\n'
+    result = await secrets.run(_tree(tmp_path, {"pkg/a.py": allowed}), CONFIG)
+    assert result.passed
+    assert result.counts == {"from_specification": 0, "secrets": 0}

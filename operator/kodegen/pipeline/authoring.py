@@ -46,6 +46,9 @@ AI_ONLY = ("adr", "userStory")
 
 MAX_FILE_CHARS = 60_000
 """Files longer than this (generated OpenAPI copies, data) are not sent to the model."""
+MIN_KEY_CHARS = 8
+"""Shorter values of a key variable are not searched for in the output: a placeholder such as
+`x` occurs everywhere (no provider issues keys that short)."""
 MAX_FINDINGS = 20
 """Findings per failing gate sent back for repair; the rest are counted, not listed."""
 
@@ -145,6 +148,7 @@ def check_keys(options: session.Options, files: Mapping[str, bytes]) -> None:
     forms = [
         (f"{variable} ({'as it is' if form == key else 'encoded'})", form)
         for variable, key in keys.held(options.environ).items()
+        if len(key) >= MIN_KEY_CHARS
         for form in redact.encodings(key)
     ]
     findings = secrets.held(files, forms) if forms else ()

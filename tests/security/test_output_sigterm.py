@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kodegen.ai import wire
 from kodegen.templates import scaffold
 
 pytestmark = pytest.mark.slow
 
+ROOT = Path(__file__).parents[2]
 FAMILY = "sleepy"
 SLEEPING_TEST = "import time\n\n\ndef test_sleeps():\n    time.sleep(300)\n"
 
@@ -135,3 +137,41 @@ def test_sigterm_mid_gates_kills_the_tests_and_leaves_nothing(sleepy: Path, tmp_
     while still_alive(seen) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert still_alive(seen) == []
+
+
+def test_sigterm_while_a_model_is_thinking_stops_cleanly(tmp_path: Path) -> None:
+    """The AI stage runs its own event loop: SIGTERM during a provider call unwinds it too."""
+    story = yaml.safe_load((ROOT / "examples" / "user-story.yaml").read_text())
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    out = tmp_path / "out"
+    with wire.in_thread("ollama", [wire.Hang(120)]) as server:
+        story["spec"]["ai"]["providers"] = [
+            {"provider": "ollama", "model": "q", "baseURL": server.base_url}
+        ]
+        manifest = tmp_path / "story.yaml"
+        manifest.write_text(yaml.safe_dump(story))
+        argv = [sys.executable, "-m", "kodegen.cli", "generate", str(manifest), "--out", str(out)]
+        env = {**os.environ, "TMPDIR": str(scratch), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+        process = subprocess.Popen(
+            argv,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not server.requests and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert server.requests, "the model was never asked"
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    assert process.returncode == 143, stderr
+    assert stderr.splitlines()[-1] == "error: terminated; nothing was written"
+    assert not out.exists() and list(scratch.iterdir()) == []

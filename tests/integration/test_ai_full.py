@@ -80,7 +80,8 @@ def test_a_second_run_is_served_from_the_cache_byte_for_byte(
     assert len(model.requests) == calls  # no second bill
     assert "(3 cached)" in capsys.readouterr().out
     shared = {p.relative_to(first) for p in first.rglob("*") if p.is_file()}
-    shared -= {Path(".kodegen/transcript.jsonl"), Path(provenance.PATH)}
+    own = (".kodegen/transcript.jsonl", provenance.PATH, ".kodegen/output.json")
+    shared -= {Path(path) for path in own}
     for path in shared:
         assert (first / path).read_bytes() == (second / path).read_bytes(), path
     assert not (second / ".kodegen" / "transcript.jsonl").exists()

@@ -70,6 +70,7 @@ def test_example_generates_models_that_pass_every_applicable_gate(
     assert_models_gates(gates_of(files))
     package = "library" if example == "models-openapi" else "catalog"
     assert sorted(files) == [
+        ".kodegen/output.json",
         ".kodegen/provenance.json",
         "README.md",
         f"{package}/__init__.py",

@@ -26,7 +26,8 @@ from kodegen.ai import breaker, cache, metrics, protocol, session, wire
 from kodegen.api import codegeneration
 from kodegen.gates import config as gate_config
 from kodegen.gates import report, runner
-from kodegen.pipeline import generate
+from kodegen.gates import secrets as secrets_gate
+from kodegen.pipeline import authoring, generate
 from tests.integration import ai_shortener
 from tests.unit.pipeline.test_authoring import HEALTH
 
@@ -172,7 +173,11 @@ def test_full_with_failover_and_a_repair_that_carries_test_output(
         return wire.Fail(400, "no repairs today")
 
     def google(body: dict[str, Any]) -> wire.Step:
-        fixed = {**ai_shortener.FIXED, "tests/test_canary.py": "def test_canary():\n    pass\n"}
+        fixed = {
+            **ai_shortener.FIXED,
+            "tests/test_canary.py": "def test_canary():\n    pass\n",
+            "tests/conftest.py": "def pytest_configure(config):\n    pass\n",  # refused
+        }
         return wire.Reply(protocol.format(fixed))
 
     servers.play("openai", openai)
@@ -204,6 +209,10 @@ def test_full_with_failover_and_a_repair_that_carries_test_output(
     assert {purpose(s.body) for s in servers["anthropic"].requests} == {"plan", "write", "repair"}
     statement = json.loads((out / provenance.PATH).read_text())
     assert statement["predicate"]["ai"]["providers"] == ["openai", "google"]
+    [refused] = statement["predicate"]["ai"]["rejected"]
+    assert refused.startswith("repair (google): file 'tests/conftest.py' rejected: ")
+    assert "AI file blocks not taken (1):" in captured.out and refused in captured.out
+    assert not (out / "tests" / "conftest.py").exists()
 
     assert_servers_clean(servers, canaries)
     assert assert_tree_clean(out, canaries) >= 6  # the code, the transcript, the provenance
@@ -340,6 +349,25 @@ def test_a_model_that_writes_a_held_key_fails_the_run_and_nothing_is_published(
     assert_tree_clean(tmp_path / "cache", canaries)
     assert_clean(captured.out + captured.err, canaries, "the CLI's output")
     assert_clean(caplog.text, canaries, "the log records")
+
+
+def test_the_held_key_scan_names_every_place_in_any_file() -> None:
+    key = "canary" + "0123456789abcdef"
+    files = {
+        "a.py": f"x = 1\ny = '{key}'\nz = '{key}'\n".encode(),
+        "blob.bin": b"\x00\xff\n\n" + base64.b64encode(b"?" + key.encode()),
+        "clean.txt": b"nothing here\n",
+    }
+    options = session.Options(environ={"OPENAI_API_KEY": key, "OLLAMA_API_KEY": "x"})
+    with pytest.raises(errors.LeakedKey) as caught:
+        authoring.check_keys(options, files)
+    assert caught.value.places == [
+        "a.py:2 holds OPENAI_API_KEY (as it is)",
+        "a.py:3 holds OPENAI_API_KEY (as it is)",
+        "blob.bin:3 holds OPENAI_API_KEY (encoded)",
+    ]
+    authoring.check_keys(options, {"clean.txt": b"x x x\n"})  # a 1-character value is no key
+    assert secrets_gate.held({"a": b"abc"}, []) == ()
 
 
 def test_the_leak_error_is_an_exit_one_gate_error() -> None:

@@ -81,9 +81,16 @@ class Redactor:
         """Whether `text` contains a known secret in any of its `encodings`."""
         return any(form in text for form in self._forms)
 
-    def __call__(self, text: str) -> str:
+    def known(self, text: str) -> str:
+        """`text` with the known secrets (in every form) masked, and nothing else: for prompts,
+        where masking code that merely looks like a credential would change what the model
+        is asked about."""
         for secret in self._forms:
             text = text.replace(secret, MASK)
+        return text
+
+    def __call__(self, text: str) -> str:
+        text = self.known(text)
         for pattern in _PATTERNS:
             text = pattern.sub(lambda m: m.group(1) + MASK, text)
         return text

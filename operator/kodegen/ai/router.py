@@ -12,10 +12,11 @@
     every provider failed                        -> errors.AIError naming each failure
 
 Every exchange goes to the transcript and the metrics; every message that can reach a log,
-an Event or the user goes through the redactor first. So does every prompt before it is sent
-(a repair prompt carries files and test output, which may hold a key), and an answer that holds
-a key (in any of `redact.encodings`) is never cached. File blocks that `parse` rejected (its
-result's `problems`) are recorded in the transcript and in `Usage.rejected`.
+an Event or the user goes through the redactor first. Every prompt has the keys the process
+holds masked (in any of `redact.encodings`) before it is sent: a repair prompt carries files and
+test output, which may hold one. An answer the redactor would change is never cached. File
+blocks that `parse` rejected (its result's `problems`) are recorded in the transcript and in
+`Usage.rejected`.
 """
 
 from __future__ import annotations
@@ -127,9 +128,9 @@ class Router:
         """
         failures: list[str] = []
         last = self.providers[-1]
-        system = self.redactor(prompt.system)
+        system = self.redactor.known(prompt.system)
         messages = tuple(
-            types.Message(message.role, self.redactor(message.content))
+            types.Message(message.role, self.redactor.known(message.content))
             for message in prompt.messages
         )
         for provider in self.providers:

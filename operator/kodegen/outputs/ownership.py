@@ -66,36 +66,42 @@ def differences(out: Path, record: Mapping[str, str]) -> str:
     """What in `out` differs from `record`, as one line (`changed: a.py; added: .git/`), or ""
     when the folder holds exactly the recorded files with the recorded content."""
     found = _scan(out)
-    folders = {path.rsplit("/", 1)[0] for path in record if "/" in path}
-    folders |= {"/".join(p.split("/")[:end]) for p in folders for end in range(1, p.count("/") + 1)}
-    changed = sorted(p for p, d in found.items() if p in record and d != record[p])
-    missing = sorted(p for p in record if p not in found)
-    added: set[str] = set()
-    for path in found:
-        if path in record:
-            continue
-        parts = path.rstrip("/").split("/")
-        top = next(
-            (
-                "/".join(parts[:end]) + "/"
-                for end in range(1, len(parts))
-                if "/".join(parts[:end]) not in folders
-            ),
-            path,
-        )
-        added.add(top)  # a whole foreign folder (`.git/`) is named once
-    groups = [("changed", changed), ("added", sorted(added)), ("missing", missing)]
-    shown, total, parts_out = 0, sum(len(items) for _, items in groups), []
-    for label, items in groups:
-        if not items or shown >= SHOWN:
-            continue
-        named = items[: SHOWN - shown]
-        shown += len(named)
-        parts_out.append(f"{label}: {', '.join(repr(name)[1:-1] for name in named)}")
-    if not parts_out:
-        return ""
+    folders = _folders(record)
+    changed = [path for path, digest in found.items() if path in record and digest != record[path]]
+    added = {_foreign(path, folders) for path in found if path not in record}
+    missing = [path for path in record if path not in found]
+    return _one_line({"changed": changed, "added": list(added), "missing": missing})
+
+
+def _folders(record: Mapping[str, str]) -> set[str]:
+    """Every folder the recorded files imply (`a`, `a/b` for `a/b/c.py`)."""
+    found: set[str] = set()
+    for path in record:
+        parts = path.split("/")
+        found.update("/".join(parts[:end]) for end in range(1, len(parts)))
+    return found
+
+
+def _foreign(path: str, folders: set[str]) -> str:
+    """`path`, or its outermost folder that kodegen never wrote (`.git/` for `.git/HEAD`): a
+    whole foreign folder is named once."""
+    parts = path.rstrip("/").split("/")
+    for end in range(1, len(parts)):
+        if "/".join(parts[:end]) not in folders:
+            return "/".join(parts[:end]) + "/"
+    return path
+
+
+def _one_line(groups: Mapping[str, list[str]]) -> str:
+    """`label: a, b; label: c`, at most `SHOWN` names (escaped), the rest counted."""
+    shown, total, parts = 0, sum(len(names) for names in groups.values()), []
+    for label, names in groups.items():
+        named = sorted(names)[: max(0, SHOWN - shown)]
+        if named:
+            shown += len(named)
+            parts.append(f"{label}: {', '.join(repr(name)[1:-1] for name in named)}")
     more = f"; and {total - shown} more" if total > shown else ""
-    return "; ".join(parts_out) + more
+    return "; ".join(parts) + more
 
 
 def _scan(out: Path) -> dict[str, str]:

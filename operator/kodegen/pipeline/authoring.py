@@ -46,6 +46,11 @@ AI_ONLY = ("adr", "userStory")
 
 MAX_FILE_CHARS = 60_000
 """Files longer than this (generated OpenAPI copies, data) are not sent to the model."""
+SPEC_SUFFIXES = (".graphql", ".gql")
+"""Rendered files with these suffixes are the specification a service serves."""
+MIN_KEY_CHARS = 8
+"""Shorter values of a key variable are not searched for in the output: a placeholder such as
+`x` occurs everywhere (no provider issues keys that short)."""
 MAX_FINDINGS = 20
 """Findings per failing gate sent back for repair; the rest are counted, not listed."""
 
@@ -87,7 +92,7 @@ def run(
     task = _task(prepared)
     attempts: list[tuple[dict[str, bytes], tuple[report.GateReport, ...]]] = []
     note: str | None = None
-    protected = frozenset(p for p in (prepared.plan.entrypoints.openapi,) if p)
+    protected = _served_specifications(prepared, rendered)
     with asyncio.Runner() as loop:
         try:
             with _timed(generator, "ai", timings):
@@ -139,12 +144,25 @@ def run(
     )
 
 
+def _served_specifications(
+    prepared: generate.Prepared, rendered: Mapping[str, bytes]
+) -> frozenset[str]:
+    """The files a model may not change outside their regions besides the configuration
+    `guard` knows: the specification the service serves and the contract gate tests against
+    (`entrypoints.openapi`, and the rendered GraphQL SDL files)."""
+    served = {path for path in rendered if path.endswith(SPEC_SUFFIXES)}
+    if prepared.plan.entrypoints.openapi:
+        served.add(prepared.plan.entrypoints.openapi)
+    return frozenset(served)
+
+
 def check_keys(options: session.Options, files: Mapping[str, bytes]) -> None:
     """Raise `errors.LeakedKey` if any file holds a key of `options.environ` (any provider's,
     as it is or encoded: `redact.encodings`), naming each place and never the value."""
     forms = [
         (f"{variable} ({'as it is' if form == key else 'encoded'})", form)
         for variable, key in keys.held(options.environ).items()
+        if len(key) >= MIN_KEY_CHARS
         for form in redact.encodings(key)
     ]
     findings = secrets.held(files, forms) if forms else ()

@@ -199,3 +199,14 @@ def test_the_directory_cache_is_bounded_in_entries_and_bytes(tmp_path: Path) -> 
     small = cache.Directory(tmp_path, cache.Limits(entries=100, bytes=2 * size))
     small.prune()
     assert len(list(tmp_path.rglob("*.json"))) == 2
+
+
+async def test_prompts_mask_held_keys_but_not_code_that_looks_like_a_credential(
+    make_router: MakeRouter,
+) -> None:
+    provider = scripted.Scripted([FILES], name="a")
+    code = 'headers = {"Authorization": "Bearer test-token-123"}\napi_key = settings.value\n'
+    prompt = router.Prompt("repair", "s", (types.Message("user", f"{code}{KEY}\n"),))
+    await make_router(provider, redactor=redact.Redactor([KEY])).ask(prompt, files)
+    [request] = provider.requests
+    assert request.messages[0].content == f"{code}{redact.MASK}\n"

@@ -84,3 +84,14 @@ def test_the_manifest_base_url_wins_over_ollama_host() -> None:
         {"OLLAMA_HOST": "http://b:2"},
     )
     assert found.base_url == "http://a:1"
+
+
+def test_held_is_every_provider_key_set_whether_used_or_not() -> None:
+    environ = {
+        "ANTHROPIC_API_KEY": "a-key",
+        "GEMINI_API_KEY": "",
+        "OLLAMA_API_KEY": "o-key",
+        "OLLAMA_HOST": "http://127.0.0.1:11434",
+        "HOME": "/root",
+    }
+    assert keys.held(environ) == {"ANTHROPIC_API_KEY": "a-key", "OLLAMA_API_KEY": "o-key"}

@@ -92,6 +92,9 @@ OPENAPI: dict[str, Mutator] = {
     "info.version": lambda s, v: s["info"].__setitem__("version", v),
     "info.description": lambda s, v: s["info"].__setitem__("description", v),
     "servers.url": lambda s, v: s["servers"][0].__setitem__("url", "http://h/" + v),
+    "servers.url(f-string)": lambda s, v: s["servers"][0].__setitem__(
+        "url", "http://h/{__import__('os').system('id')}/" + v.replace("\n", "")
+    ),
     "operationId": lambda s, v: _op(s).__setitem__("operationId", v),
     "operationId(custom)": lambda s, v: _op(s, "/pets/{petId}").__setitem__("operationId", v),
     "summary": lambda s, v: _op(s).__setitem__("summary", v),
@@ -217,8 +220,10 @@ def _callee(node: ast.Call) -> str:
     func = node.func
     if isinstance(func, ast.Name):
         return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return f"{func.value.id}.{func.attr}"  # types.exec(...) is a class of the schema
     if isinstance(func, ast.Attribute):
-        return func.attr
+        return func.attr  # __import__("os").system(...)
     return ""
 
 
@@ -312,4 +317,23 @@ def test_no_field_injects_code(build: Callable[..., dict[str, Any]], mutate: Any
         message = str(exc)
         assert "\n" not in message and "Traceback" not in message, message
         pytest.fail(f"a valid spec with metacharacters was refused: {message}")
+    check(outputs, benign)
+
+
+GRAPHQL_NAMES = [name for name in NAMES if not name.startswith("__")]  # __x: introspection's
+
+
+@pytest.mark.parametrize("name", GRAPHQL_NAMES)
+@pytest.mark.parametrize(
+    "rename",
+    [
+        pytest.param(lambda sdl, n: re.sub(r"\bAuthor\b", n, sdl), id="type"),
+        pytest.param(lambda sdl, n: re.sub(r"\btitle\b", n, sdl), id="field"),
+        pytest.param(lambda sdl, n: re.sub(r"\bFICTION\b", n, sdl), id="enum-value"),
+        pytest.param(lambda sdl, n: re.sub(r"\brating\b", n, sdl), id="input-field"),
+    ],
+)
+def test_graphql_names_become_safe_identifiers(rename: Callable[[str, str], str], name: str) -> None:
+    benign = render(_graphql(rename, "Plain"))
+    outputs = render(_graphql(rename, name))
     check(outputs, benign)

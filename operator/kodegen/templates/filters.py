@@ -129,10 +129,36 @@ def pyident(text: object) -> str:
     return f"{name}_" if name in KEYWORDS or name in SOFT_KEYWORDS else name
 
 
+LONG_STRING = 64
+"""Strings longer than this are written as an implicit concatenation of shorter pieces in
+parentheses, so text copied from a spec never breaks a line-length rule (``ruff format``
+puts one piece per line)."""
+
+_PIECE = 48
+
+
 def quote(text: object) -> str:
     """A Python string literal of ``text``, as ``ruff format`` writes it: double quotes,
-    unless the text holds more double quotes than single quotes."""
+    unless the text holds more double quotes than single quotes. Longer than LONG_STRING
+    characters: ``("piece " "piece")``, cut after spaces where it can."""
     value = str(text)
+    if len(value) <= LONG_STRING:
+        return _quote_one(value)
+    return "(" + " ".join(_quote_one(piece) for piece in _pieces(value)) + ")"
+
+
+def _pieces(value: str) -> list[str]:
+    pieces = []
+    while len(value) > _PIECE:
+        cut = value.rfind(" ", _PIECE // 2, _PIECE) + 1 or _PIECE
+        if 0xDC00 <= ord(value[cut]) <= 0xDFFF:  # never split a surrogate pair's escape
+            cut -= 1
+        pieces.append(value[:cut])
+        value = value[cut:]
+    return [*pieces, value] if value else pieces
+
+
+def _quote_one(value: str) -> str:
     body = json.dumps(value, ensure_ascii=False)[1:-1]
     if not _encodable(body):  # lone surrogates cannot be written as UTF-8: escape them
         body = json.dumps(value)[1:-1]
@@ -206,11 +232,23 @@ def docstring(text: object, width: int = 88) -> str:
     shortened to ``width`` characters (ending in ``...``), backslashes, runs of three
     quotes, a final quote and control characters escaped."""
     collapsed = " ".join(str(text).split())
-    if len(collapsed) > width:
-        width = max(width, 4)
-        shortened = textwrap.shorten(collapsed, width=width, placeholder="...")
-        # one word longer than the width: cut inside it rather than keep nothing
-        collapsed = collapsed[: width - 3] + "..." if shortened == "..." else shortened
+    limit = width
+    escaped = _docstring_escape(
+        _shorten(collapsed, max(width, 4)) if len(collapsed) > width else collapsed
+    )
+    while len(escaped) > width and limit > 4:  # escapes lengthen the text: shorten more
+        limit -= max(len(escaped) - width, 1)
+        escaped = _docstring_escape(_shorten(collapsed, max(limit, 4)))
+    return escaped
+
+
+def _shorten(collapsed: str, width: int) -> str:
+    shortened = textwrap.shorten(collapsed, width=width, placeholder="...")
+    # one word longer than the width: cut inside it rather than keep nothing
+    return collapsed[: width - 3] + "..." if shortened == "..." else shortened
+
+
+def _docstring_escape(collapsed: str) -> str:
     escaped = collapsed.replace("\\", "\\\\")
     escaped = _QUOTE_RUN.sub(lambda match: '\\"' * len(match.group()), escaped)
     escaped = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", escaped)
@@ -225,13 +263,11 @@ def _escape_unprintable(text: str) -> str:
     return _UNPRINTABLE.sub(escape, text)
 
 
-def comment(text: object, width: int = 80) -> str:
+def comment(text: object, width: int = 64) -> str:
     """``text`` safe after ``#`` on one line: whitespace collapsed, control characters and
     line separators escaped, shortened to ``width`` characters."""
-    collapsed = " ".join(_LINE_BREAKS.sub(" ", str(text)).split())
-    if len(collapsed) > width:
-        collapsed = collapsed[: max(width - 3, 1)] + "..."
-    return _escape_unprintable(collapsed)
+    escaped = _escape_unprintable(" ".join(_LINE_BREAKS.sub(" ", str(text)).split()))
+    return escaped if len(escaped) <= width else escaped[: max(width - 3, 1)] + "..."
 
 
 def ident(text: object) -> str:

@@ -76,7 +76,10 @@ def _op(spec: Spec, path: str = "/pets", method: str = "get") -> dict[str, Any]:
 
 
 def _rename_schema(spec: Spec, value: str) -> None:
-    text = json.dumps(spec).replace('"#/components/schemas/Pet"', json.dumps("#/components/schemas/" + value.replace("~", "~0").replace("/", "~1")))
+    text = json.dumps(spec).replace(
+        '"#/components/schemas/Pet"',
+        json.dumps("#/components/schemas/" + value.replace("~", "~0").replace("/", "~1")),
+    )
     spec.clear()
     spec.update(json.loads(text))
     spec["components"]["schemas"][value] = spec["components"]["schemas"].pop("Pet")
@@ -260,8 +263,15 @@ def markdown_shape(text: str) -> list[tuple[str, str]]:
     code spans (what a reader would copy and run)."""
     shape = []
     for token in markdown_it.MarkdownIt("commonmark").parse(text):
-        if token.type in ("heading_open", "fence", "code_block", "html_block", "bullet_list_open",
-                          "hr", "table_open"):
+        if token.type in (
+            "heading_open",
+            "fence",
+            "code_block",
+            "html_block",
+            "bullet_list_open",
+            "hr",
+            "table_open",
+        ):
             shape.append((token.type, token.content if token.type != "heading_open" else token.tag))
         for child in token.children or []:
             if child.type == "html_inline":
@@ -277,12 +287,29 @@ def check(outputs: Mapping[str, str], benign: Mapping[str, str]) -> None:
         assert "\x00" not in text, f"{path}: holds a NUL byte"
         if path.endswith(".py"):
             shape = python_shape(text, path)
-            assert not shape["calls"] & INJECTED_CALLS, f"{path}: calls {shape['calls'] & INJECTED_CALLS}"
+            assert not shape["calls"] & INJECTED_CALLS, (
+                f"{path}: calls {shape['calls'] & INJECTED_CALLS}"
+            )
             if path in benign:
                 before = python_shape(benign[path], path)
                 assert shape["imports"] <= before["imports"], f"{path}: new imports"
                 extra = shape["statements"] - before["statements"]
-                assert not {k: v for k, v in extra.items() if k not in ("ClassDef", "AnnAssign", "FunctionDef", "Assign", "Return", "Expr", "If", "For", "Assert")} , f"{path}: new statements {extra}"
+                assert not {
+                    k: v
+                    for k, v in extra.items()
+                    if k
+                    not in (
+                        "ClassDef",
+                        "AnnAssign",
+                        "FunctionDef",
+                        "Assign",
+                        "Return",
+                        "Expr",
+                        "If",
+                        "For",
+                        "Assert",
+                    )
+                }, f"{path}: new statements {extra}"
         elif path.endswith(".toml"):
             parsed = tomllib.loads(text)
             if path in benign:
@@ -297,7 +324,9 @@ def check(outputs: Mapping[str, str], benign: Mapping[str, str]) -> None:
             assert [c.count("\n") for k, c in shape if k != "html_inline"] == [
                 c.count("\n") for k, c in before if k != "html_inline"
             ], f"{path}: lines added to a code block"
-            assert not [c for k, c in shape if k == "html_inline"], f"{path}: raw HTML from the spec"
+            assert not [c for k, c in shape if k == "html_inline"], (
+                f"{path}: raw HTML from the spec"
+            )
 
 
 BENIGN = "plain"
@@ -333,7 +362,9 @@ GRAPHQL_NAMES = [name for name in NAMES if not name.startswith("__")]  # __x: in
         pytest.param(lambda sdl, n: re.sub(r"\brating\b", n, sdl), id="input-field"),
     ],
 )
-def test_graphql_names_become_safe_identifiers(rename: Callable[[str, str], str], name: str) -> None:
+def test_graphql_names_become_safe_identifiers(
+    rename: Callable[[str, str], str], name: str
+) -> None:
     benign = render(_graphql(rename, "Plain"))
     outputs = render(_graphql(rename, name))
     check(outputs, benign)

@@ -78,7 +78,12 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         )
         super().visit_For(
             jinja2.nodes.For(
-                node.target, counted, node.body, node.else_, node.test, node.recursive,
+                node.target,
+                counted,
+                node.body,
+                node.else_,
+                node.test,
+                node.recursive,
                 lineno=node.lineno,
             ),
             frame,

@@ -138,7 +138,11 @@ def _keep_mark(result: Any, inputs: Any) -> Any:
     """``result`` marked as spec text when anything it was made from was."""
     if isinstance(result, str) and not isinstance(result, untrusted.SpecText):
         return untrusted.SpecText(result) if untrusted.tainted(inputs) else result
-    if isinstance(result, list | tuple) and untrusted.tainted(inputs):
+    if (
+        isinstance(result, list | tuple)
+        and any(type(item) is str for item in result)  # noqa: E721 - exactly str, unmarked
+        and untrusted.tainted(inputs)
+    ):
         return untrusted.mark(result)
     return result
 
@@ -172,6 +176,9 @@ def _plain(function: Callable[..., str]) -> Callable[..., str]:
 
 def _finalize(value: Any) -> Any:
     """Every ``{{ }}`` passes here before it is printed."""
+    if type(value) is str:  # noqa: E721 - the common case, exactly str: nothing to look into
+        budget.printed(value)
+        return value
     if untrusted.tainted(value):
         shown = str.__repr__(untrusted.plain(value)) if isinstance(value, str) else "a value"
         raise jinja2.exceptions.SecurityError(

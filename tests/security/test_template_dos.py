@@ -205,3 +205,15 @@ def test_a_plain_template_still_loads(tmp_path: Path) -> None:
     (version / "files" / "sub").mkdir(parents=True)
     (version / "files" / "sub" / "a.txt").write_text("a")
     assert dict(registry.load(version).files) == {"sub/a.txt": "a"}
+
+
+def test_counted_loops_keep_their_semantics() -> None:
+    text = (
+        "{% for x in [] %}a{% else %}empty{% endfor %}|"
+        "{% for x in [1, 2, 3] if x > 1 %}{{ x }}{{ loop.cycle('a', 'b') }}{{ loop.length }}"
+        "{% endfor %}|{% for i in [[1, [2]], [3]] recursive %}["
+        "{% if i is iterable %}{{ loop(i) }}{% else %}{{ i }}{% endif %}]{% endfor %}"
+    )
+    assert render.render(make({"a.txt.j2": text}), CONTEXT)["a.txt"] == (
+        "empty|2a23b2|[[1][[2]]][[3]]"
+    )

@@ -56,6 +56,12 @@ WIDENING = [
     "{{ ('x' * 900000) ~ ('x' * 900000) ~ ('x' * 900000) }}" * 10,
     "{% set s = 'x' * 900000 %}{% for i in range(100) %}{{ s }}{% endfor %}",
     "{{ range(50000)|batch(1)|sum(start=[]) }}",
+    "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s + ns.s %}"
+    "{% endfor %}{{ ns.s|length }}",
+    "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
+    "{% endfor %}{{ ns.s|length }}",
+    "{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{% set ns.l = ns.l + ns.l %}"
+    "{% endfor %}{{ ns.l|length }}",
 ]
 
 

@@ -97,7 +97,7 @@ def _concat(values: tuple[Any, ...]) -> str:
 
 
 class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
     code_generator_class = _CodeGenerator
     kodegen_concat = staticmethod(_concat)
     kodegen_loop = staticmethod(budget.loop)
@@ -109,6 +109,8 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
             _check_power(left, right)
         elif operator == "%":
             budget.modulo(left, right)
+        elif operator == "+":
+            _check_sum(left, right)
         else:
             _check_product(left, right)
         return super().call_binop(context, operator, left, right)
@@ -214,6 +216,13 @@ def _check_product(left: Any, right: Any) -> None:
             raise jinja2.exceptions.SecurityError(
                 f"repeating {len(sequence)} items {count} times exceeds {MAX_REPEAT}"
             )
+
+
+def _check_sum(left: Any, right: Any) -> None:
+    """``s + s`` in a loop doubles a string or list each time: refuse past the budget."""
+    sized = (str, list, tuple)
+    if isinstance(left, sized) and isinstance(right, sized):
+        budget.check(len(left) + len(right), "'+'")
 
 
 def environment(files: Mapping[str, str] | None = None) -> jinja2.Environment:

@@ -174,7 +174,17 @@ def pyrepr(value: Any, indent: int | None = None) -> str:
     line with a trailing comma, which ``ruff format`` keeps as it is (indent continuation
     lines further with the ``indent`` filter when the literal is not at column 0).
     """
-    return _pyrepr(value, indent, 0)
+    return _pyrepr(value, _indent(indent), 0)
+
+
+MAX_INDENT = 16
+"""Largest ``indent`` pyrepr and tojson take: each nesting level repeats it."""
+
+
+def _indent(indent: int | None) -> int | None:
+    if indent is not None and not 0 <= indent <= MAX_INDENT:
+        raise ValueError(f"indent {indent} is outside 0..{MAX_INDENT}")
+    return indent
 
 
 def _pyrepr(value: Any, indent: int | None, level: int) -> str:
@@ -222,6 +232,7 @@ def tojson(
 ) -> str:
     """``json.dumps`` that keeps key order and non-ASCII text (no HTML escaping, unlike
     jinja2's own ``tojson``); ``separators`` as for ``json.dumps``."""
+    indent = _indent(indent)
     pair = (separators[0], separators[1]) if separators is not None else None
     text = json.dumps(value, indent=indent, separators=pair, ensure_ascii=False, sort_keys=False)
     return text if _encodable(text) else json.dumps(value, indent=indent, separators=pair)

@@ -31,6 +31,8 @@ import graphql
 import markdown_it
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kodegen import errors
 from kodegen.api import codegeneration
@@ -368,3 +370,24 @@ def test_graphql_names_become_safe_identifiers(
     benign = render(_graphql(rename, "Plain"))
     outputs = render(_graphql(rename, name))
     check(outputs, benign)
+
+
+METACHARACTERS = "\"'\\#{}%[]()`*_<>|\n\r\t\x00\x0b\x7f\u2028\u0085 :=;.,-/$@!~&abcXYZ"
+FUZZED = ["info.title", "info.version", "operationId(custom)", "summary", "property.name",
+          "parameter.description", "property.enum", "tags"]  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    field=st.sampled_from(FUZZED),
+    text=st.text(alphabet=METACHARACTERS, min_size=1, max_size=60),
+)
+def test_fuzzed_metacharacters_never_break_the_output(field: str, text: str) -> None:
+    """Random mixtures of metacharacters: every Python, TOML and JSON file still parses and
+    calls nothing injected (a refusal must be one line)."""
+    try:
+        outputs = render(_openapi(OPENAPI[field], text))
+    except errors.InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    check(outputs, {})

@@ -58,7 +58,7 @@ def test_a_failing_gate_is_named_in_the_message(tmp_path: Path) -> None:
 
 
 def test_a_render_error_names_the_file_and_line(tmp_path: Path) -> None:
-    broken = '"""{{ api.title }}."""\n\nVALUE = 1\nOTHER = {{ no_such_variable }}\n'
+    broken = '"""{{ api.title|docstring }}."""\n\nVALUE = 1\nOTHER = {{ no_such_variable }}\n'
     template = scaffolded(tmp_path, **{"{{ packageName }}/__init__.py.j2": broken})
     (result,) = template_tests.run(template)
     assert not result.passed and result.coverage is None

@@ -31,6 +31,8 @@ import graphql
 import markdown_it
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kodegen import errors
 from kodegen.api import codegeneration
@@ -76,7 +78,10 @@ def _op(spec: Spec, path: str = "/pets", method: str = "get") -> dict[str, Any]:
 
 
 def _rename_schema(spec: Spec, value: str) -> None:
-    text = json.dumps(spec).replace('"#/components/schemas/Pet"', json.dumps("#/components/schemas/" + value.replace("~", "~0").replace("/", "~1")))
+    text = json.dumps(spec).replace(
+        '"#/components/schemas/Pet"',
+        json.dumps("#/components/schemas/" + value.replace("~", "~0").replace("/", "~1")),
+    )
     spec.clear()
     spec.update(json.loads(text))
     spec["components"]["schemas"][value] = spec["components"]["schemas"].pop("Pet")
@@ -92,6 +97,9 @@ OPENAPI: dict[str, Mutator] = {
     "info.version": lambda s, v: s["info"].__setitem__("version", v),
     "info.description": lambda s, v: s["info"].__setitem__("description", v),
     "servers.url": lambda s, v: s["servers"][0].__setitem__("url", "http://h/" + v),
+    "servers.url(f-string)": lambda s, v: s["servers"][0].__setitem__(
+        "url", "http://h/{__import__('os').system('id')}/" + v.replace("\n", "")
+    ),
     "operationId": lambda s, v: _op(s).__setitem__("operationId", v),
     "operationId(custom)": lambda s, v: _op(s, "/pets/{petId}").__setitem__("operationId", v),
     "summary": lambda s, v: _op(s).__setitem__("summary", v),
@@ -217,8 +225,10 @@ def _callee(node: ast.Call) -> str:
     func = node.func
     if isinstance(func, ast.Name):
         return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return f"{func.value.id}.{func.attr}"  # types.exec(...) is a class of the schema
     if isinstance(func, ast.Attribute):
-        return func.attr
+        return func.attr  # __import__("os").system(...)
     return ""
 
 
@@ -255,8 +265,15 @@ def markdown_shape(text: str) -> list[tuple[str, str]]:
     code spans (what a reader would copy and run)."""
     shape = []
     for token in markdown_it.MarkdownIt("commonmark").parse(text):
-        if token.type in ("heading_open", "fence", "code_block", "html_block", "bullet_list_open",
-                          "hr", "table_open"):
+        if token.type in (
+            "heading_open",
+            "fence",
+            "code_block",
+            "html_block",
+            "bullet_list_open",
+            "hr",
+            "table_open",
+        ):
             shape.append((token.type, token.content if token.type != "heading_open" else token.tag))
         for child in token.children or []:
             if child.type == "html_inline":
@@ -272,12 +289,29 @@ def check(outputs: Mapping[str, str], benign: Mapping[str, str]) -> None:
         assert "\x00" not in text, f"{path}: holds a NUL byte"
         if path.endswith(".py"):
             shape = python_shape(text, path)
-            assert not shape["calls"] & INJECTED_CALLS, f"{path}: calls {shape['calls'] & INJECTED_CALLS}"
+            assert not shape["calls"] & INJECTED_CALLS, (
+                f"{path}: calls {shape['calls'] & INJECTED_CALLS}"
+            )
             if path in benign:
                 before = python_shape(benign[path], path)
                 assert shape["imports"] <= before["imports"], f"{path}: new imports"
                 extra = shape["statements"] - before["statements"]
-                assert not {k: v for k, v in extra.items() if k not in ("ClassDef", "AnnAssign", "FunctionDef", "Assign", "Return", "Expr", "If", "For", "Assert")} , f"{path}: new statements {extra}"
+                assert not {
+                    k: v
+                    for k, v in extra.items()
+                    if k
+                    not in (
+                        "ClassDef",
+                        "AnnAssign",
+                        "FunctionDef",
+                        "Assign",
+                        "Return",
+                        "Expr",
+                        "If",
+                        "For",
+                        "Assert",
+                    )
+                }, f"{path}: new statements {extra}"
         elif path.endswith(".toml"):
             parsed = tomllib.loads(text)
             if path in benign:
@@ -292,7 +326,9 @@ def check(outputs: Mapping[str, str], benign: Mapping[str, str]) -> None:
             assert [c.count("\n") for k, c in shape if k != "html_inline"] == [
                 c.count("\n") for k, c in before if k != "html_inline"
             ], f"{path}: lines added to a code block"
-            assert not [c for k, c in shape if k == "html_inline"], f"{path}: raw HTML from the spec"
+            assert not [c for k, c in shape if k == "html_inline"], (
+                f"{path}: raw HTML from the spec"
+            )
 
 
 BENIGN = "plain"
@@ -313,3 +349,45 @@ def test_no_field_injects_code(build: Callable[..., dict[str, Any]], mutate: Any
         assert "\n" not in message and "Traceback" not in message, message
         pytest.fail(f"a valid spec with metacharacters was refused: {message}")
     check(outputs, benign)
+
+
+GRAPHQL_NAMES = [name for name in NAMES if not name.startswith("__")]  # __x: introspection's
+
+
+@pytest.mark.parametrize("name", GRAPHQL_NAMES)
+@pytest.mark.parametrize(
+    "rename",
+    [
+        pytest.param(lambda sdl, n: re.sub(r"\bAuthor\b", n, sdl), id="type"),
+        pytest.param(lambda sdl, n: re.sub(r"\btitle\b", n, sdl), id="field"),
+        pytest.param(lambda sdl, n: re.sub(r"\bFICTION\b", n, sdl), id="enum-value"),
+        pytest.param(lambda sdl, n: re.sub(r"\brating\b", n, sdl), id="input-field"),
+    ],
+)
+def test_graphql_names_become_safe_identifiers(
+    rename: Callable[[str, str], str], name: str
+) -> None:
+    benign = render(_graphql(rename, "Plain"))
+    outputs = render(_graphql(rename, name))
+    check(outputs, benign)
+
+
+METACHARACTERS = "\"'\\#{}%[]()`*_<>|\n\r\t\x00\x0b\x7f\u2028\u0085 :=;.,-/$@!~&abcXYZ"
+FUZZED = ["info.title", "info.version", "operationId(custom)", "summary", "property.name",
+          "parameter.description", "property.enum", "tags"]  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    field=st.sampled_from(FUZZED),
+    text=st.text(alphabet=METACHARACTERS, min_size=1, max_size=60),
+)
+def test_fuzzed_metacharacters_never_break_the_output(field: str, text: str) -> None:
+    """Random mixtures of metacharacters: every Python, TOML and JSON file still parses and
+    calls nothing injected (a refusal must be one line)."""
+    try:
+        outputs = render(_openapi(OPENAPI[field], text))
+    except errors.InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    check(outputs, {})

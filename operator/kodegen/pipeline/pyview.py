@@ -16,6 +16,8 @@ from kodegen.templates import filters, untrusted
 
 FORMATS = {"date-time": "datetime", "date": "date", "uuid": "UUID", "email": "EmailStr"}
 PYDANTIC = {"self", "json", "dict", "copy", "schema", "validate", "construct", "fields"}
+MAX_NAME = 40
+"""Longest identifier made from a spec name (callers de-duplicate what the cut makes equal)."""
 ANNOTATION_NAMES = frozenset({"str", "int", "float", "bool", "list", "dict", "date", "datetime"})
 """Names the type expressions use in lower case: a field of the same name would shadow the
 type inside its class body (a field `date: date` makes pydantic see its default as the type)."""
@@ -31,6 +33,8 @@ def snake(text: str) -> str:
     """A Python identifier for a spec name, clear of pydantic's own attributes, of the type
     names it could shadow, and of a leading underscore (pydantic's private attributes)."""
     name = filters.pyident(text)
+    if len(name) > MAX_NAME:  # a long name from a spec would break the line length
+        name = filters.pyident(name[:MAX_NAME].rstrip("_"))
     if name.startswith("_"):
         name = "field" + name
     if name in PYDANTIC or name in ANNOTATION_NAMES or name.startswith("model_"):
@@ -39,7 +43,8 @@ def snake(text: str) -> str:
 
 
 def pascal(text: str) -> str:
-    return filters.pascal(text)
+    name = filters.pascal(text)
+    return name if len(name) <= MAX_NAME else filters.pascal(name[:MAX_NAME])
 
 
 @dataclass
@@ -118,7 +123,14 @@ class Types:
             if resolved.default is not model.MISSING and not resolved.read_only:
                 default = _literal(resolved.default)
             placeholder.fields.append(
-                Field(name, untrusted.mark(prop.name), type_, default, self.constraints(resolved), _doc(resolved))
+                Field(
+                    name,
+                    untrusted.mark(prop.name),
+                    type_,
+                    default,
+                    self.constraints(resolved),
+                    _doc(resolved),
+                )
             )
         placeholder.extra = "forbid" if schema.additional_properties is False else "ignore"
         return class_name

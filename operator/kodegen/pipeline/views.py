@@ -23,6 +23,8 @@ PAGING = {
 }  # fmt: skip
 INVALID = ("400", "422", "4XX", "default")
 UNAUTHORIZED = ("401", "403", "4XX", "default")
+KEY_PLACEHOLDER = "\x00key\x00"
+"""Where the key goes in a test URL while it is built (NUL: no path from a spec holds one)."""
 CREDENTIAL = "<kodegen-test-credential>"  # a placeholder secret scanners know as one
 NOT_FOUND = ("404", "4XX", "default")
 FALLBACK = {"invalid": (422, "application/json", {"detail": "invalid request"}),
@@ -313,7 +315,7 @@ def _test(
         text = value if isinstance(value, str) else json.dumps(value)
         name = names.get((param.location, param.name), "")
         if param.location == "path" and param.name == key_param:
-            url = url.replace("{" + name + "}", "{key}")
+            url = url.replace("{" + name + "}", KEY_PLACEHOLDER)
             unknown = _unknown(schemas.resolve(param.schema, spec.schemas))
         elif param.location == "path":
             url = url.replace("{" + name + "}", urllib.parse.quote(text, safe=""))
@@ -335,8 +337,10 @@ def _test(
     seed = None
     if resource is not None:
         seed = samples.sample(resource.create_body.schema, spec.schemas, writing=True)
+    before, _, after = url.partition(KEY_PLACEHOLDER)
     return {
-        "url": untrusted.mark(url),
+        "url": untrusted.mark(url.replace(KEY_PLACEHOLDER, "{key}")),
+        "url_parts": untrusted.mark([before, after]),
         "query": query,
         "headers": headers,
         "cookies": cookies,

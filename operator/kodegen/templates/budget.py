@@ -27,7 +27,16 @@ from typing import Any
 
 import jinja2.exceptions
 
-__all__ = ["MAX_CHARS", "MAX_ITERATIONS", "MAX_TOTAL_CHARS", "SECONDS", "Exceeded", "limits", "loop", "printed"]
+__all__ = [
+    "MAX_CHARS",
+    "MAX_ITERATIONS",
+    "MAX_TOTAL_CHARS",
+    "SECONDS",
+    "Exceeded",
+    "limits",
+    "loop",
+    "printed",
+]
 
 SECONDS = 30.0
 """Wall time one file may take to render; the largest builtin render takes ~0.1 s."""

@@ -129,10 +129,36 @@ def pyident(text: object) -> str:
     return f"{name}_" if name in KEYWORDS or name in SOFT_KEYWORDS else name
 
 
+LONG_STRING = 64
+"""Strings longer than this are written as an implicit concatenation of shorter pieces in
+parentheses, so text copied from a spec never breaks a line-length rule (``ruff format``
+puts one piece per line)."""
+
+_PIECE = 48
+
+
 def quote(text: object) -> str:
     """A Python string literal of ``text``, as ``ruff format`` writes it: double quotes,
-    unless the text holds more double quotes than single quotes."""
+    unless the text holds more double quotes than single quotes. Longer than LONG_STRING
+    characters: ``("piece " "piece")``, cut after spaces where it can."""
     value = str(text)
+    if len(value) <= LONG_STRING:
+        return _quote_one(value)
+    return "(" + " ".join(_quote_one(piece) for piece in _pieces(value)) + ")"
+
+
+def _pieces(value: str) -> list[str]:
+    pieces = []
+    while len(value) > _PIECE:
+        cut = value.rfind(" ", _PIECE // 2, _PIECE) + 1 or _PIECE
+        if 0xDC00 <= ord(value[cut]) <= 0xDFFF:  # never split a surrogate pair's escape
+            cut -= 1
+        pieces.append(value[:cut])
+        value = value[cut:]
+    return [*pieces, value] if value else pieces
+
+
+def _quote_one(value: str) -> str:
     body = json.dumps(value, ensure_ascii=False)[1:-1]
     if not _encodable(body):  # lone surrogates cannot be written as UTF-8: escape them
         body = json.dumps(value)[1:-1]
@@ -148,7 +174,17 @@ def pyrepr(value: Any, indent: int | None = None) -> str:
     line with a trailing comma, which ``ruff format`` keeps as it is (indent continuation
     lines further with the ``indent`` filter when the literal is not at column 0).
     """
-    return _pyrepr(value, indent, 0)
+    return _pyrepr(value, _indent(indent), 0)
+
+
+MAX_INDENT = 16
+"""Largest ``indent`` pyrepr and tojson take: each nesting level repeats it."""
+
+
+def _indent(indent: int | None) -> int | None:
+    if indent is not None and not 0 <= indent <= MAX_INDENT:
+        raise ValueError(f"indent {indent} is outside 0..{MAX_INDENT}")
+    return indent
 
 
 def _pyrepr(value: Any, indent: int | None, level: int) -> str:
@@ -196,6 +232,7 @@ def tojson(
 ) -> str:
     """``json.dumps`` that keeps key order and non-ASCII text (no HTML escaping, unlike
     jinja2's own ``tojson``); ``separators`` as for ``json.dumps``."""
+    indent = _indent(indent)
     pair = (separators[0], separators[1]) if separators is not None else None
     text = json.dumps(value, indent=indent, separators=pair, ensure_ascii=False, sort_keys=False)
     return text if _encodable(text) else json.dumps(value, indent=indent, separators=pair)
@@ -206,11 +243,23 @@ def docstring(text: object, width: int = 88) -> str:
     shortened to ``width`` characters (ending in ``...``), backslashes, runs of three
     quotes, a final quote and control characters escaped."""
     collapsed = " ".join(str(text).split())
-    if len(collapsed) > width:
-        width = max(width, 4)
-        shortened = textwrap.shorten(collapsed, width=width, placeholder="...")
-        # one word longer than the width: cut inside it rather than keep nothing
-        collapsed = collapsed[: width - 3] + "..." if shortened == "..." else shortened
+    limit = width
+    escaped = _docstring_escape(
+        _shorten(collapsed, max(width, 4)) if len(collapsed) > width else collapsed
+    )
+    while len(escaped) > width and limit > 4:  # escapes lengthen the text: shorten more
+        limit -= max(len(escaped) - width, 1)
+        escaped = _docstring_escape(_shorten(collapsed, max(limit, 4)))
+    return escaped
+
+
+def _shorten(collapsed: str, width: int) -> str:
+    shortened = textwrap.shorten(collapsed, width=width, placeholder="...")
+    # one word longer than the width: cut inside it rather than keep nothing
+    return collapsed[: width - 3] + "..." if shortened == "..." else shortened
+
+
+def _docstring_escape(collapsed: str) -> str:
     escaped = collapsed.replace("\\", "\\\\")
     escaped = _QUOTE_RUN.sub(lambda match: '\\"' * len(match.group()), escaped)
     escaped = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", escaped)
@@ -225,13 +274,11 @@ def _escape_unprintable(text: str) -> str:
     return _UNPRINTABLE.sub(escape, text)
 
 
-def comment(text: object, width: int = 80) -> str:
+def comment(text: object, width: int = 64) -> str:
     """``text`` safe after ``#`` on one line: whitespace collapsed, control characters and
     line separators escaped, shortened to ``width`` characters."""
-    collapsed = " ".join(_LINE_BREAKS.sub(" ", str(text)).split())
-    if len(collapsed) > width:
-        collapsed = collapsed[: max(width - 3, 1)] + "..."
-    return _escape_unprintable(collapsed)
+    escaped = _escape_unprintable(" ".join(_LINE_BREAKS.sub(" ", str(text)).split()))
+    return escaped if len(escaped) <= width else escaped[: max(width - 3, 1)] + "..."
 
 
 def ident(text: object) -> str:

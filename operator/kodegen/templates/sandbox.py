@@ -78,7 +78,12 @@ class _CodeGenerator(jinja2.compiler.CodeGenerator):
         )
         super().visit_For(
             jinja2.nodes.For(
-                node.target, counted, node.body, node.else_, node.test, node.recursive,
+                node.target,
+                counted,
+                node.body,
+                node.else_,
+                node.test,
+                node.recursive,
                 lineno=node.lineno,
             ),
             frame,
@@ -92,7 +97,7 @@ def _concat(values: tuple[Any, ...]) -> str:
 
 
 class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
     code_generator_class = _CodeGenerator
     kodegen_concat = staticmethod(_concat)
     kodegen_loop = staticmethod(budget.loop)
@@ -104,6 +109,8 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
             _check_power(left, right)
         elif operator == "%":
             budget.modulo(left, right)
+        elif operator == "+":
+            _check_sum(left, right)
         else:
             _check_product(left, right)
         return super().call_binop(context, operator, left, right)
@@ -133,7 +140,11 @@ def _keep_mark(result: Any, inputs: Any) -> Any:
     """``result`` marked as spec text when anything it was made from was."""
     if isinstance(result, str) and not isinstance(result, untrusted.SpecText):
         return untrusted.SpecText(result) if untrusted.tainted(inputs) else result
-    if isinstance(result, list | tuple) and untrusted.tainted(inputs):
+    if (
+        isinstance(result, list | tuple)
+        and any(type(item) is str for item in result)  # noqa: E721 - exactly str, unmarked
+        and untrusted.tainted(inputs)
+    ):
         return untrusted.mark(result)
     return result
 
@@ -167,6 +178,9 @@ def _plain(function: Callable[..., str]) -> Callable[..., str]:
 
 def _finalize(value: Any) -> Any:
     """Every ``{{ }}`` passes here before it is printed."""
+    if type(value) is str:  # noqa: E721 - the common case, exactly str: nothing to look into
+        budget.printed(value)
+        return value
     if untrusted.tainted(value):
         shown = str.__repr__(untrusted.plain(value)) if isinstance(value, str) else "a value"
         raise jinja2.exceptions.SecurityError(
@@ -202,6 +216,13 @@ def _check_product(left: Any, right: Any) -> None:
             raise jinja2.exceptions.SecurityError(
                 f"repeating {len(sequence)} items {count} times exceeds {MAX_REPEAT}"
             )
+
+
+def _check_sum(left: Any, right: Any) -> None:
+    """``s + s`` in a loop doubles a string or list each time: refuse past the budget."""
+    sized = (str, list, tuple)
+    if isinstance(left, sized) and isinstance(right, sized):
+        budget.check(len(left) + len(right), "'+'")
 
 
 def environment(files: Mapping[str, str] | None = None) -> jinja2.Environment:

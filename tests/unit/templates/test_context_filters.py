@@ -105,3 +105,16 @@ def test_code_passes_built_source_and_refuses_spec_text() -> None:
 ])  # fmt: skip
 def test_pep440_keeps_valid_versions_and_salvages_the_rest(text: str, expected: str) -> None:
     assert filters.pep440(text) == expected
+
+
+@given(texts, st.integers(min_value=12, max_value=120))
+def test_docstring_and_comment_fit_their_width(text: str, width: int) -> None:
+    assert len(filters.docstring(text, width)) <= width
+    assert len(filters.comment(text, width)) <= width
+
+
+@given(texts)
+def test_long_quoted_strings_are_short_pieces_of_the_same_text(text: str) -> None:
+    literal = filters.quote(text * 3)
+    assert ast.literal_eval(literal) == text * 3
+    assert all(len(piece) <= 2 + 6 * 48 for piece in literal.split('" "'))

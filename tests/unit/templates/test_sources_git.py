@@ -75,6 +75,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Repo:
         (linky / "template.yaml").write_text(yaml.safe_dump(spec_data(family=family)))
         (linky / "files" / "README.md").write_text("x\n")
         (linky / "files" / "link").symlink_to(target)
+    linked = work / "templates" / "linkedfiles" / "1.0.0"  # files/ a symlink to a sibling
+    (linked / "stuff").mkdir(parents=True)
+    (linked / "template.yaml").write_text(yaml.safe_dump(spec_data(family="linkedfiles")))
+    (linked / "stuff" / "README.md").write_text("x\n")
+    (linked / "files").symlink_to("stuff", target_is_directory=True)
     (work / "docs").mkdir()
     (work / "docs" / "index.md").write_text("no template here\n")
     tagged = commit(work, "one")
@@ -270,6 +275,7 @@ def test_folder_without_template_yaml_is_refused(daemon: str) -> None:
     [
         ("inside", r"files/link: is a symbolic link; templates hold regular files only"),
         ("outside", r"holds what a template may not: .*templates hold regular files only"),
+        ("linkedfiles", r"files: is a symbolic link; a template's files must be inside"),
     ],
 )
 def test_symbolic_links_are_refused(daemon: str, family: str, message: str) -> None:

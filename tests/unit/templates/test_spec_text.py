@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from kodegen import errors
-from kodegen.templates import escaping, render, untrusted
+from kodegen.api import codetemplate
+from kodegen.templates import escaping, model, render, scaffold, untrusted
 
 from .conftest import make
 
@@ -140,3 +141,8 @@ def test_the_check_is_a_command(tmp_path: Path, capsys: pytest.CaptureFixture[st
     (folder / "files" / "a.py.j2").write_text("x = {{ api.title }}\n")
     assert escaping.main([str(tmp_path)]) == 1
     assert "demo@1.0.0 a.py.j2:1: {{ api.title }}" in capsys.readouterr().out
+
+
+def test_the_scaffold_of_a_new_template_passes_the_escaping_check() -> None:
+    spec = codetemplate.CodeTemplateSpec.model_validate(scaffold.spec("my-api"))
+    assert escaping.check(model.build(spec, scaffold.files("my-api"))) == []

@@ -10,8 +10,8 @@ Each probe is a real project whose tests do something hostile, judged by the rea
   naming what is missing, so the attack never happens;
 - `no-userns/best-effort`: the code runs as contained as possible, and the report says it was
   not contained. Attacks the remaining protections stop (cgroup limits and kills, output to
-  files, kodegen's own pytest configuration) must still be stopped; for the others (file
-  system, `/proc`, network: those need namespaces) the run must be flagged uncontained.
+  files, the reaper, kodegen's own pytest configuration) must still be stopped; for the others
+  (file system, `/proc`, network: those need namespaces) the run must be flagged uncontained.
 """
 
 from __future__ import annotations
@@ -242,7 +242,7 @@ async def test_a_fork_bomb_is_bounded(mode: str, tmp_path: Path) -> None:
     children = []
     try:
         while started < 5000:
-            children.append(subprocess.Popen(["sleep", "30", {marker!r}]))
+            children.append(subprocess.Popen(["sh", "-c", "sleep 30; :", {marker!r}]))
             started += 1
     except OSError:
         pass
@@ -296,12 +296,11 @@ async def test_an_orphan_cannot_edit_the_output_after_the_gate(mode: str, tmp_pa
     result = await tests.run(folder, settings(mode))
     time.sleep(3)  # longer than the orphan waits before it writes
     edited = "edited" in (folder / "probe/__init__.py").read_text()
-    killed_anyway = isolation.probe().cgroup != "none"
     check(
         mode,
         result,
         stopped=not edited and not _alive(marker),
-        needs_namespaces=not killed_anyway,
+        needs_namespaces=False,
         ran=folder,
     )
 
@@ -314,7 +313,7 @@ async def test_a_daemon_holding_the_output_does_not_stall_the_gate(
     if os.fork() == 0:
         os.setsid()
         if os.fork() == 0:
-            os.execvp("sleep", ["sleep", "50", {marker!r}])
+            os.execvp("sh", ["sh", "-c", "echo up > daemon.txt; sleep 50; :", {marker!r}])
         os._exit(0)
     """
     started = time.monotonic()

@@ -45,7 +45,11 @@ def test_a_group_limits_kills_and_goes_away() -> None:
     group.kill()
     assert group.processes() == set()
     hog = subprocess.run(
-        [sys.executable, "-c", "b = bytearray(512 << 20)\nfor i in range(0, len(b), 4096): b[i] = 1"],
+        [
+            sys.executable,
+            "-c",
+            "b = bytearray(512 << 20)\nfor i in range(0, len(b), 4096): b[i] = 1",
+        ],
         preexec_fn=group.join,
         timeout=60,
         check=False,

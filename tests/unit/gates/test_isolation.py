@@ -116,7 +116,7 @@ def test_bwrap_shows_the_system_read_only_and_only_the_named_folders_writable(
     assert argv[0] == "bwrap" and argv[-2:] == ["--", "pytest"]
     for flag in ("--unshare-pid", "--unshare-net", "--unshare-user", "--die-with-parent"):
         assert flag in argv
-    assert ["--cap-drop", "ALL"] == argv[argv.index("--cap-drop") : argv.index("--cap-drop") + 2]
+    assert argv[argv.index("--cap-drop") : argv.index("--cap-drop") + 2] == ["--cap-drop", "ALL"]
     binds = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--bind"]
     assert binds == [str(work), str(results)]
     shown = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--ro-bind"]

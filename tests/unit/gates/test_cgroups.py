@@ -60,3 +60,40 @@ def test_a_group_limits_kills_and_goes_away() -> None:
     while any(folder.exists() for folder in group.folders) and time.monotonic() < deadline:
         time.sleep(0.05)  # waits on the kernel
     assert not any(folder.exists() for folder in group.folders)
+
+
+def test_groups_of_a_killed_kodegen_are_swept_with_their_processes() -> None:
+    group = cgroups.create(processes=16, memory_bytes=128 << 20)
+    if group is None:  # no writable cgroup here (the probe says so): nothing can be left over
+        assert isolation.probe().cgroup == "none"
+        return
+    group.remove()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    # What a kodegen killed by SIGKILL leaves: its group, named for its pid, and an orphan in it.
+    left = [folder.with_name(f"kodegen-{int(dead.stdout)}-0") for folder in group.folders]
+    for folder in left:
+        folder.mkdir()
+    stale = cgroups.Cgroup(version=group.version, folders=tuple(left))
+    orphan = subprocess.Popen(["sleep", "60"], preexec_fn=stale.join)
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from kodegen.gates import cgroups\n"
+            "g = cgroups.create(processes=16, memory_bytes=128 << 20)\nassert g\ng.remove()",
+        ],
+        check=False,
+        timeout=60,
+    )
+    try:
+        assert fresh.returncode == 0
+        assert orphan.wait(timeout=10) == -9, "the orphan was killed"
+        assert not any(folder.exists() for folder in left)
+    finally:
+        orphan.kill()
+        stale.remove()

@@ -4,7 +4,8 @@ Each probe is a real project whose tests do something hostile, judged by the rea
 (pytest in the sandbox), with the effect checked from outside. Every probe runs three ways:
 
 - `full`: the sandbox as this machine allows it (bubblewrap namespaces, a cgroup), policy
-  `required`: the attack must be stopped;
+  `required`: the attack must be stopped (or, on a machine that cannot contain, such as one
+  without bubblewrap, refused);
 - `no-userns/required`: as if the kernel refused namespaces (a pod under seccomp
   RuntimeDefault; `KODEGEN_SANDBOX_NAMESPACES=off`): the gate must refuse to run the code at all,
   naming what is missing, so the attack never happens;
@@ -78,6 +79,12 @@ def attack(body: str) -> dict[str, str]:
     return {"tests/test_attack.py": code}
 
 
+def refusing(mode: str) -> bool:
+    """Whether `required` refuses in this mode: without namespaces, or where this machine
+    cannot contain at all (no bubblewrap, or root without a writable cgroup)."""
+    return mode == "no-userns/required" or (mode == "full" and not isolation.probe().contained)
+
+
 def refused(result: report.GateReport) -> bool:
     return not result.passed and "refused to run generated code" in (result.reason or "")
 
@@ -95,9 +102,9 @@ def check(
     protection needs namespaces. `ran`: the project folder, whose `ran.txt` shows that the
     attack did run (or, when refused, did not)."""
     print(f"probe matrix: mode={mode} stopped={stopped} reason={result.reason!r}")
-    if mode == "no-userns/required":
+    if refusing(mode):
         assert refused(result), result.reason
-        assert "namespaces" in (result.reason or "")
+        assert mode == "full" or "namespaces" in (result.reason or "")
         assert ran is None or not (ran / "ran.txt").exists()
         assert stopped
         return
@@ -327,7 +334,7 @@ async def test_a_daemon_holding_the_output_does_not_stall_the_gate(
         needs_namespaces=False,
         ran=folder,
     )
-    if mode != "no-userns/required":
+    if not refusing(mode):
         assert result.passed, result.reason
 
 
@@ -349,7 +356,7 @@ async def test_a_conftest_hook_cannot_turn_failures_into_passes(mode: str, tmp_p
     }
     result = await tests.run(project(tmp_path, files), settings(mode))
     assert not result.passed
-    if mode != "no-userns/required":
+    if not refusing(mode):
         assert "implements pytest hook(s) pytest_runtest_makereport" in (result.reason or "")
     check(mode, result, stopped=not result.passed, needs_namespaces=False)
 
@@ -375,7 +382,7 @@ async def test_project_configuration_cannot_hide_failures_or_coverage(
     }
     result = await tests.run(project(tmp_path, files), settings(mode, min_coverage=90.0))
     assert not result.passed
-    if mode != "no-userns/required":
+    if not refusing(mode):
         assert result.counts["failed"] == 1
         assert "below 90%" in (result.reason or "")
     check(mode, result, stopped=not result.passed, needs_namespaces=False)

@@ -128,6 +128,11 @@ async def run(
     namespaces work), `readable` folders it may read besides the system and Python. Raises
     `OSError` only when the command cannot be started at all.
     """
+    if shutil.which(argv[0], path=(env or {}).get("PATH")) is None:
+        # bwrap or the reaper would start and then fail to exec it: say so as a spawn would
+        raise FileNotFoundError(f"no such program: {argv[0]!r}")
+    if not cwd.is_dir():
+        raise FileNotFoundError(f"no such folder: {str(cwd)!r}")
     contained = isolation.probe()
     memory = memory_mb * 1024 * 1024
     group = cgroups.create(

@@ -16,7 +16,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kodegen.gates import isolation
+
+pytestmark = pytest.mark.slow  # runs kodegen generate with every gate
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "models-openapi.yaml"

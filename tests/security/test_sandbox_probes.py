@@ -33,6 +33,8 @@ import pytest
 
 from kodegen.gates import config, isolation, report, tests
 
+pytestmark = pytest.mark.slow  # runs the tests gate on generated projects
+
 MODES = ("full", "no-userns/required", "no-userns/best-effort")
 
 PACKAGE_INIT = '"""A package under test."""\n\nVALUE = 1\n'

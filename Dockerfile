@@ -33,12 +33,16 @@ ENV PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 
-# git, openssh-client: git template sources over https and ssh (ssh-privatekey). (unshare, for the gates' network isolation, comes
-# with util-linux, which the base image has; under seccomp RuntimeDefault it is refused and the
-# gates run without it, saying so in their reports.)
+# git, openssh-client: git template sources over https and ssh (ssh-privatekey).
+# bubblewrap: the gate sandbox (mount, pid and network namespaces for the generated code).
 RUN apt-get update \
- && apt-get install --yes --no-install-recommends git openssh-client \
+ && apt-get install --yes --no-install-recommends git openssh-client bubblewrap \
  && rm -rf /var/lib/apt/lists/*
+
+# Generated code runs only fully contained here (qualityGates.isolation defaults to `required`):
+# where the pod refuses user namespaces (seccomp RuntimeDefault), the gates that run generated
+# code fail and say what is missing, unless a CodeGeneration sets `isolation: best-effort`.
+ENV KODEGEN_ISOLATION=required
 
 # Dependencies and kodegen in one layer; pip compiles the bytecode now, since nothing can be
 # written next to the package at run time.

@@ -4,14 +4,15 @@ Each probe is a real project whose tests do something hostile, judged by the rea
 (pytest in the sandbox), with the effect checked from outside. Every probe runs three ways:
 
 - `full`: the sandbox as this machine allows it (bubblewrap namespaces, a cgroup), policy
-  `required`: the attack must be stopped;
+  `required`: the attack must be stopped (or, on a machine that cannot contain, such as one
+  without bubblewrap, refused);
 - `no-userns/required`: as if the kernel refused namespaces (a pod under seccomp
   RuntimeDefault; `KODEGEN_SANDBOX_NAMESPACES=off`): the gate must refuse to run the code at all,
   naming what is missing, so the attack never happens;
 - `no-userns/best-effort`: the code runs as contained as possible, and the report says it was
   not contained. Attacks the remaining protections stop (cgroup limits and kills, output to
-  files, kodegen's own pytest configuration) must still be stopped; for the others (file
-  system, `/proc`, network: those need namespaces) the run must be flagged uncontained.
+  files, the reaper, kodegen's own pytest configuration) must still be stopped; for the others
+  (file system, `/proc`, network: those need namespaces) the run must be flagged uncontained.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from pathlib import Path
 import pytest
 
 from kodegen.gates import config, isolation, report, tests
+
+pytestmark = pytest.mark.slow  # runs the tests gate on generated projects
 
 MODES = ("full", "no-userns/required", "no-userns/best-effort")
 
@@ -78,6 +81,12 @@ def attack(body: str) -> dict[str, str]:
     return {"tests/test_attack.py": code}
 
 
+def refusing(mode: str) -> bool:
+    """Whether `required` refuses in this mode: without namespaces, or where this machine
+    cannot contain at all (no bubblewrap, or root without a writable cgroup)."""
+    return mode == "no-userns/required" or (mode == "full" and not isolation.probe().contained)
+
+
 def refused(result: report.GateReport) -> bool:
     return not result.passed and "refused to run generated code" in (result.reason or "")
 
@@ -95,9 +104,9 @@ def check(
     protection needs namespaces. `ran`: the project folder, whose `ran.txt` shows that the
     attack did run (or, when refused, did not)."""
     print(f"probe matrix: mode={mode} stopped={stopped} reason={result.reason!r}")
-    if mode == "no-userns/required":
+    if refusing(mode):
         assert refused(result), result.reason
-        assert "namespaces" in (result.reason or "")
+        assert mode == "full" or "namespaces" in (result.reason or "")
         assert ran is None or not (ran / "ran.txt").exists()
         assert stopped
         return
@@ -242,7 +251,7 @@ async def test_a_fork_bomb_is_bounded(mode: str, tmp_path: Path) -> None:
     children = []
     try:
         while started < 5000:
-            children.append(subprocess.Popen(["sleep", "30", {marker!r}]))
+            children.append(subprocess.Popen(["sh", "-c", "sleep 30; :", {marker!r}]))
             started += 1
     except OSError:
         pass
@@ -296,12 +305,11 @@ async def test_an_orphan_cannot_edit_the_output_after_the_gate(mode: str, tmp_pa
     result = await tests.run(folder, settings(mode))
     time.sleep(3)  # longer than the orphan waits before it writes
     edited = "edited" in (folder / "probe/__init__.py").read_text()
-    killed_anyway = isolation.probe().cgroup != "none"
     check(
         mode,
         result,
         stopped=not edited and not _alive(marker),
-        needs_namespaces=not killed_anyway,
+        needs_namespaces=False,
         ran=folder,
     )
 
@@ -314,7 +322,7 @@ async def test_a_daemon_holding_the_output_does_not_stall_the_gate(
     if os.fork() == 0:
         os.setsid()
         if os.fork() == 0:
-            os.execvp("sleep", ["sleep", "50", {marker!r}])
+            os.execvp("sh", ["sh", "-c", "echo up > daemon.txt; sleep 50; :", {marker!r}])
         os._exit(0)
     """
     started = time.monotonic()
@@ -328,7 +336,7 @@ async def test_a_daemon_holding_the_output_does_not_stall_the_gate(
         needs_namespaces=False,
         ran=folder,
     )
-    if mode != "no-userns/required":
+    if not refusing(mode):
         assert result.passed, result.reason
 
 
@@ -350,7 +358,7 @@ async def test_a_conftest_hook_cannot_turn_failures_into_passes(mode: str, tmp_p
     }
     result = await tests.run(project(tmp_path, files), settings(mode))
     assert not result.passed
-    if mode != "no-userns/required":
+    if not refusing(mode):
         assert "implements pytest hook(s) pytest_runtest_makereport" in (result.reason or "")
     check(mode, result, stopped=not result.passed, needs_namespaces=False)
 
@@ -376,7 +384,7 @@ async def test_project_configuration_cannot_hide_failures_or_coverage(
     }
     result = await tests.run(project(tmp_path, files), settings(mode, min_coverage=90.0))
     assert not result.passed
-    if mode != "no-userns/required":
+    if not refusing(mode):
         assert result.counts["failed"] == 1
         assert "below 90%" in (result.reason or "")
     check(mode, result, stopped=not result.passed, needs_namespaces=False)

@@ -461,7 +461,7 @@ def _outcome_conditions(outcome: runs.Outcome) -> list[conditions.Condition]:
                 "QualityGatesPassed",
                 "True",
                 "Passed",
-                f"{len(outcome.gates)} gates passed{coverage}",
+                f"{len(outcome.gates)} gates passed{coverage}{_uncontained(outcome)}",
             ),
             ("Published", "True", "Published", f"ConfigMap {where}"),
             ("Ready", "True", "Succeeded", outcome.message),
@@ -489,6 +489,17 @@ def _outcome_conditions(outcome: runs.Outcome) -> list[conditions.Condition]:
         ("Published", "False", outcome.reason, "not published"),
         ("Ready", "False", outcome.reason, outcome.message),
     ]
+
+
+def _uncontained(outcome: runs.Outcome) -> str:
+    """A warning for the condition when generated code ran without full containment
+    (`qualityGates.isolation: best-effort` where the sandbox lacks namespaces or limits)."""
+    if any((gate.get("metrics") or {}).get("contained") == 0.0 for gate in outcome.gates):
+        return (
+            "; WARNING: generated code ran UNCONTAINED (qualityGates.isolation: best-effort;"
+            " see predicate.isolation in the provenance)"
+        )
+    return ""
 
 
 def _outcome_events(outcome: runs.Outcome) -> list[tuple[str, str, str]]:

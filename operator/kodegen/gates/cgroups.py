@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import itertools
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -28,6 +29,8 @@ __all__ = ["Cgroup", "create"]
 Version = Literal["v1", "v2"]
 
 _counter = itertools.count()
+_swept: list[bool] = []
+_NAME = re.compile(r"kodegen-(\d+)-\d+")
 _KILL_ROUNDS = 200
 
 
@@ -105,6 +108,9 @@ def create(*, processes: int, memory_bytes: int, allowed: bool = True) -> Cgroup
     name = f"kodegen-{os.getpid()}-{next(_counter)}"
     mounts = _mounts()
     own = _own_groups()
+    if not _swept:
+        _swept.append(True)
+        _sweep(mounts, own)
     for make in (_create_v2, _create_v1):
         with contextlib.suppress(OSError, ValueError, KeyError):
             group = make(name, mounts, own, processes, memory_bytes)
@@ -160,6 +166,35 @@ def _create_v1(
         group.remove()
         raise
     return group
+
+
+def _sweep(mounts: dict[str, Path], own: dict[str, str]) -> None:
+    """Remove the groups a kodegen that was killed outright (SIGKILL) left behind, with any
+    process still in them: a group is named for the pid of the kodegen that made it, and is
+    left alone while that pid lives."""
+    parents: list[tuple[Version, Path]] = [
+        ("v1", mounts[key] / own[key].lstrip("/"))
+        for key in ("pids", "memory")
+        if key in mounts and key in own
+    ]
+    if "cgroup2" in mounts and "" in own:
+        parents.append(("v2", mounts["cgroup2"] / own[""].lstrip("/")))
+    for version, parent in parents:
+        with contextlib.suppress(OSError):
+            for folder in parent.glob("kodegen-*-*"):
+                match = _NAME.fullmatch(folder.name)
+                if match is not None and not _alive(int(match.group(1))):
+                    Cgroup(version=version, folders=(folder,)).remove()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _mounts() -> dict[str, Path]:

@@ -3,8 +3,10 @@
 A gate is `async def run(project: Path, config: GateConfig) -> GateReport`, decorated with
 `@gate.gate("name")`. Inside, anything that keeps the gate from judging (a tool that timed out,
 was killed, or printed what cannot be parsed) raises `GateError`; the decorator turns it into a
-failed report with that reason, times the gate, and records whether the network was isolated.
-So a gate never raises, and one gate's trouble never reaches another.
+failed report with that reason, times the gate, and records how the sandbox contained it
+(metrics `network_isolated`, `contained`). So a gate never raises, and one gate's trouble never
+reaches another. A tool that runs generated code says so (`tool(..., runs_generated_code=True)`)
+and is refused under `GateConfig.isolation == "required"` where the sandbox cannot contain it.
 """
 
 from __future__ import annotations

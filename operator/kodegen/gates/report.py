@@ -67,7 +67,8 @@ class GateReport:
     """Why the gate failed or did not run (`"timed out after 180 s"`, `"disabled"`); else None."""
 
     metrics: Mapping[str, float] = dataclasses.field(default_factory=dict)
-    """Measurements, e.g. `coverage` (percent) and `network_isolated` (1.0 or 0.0)."""
+    """Measurements, e.g. `coverage` (percent), `network_isolated` and `contained` (1.0 or 0.0:
+    whether the gate sandbox had namespaces, and everything `isolation` asks for)."""
 
     def __post_init__(self) -> None:
         # Copied, so that mutating the caller's dict cannot change a frozen report; sorted.

@@ -9,6 +9,9 @@ all of it on every command:
 - **a cgroup** (`kodegen.gates.cgroups`) bounding the number of processes and the memory of the
   whole command, and through which every process left over is killed; else `RLIMIT_NPROC`
   (not for root: the kernel exempts uid 0) and `RLIMIT_AS` per process;
+- without namespaces, a reaper (`_reaper.py`, a child subreaper) as the command's first
+  process: it kills every process the command started, `setsid` ones too, when the command
+  ends, times out, or kodegen dies;
 - always: a new session (the process group is killed when the command ends), the parent-death
   signal (`PR_SET_PDEATHSIG`: kodegen killed, the command dies), no descriptor but standard
   input (`/dev/null`) and output, and standard output and error written to files kodegen owns,
@@ -49,6 +52,10 @@ MAX_PROCESSES = 256
 """Processes and threads of one command together (pytest with anyio threads needs a few dozen;
 a fork bomb is stopped at this many)."""
 
+REAPER_SECONDS = 2.0
+"""How long the reaper may take to kill what a command started, before its group is killed."""
+
+_REAPER = Path(__file__).with_name("_reaper.py")
 _MEMORY_SIGNALS = frozenset({signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT})
 _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -121,6 +128,11 @@ async def run(
     namespaces work), `readable` folders it may read besides the system and Python. Raises
     `OSError` only when the command cannot be started at all.
     """
+    if shutil.which(argv[0], path=(env or {}).get("PATH")) is None:
+        # bwrap or the reaper would start and then fail to exec it: say so as a spawn would
+        raise FileNotFoundError(f"no such program: {argv[0]!r}")
+    if not cwd.is_dir():
+        raise FileNotFoundError(f"no such folder: {str(cwd)!r}")
     contained = isolation.probe()
     memory = memory_mb * 1024 * 1024
     group = cgroups.create(
@@ -131,7 +143,7 @@ async def run(
     home = private / "home"
     home.mkdir()
     namespaces = contained.namespaces != "none"
-    command = list(argv)
+    command = [*gate_python(), str(_REAPER), *argv]
     if namespaces:
         command = bwrap.command(
             argv,
@@ -153,16 +165,25 @@ async def run(
                 stderr=err,
                 start_new_session=True,
                 close_fds=True,
-                preexec_fn=_child_setup(group, memory=memory, nproc=nproc),
+                preexec_fn=_child_setup(
+                    group,
+                    memory=memory,
+                    nproc=nproc,
+                    # bwrap dies at once; the reaper first kills what the command started
+                    death=signal.SIGKILL if namespaces else signal.SIGTERM,
+                ),
             )
         try:
             returncode = await asyncio.wait_for(process.wait(), timeout=timeout)
         except TimeoutError:
             timed_out = True
-            _kill_group(process.pid)
+            await _stop(process, reaper=not namespaces)
             returncode = await process.wait()
         finally:
-            # Whatever the command started dies with it, in its group or (setsid) its cgroup.
+            # Whatever the command started dies with it: in its pid namespace, or killed by the
+            # reaper, in its process group, or (setsid and reaper killed) in its cgroup.
+            if process.returncode is None:  # cancelled
+                await _stop(process, reaper=not namespaces)
             _kill_group(process.pid)
             if group is not None:
                 group.kill()
@@ -202,8 +223,24 @@ def abnormal_exit(outcome: Outcome, *, timeout: float, memory_mb: int) -> str | 
     return None
 
 
+def gate_python() -> list[str]:
+    """This Python in isolated mode without `site` (quick to start): runs the reaper."""
+    return [sys.executable, "-I", "-S", "-B"]
+
+
+async def _stop(process: asyncio.subprocess.Process, *, reaper: bool) -> None:
+    """End a command early: the reaper is asked first (it kills every descendant, including
+    those that left the process group), then the whole group is killed."""
+    if reaper:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(process.wait(), timeout=REAPER_SECONDS)
+    _kill_group(process.pid)
+
+
 def _child_setup(
-    group: cgroups.Cgroup | None, *, memory: int, nproc: int | None
+    group: cgroups.Cgroup | None, *, memory: int, nproc: int | None, death: int
 ) -> Callable[[], None]:
     parent = os.getpid()
     prctl = _libc.prctl
@@ -212,7 +249,7 @@ def _child_setup(
         # Runs in the child between fork and exec: keep it to plain system calls.
         if group is not None:
             group.join()
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        prctl(_PR_SET_PDEATHSIG, death, 0, 0, 0)
         if os.getppid() != parent:  # kodegen died before the signal was armed
             os._exit(1)
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

@@ -399,9 +399,7 @@ class Generator:
             not_implemented=[op.to_dict() for op in prepared.plan.not_implemented],
             passed=passed,
             ai=ai,
-            isolation=runner.isolation_record(
-                runner.policy(manifest.spec.quality_gates.isolation)
-            ),
+            isolation=runner.isolation_record(runner.policy(manifest.spec.quality_gates.isolation)),
         )
         files = {**rendered, provenance.PATH: provenance.dump(statement)}
         return {path: files[path] for path in sorted(files)}

@@ -119,13 +119,16 @@ def test_round_trips_by_alias(code_generation: Doc) -> None:
 
 
 def test_fields_are_accepted_by_python_name() -> None:
-    gates = codegeneration.QualityGates(min_coverage=80, fail_on_severity="high", contract=False)
+    gates = codegeneration.QualityGates(
+        min_coverage=80, fail_on_severity="high", contract=False, isolation="required"
+    )
     ai = codegeneration.AISpec(max_cost_usd=1.5, repair_attempts=0)
 
     assert gates.model_dump(by_alias=True) == {
         "minCoverage": 80,
         "failOnSeverity": "high",
         "contract": False,
+        "isolation": "required",
     }
     assert ai.model_dump(by_alias=True)["maxCostUSD"] == 1.5
 

@@ -116,3 +116,49 @@ async def test_an_unreadable_report_fails_the_gate_with_a_clear_reason(
     result = await tests.run(project, gate_config)
     assert not result.passed
     assert (result.reason or "").startswith("could not parse the JUnit report: ")
+
+
+async def test_a_hook_in_a_plugin_module_of_the_project_is_refused(
+    project: Path, gate_config: config.GateConfig
+) -> None:
+    # `pytest_plugins` in a conftest loads a module of the project: its hooks are refused too.
+    hooks = "def pytest_collection_modifyitems(items):\n    items.clear()\n"
+    write_files(
+        project,
+        {
+            "tests/conftest.py": 'pytest_plugins = ["tests.helpers"]\n',
+            "tests/__init__.py": "",
+            "tests/helpers.py": hooks,
+            "tests/test_broken.py": FAILING,
+        },
+    )
+    result = await tests.run(project, gate_config)
+    assert not result.passed
+    assert result.reason == (
+        "tests/helpers.py implements pytest hook(s) pytest_collection_modifyitems; the tests "
+        "gate runs pytest with kodegen's own configuration and refuses hooks in project code "
+        "(fixtures are fine)"
+    )
+
+
+async def test_fixtures_of_a_conftest_are_used(
+    project: Path, gate_config: config.GateConfig
+) -> None:
+    conftest = "import pytest\n\n\n@pytest.fixture\ndef answer() -> int:\n    return 42\n"
+    uses = "def test_answer(answer: int) -> None:\n    assert answer == 42\n"
+    write_files(project, {"tests/conftest.py": conftest, "tests/test_answer.py": uses})
+    result = await tests.run(project, gate_config)
+    assert result.passed, result.reason
+    assert result.counts["passed"] >= 1 and result.counts["errors"] == 0
+
+
+async def test_lines_excluded_from_coverage_are_counted(
+    project: Path, gate_config: config.GateConfig
+) -> None:
+    hidden = UNTESTED.replace(
+        "def shout(text: str) -> str:", "def shout(text: str) -> str:  # pragma: no cover"
+    )
+    write_files(project, {f"{gate_config.package}/hidden.py": hidden})
+    result = await tests.run(project, gate_config)
+    assert result.passed, result.reason
+    assert result.metrics["excluded_lines"] >= 6

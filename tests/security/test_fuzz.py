@@ -356,6 +356,72 @@ def yaml_attack(draw: st.DrawFn) -> str:
     return draw(st.text(max_size=200))
 
 
+# -- valid documents, mutated -----------------------------------------------------------------
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def _inline(name: str) -> Any:
+    spec = yaml.safe_load((EXAMPLES / name).read_text())["spec"]["specification"]
+    member = spec[spec["type"]]
+    return member.get("inline", member.get("schema"))
+
+
+BASES = {
+    "openapi": [_inline("petstore.yaml"), _inline("models-openapi.yaml")],
+    "jsonSchema": [_inline("models-jsonschema.yaml")],
+}
+HOSTILE = st.one_of(JSON, DEEP, SCHEMA, REFS, NUMBERS, st.sampled_from(PATTERNS))
+KEYWORDS = st.sampled_from(
+    [
+        "$ref",
+        "pattern",
+        "minLength",
+        "minItems",
+        "maxItems",
+        "multipleOf",
+        "example",
+        "examples",
+        "default",
+        "enum",
+        "required",
+        "properties",
+        "items",
+        "type",
+        "nullable",
+        "operationId",
+        "format",
+        "allOf",
+    ]
+) | KEYS
+
+
+def _places(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Paths of every mapping in `node`."""
+    found = []
+    if isinstance(node, dict):
+        found.append(path)
+        for key, value in node.items():
+            found += _places(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _places(value, (*path, index))
+    return found
+
+
+@st.composite
+def mutated(draw: st.DrawFn, spec_type: str) -> Any:
+    """A valid example document with one to three keywords set to hostile values."""
+    document = json.loads(json.dumps(draw(st.sampled_from(BASES[spec_type]))))
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(_places(document)))
+        target = document
+        for step in path:
+            target = target[step]
+        target[draw(KEYWORDS)] = draw(HOSTILE)
+    return document
+
+
 # -- documents to text -------------------------------------------------------------------------
 
 
@@ -385,9 +451,11 @@ def cases(draw: st.DrawFn) -> harness.Case:
         return harness.Case("manifest-text", harness.manifest_text(target, payload))
     if spec_type == "graphql":
         return harness.Case("manifest-text", harness.manifest_text("graphql", draw(graphql())))
-    document = draw({"openapi": openapi(), "swagger": swagger(), "jsonSchema": json_schema()}[
-        spec_type
-    ])
+    built = {"openapi": openapi(), "swagger": swagger(), "jsonSchema": json_schema()}
+    if spec_type in BASES and draw(st.booleans()):
+        document = draw(mutated(spec_type))
+    else:
+        document = draw(built[spec_type])
     text = as_text(document, draw(st.sampled_from(["yaml", "json"])))
     if text is None:
         text = json.dumps(str(document)[:1000])

@@ -249,7 +249,7 @@ def graphql(draw: st.DrawFn) -> str:
             st.sampled_from(
                 [
                     "directive @key(fields: String) on OBJECT",
-                    "scalar Date @specifiedBy(url: \"x\")",
+                    'scalar Date @specifiedBy(url: "x")',
                     "enum E { A B }",
                     "union U = Post | User",
                     "schema { query: Query subscription: Subscription }",
@@ -372,28 +372,31 @@ BASES = {
     "jsonSchema": [_inline("models-jsonschema.yaml")],
 }
 HOSTILE = st.one_of(JSON, DEEP, SCHEMA, REFS, NUMBERS, st.sampled_from(PATTERNS))
-KEYWORDS = st.sampled_from(
-    [
-        "$ref",
-        "pattern",
-        "minLength",
-        "minItems",
-        "maxItems",
-        "multipleOf",
-        "example",
-        "examples",
-        "default",
-        "enum",
-        "required",
-        "properties",
-        "items",
-        "type",
-        "nullable",
-        "operationId",
-        "format",
-        "allOf",
-    ]
-) | KEYS
+KEYWORDS = (
+    st.sampled_from(
+        [
+            "$ref",
+            "pattern",
+            "minLength",
+            "minItems",
+            "maxItems",
+            "multipleOf",
+            "example",
+            "examples",
+            "default",
+            "enum",
+            "required",
+            "properties",
+            "items",
+            "type",
+            "nullable",
+            "operationId",
+            "format",
+            "allOf",
+        ]
+    )
+    | KEYS
+)
 
 
 def _places(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -329,7 +329,8 @@ def yaml_attack(draw: st.DrawFn) -> str:
             st.sampled_from(
                 [
                     "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n"
-                    "      responses:\n        200: {description: ok}\n        '200': {description: x}",
+                    "      responses:\n        200: {description: ok}\n"
+                    "        '200': {description: x}",
                     "a: 1\na: 2",
                     "2024-01-01: x\non: y\n~: z\n1.5: w",
                     "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a:\n    get:\n"

@@ -88,7 +88,7 @@ def test_a_recursive_alias_is_refused(text: str) -> None:
         "x: " + "{a: " * 900 + "1" + "}" * 900,
         "".join(" " * i + "a:\n" for i in range(900)),
         json.dumps({"x": json.loads("[" * 900 + "]" * 900)}),
-        "x: " + "[" * 100_000,  # never closed: refused at level 65, not parsed to the end
+        "x: " + "[" * 100_000,  # never closed: refused by depth, never read to the end
     ],
     ids=["flow-list", "flow-map", "block", "json", "unclosed"],
 )
@@ -300,7 +300,7 @@ def test_huge_upper_bounds_and_tiny_multiples_are_read() -> None:
 
 
 def test_a_sample_too_large_to_write_is_refused() -> None:
-    schema = {"type": "array", "minItems": 100_000, "items": {"type": "string", "minLength": 100}}
+    schema = {"type": "array", "minItems": 4000, "items": {"type": "string", "minLength": 1000}}
     spec = openapi.parse(api(schema))
     response = spec.operations[0].responses[0].schema
     assert response is not None

@@ -48,10 +48,12 @@ class Limits:
     """Bytes RE2 may use for one compiled pattern (its `max_mem`); a pattern that needs more
     (huge counted repeats) is refused."""
 
-    max_count: int = 100_000
-    """Largest `minLength`, `minItems`, `minProperties` kodegen builds a sample for: a value
-    that meets `minLength: 1e11` does not fit in memory. 100 k characters or items is more
-    than any spec's sample needs."""
+    max_count: int = 4096
+    """Largest `minLength` and `minItems` kodegen builds samples and test values for: a value
+    that meets `minLength: 1e11` does not fit in memory, and the search for a string that
+    meets a `pattern` at a minimum length takes time quadratic in it. Real specs ask for
+    minimums of a few hundred at most (upper bounds, `maxLength: 2147483647`, are not
+    limited: nothing is built to reach them)."""
 
     max_sample_bytes: int = 1024 * 1024
     """Bytes (as JSON) of one sample value built for a schema: generated code and tests hold

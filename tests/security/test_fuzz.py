@@ -9,25 +9,30 @@ and raw text and bytes. Each is a manifest file (YAML or JSON text of the docume
 crash and no hang; the counts and the peak RSS are printed.
 
 `make test` runs `CASES` (a few hundred, derandomized: the same cases every run); `make fuzz`
-sets KODEGEN_FUZZ_CASES=10000 and a random seed.
+sets KODEGEN_FUZZ_CASES=10000, split over KODEGEN_FUZZ_SHARDS processes (pytest-xdist), each
+with its own random seed, and sums the counts each shard appends to KODEGEN_FUZZ_REPORT.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from tests.security import test_fuzz_harness as harness
 
 CASES = int(os.environ.get("KODEGEN_FUZZ_CASES", "300"))
 FULL = "KODEGEN_FUZZ_CASES" in os.environ
+SHARDS = int(os.environ.get("KODEGEN_FUZZ_SHARDS", "1"))
+REPORT = os.environ.get("KODEGEN_FUZZ_REPORT")
 
 # -- values ------------------------------------------------------------------------------------
 
@@ -442,6 +447,14 @@ def as_text(document: Any, style: str) -> str | None:
 
 @st.composite
 def cases(draw: st.DrawFn) -> harness.Case:
+    case = draw(_cases())
+    if case.kind != "configmap" and draw(st.integers(0, 7)) != 0:  # 1 in 8 via cli.main
+        return dataclasses.replace(case, via_cli=False)
+    return case
+
+
+@st.composite
+def _cases(draw: st.DrawFn) -> harness.Case:
     spec_type = draw(st.sampled_from(["openapi", "swagger", "jsonSchema", "graphql", "raw"]))
     if spec_type == "raw":
         payload = draw(st.one_of(yaml_attack(), st.text(max_size=300)))
@@ -468,11 +481,13 @@ def cases(draw: st.DrawFn) -> harness.Case:
     return harness.Case("manifest-text", harness.manifest_text(spec_type, text))
 
 
-def test_no_case_crashes_or_hangs(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_no_case_crashes_or_hangs(shard: int, tmp_path: Path) -> None:
     tally = harness.Tally()
+    wanted = CASES // SHARDS
 
     @settings(
-        max_examples=CASES,
+        max_examples=wanted,
         deadline=None,
         database=None,
         derandomize=not FULL,
@@ -483,10 +498,15 @@ def test_no_case_crashes_or_hangs(tmp_path: Path) -> None:
         harness.rearm()
         harness.run(case, tally, tmp_path)
 
+    if FULL:
+        one = seed(int.from_bytes(os.urandom(8), "big") + shard)(one)
     with harness.guarded():
         one()
     print("\n" + tally.report())
-    assert tally.cases >= CASES * 0.9, tally.report()  # hypothesis ran (nearly) every case
+    if REPORT:
+        with open(REPORT, "a", encoding="utf-8") as out:
+            out.write(json.dumps(tally.as_dict()) + "\n")
+    assert tally.cases >= wanted * 0.9, tally.report()  # hypothesis ran (nearly) every case
     assert not tally.crashes, "\n".join(tally.crashes[:10])
     assert not tally.hangs, "\n".join(tally.hangs[:10])
     assert tally.accepted > 0 and tally.rejected > 0, tally.report()
@@ -496,3 +516,25 @@ def test_dates_survive_as_text() -> None:
     """A guard on the fuzzer itself: YAML-written date keys reach kodegen as YAML dates."""
     text = as_text({datetime.date(2024, 1, 1): 1}, "yaml")
     assert text == "2024-01-01: 1\n"
+
+
+def total(report: str) -> str:
+    """The counts of every shard in `report` (JSON lines), summed: what `make fuzz` prints."""
+    tally = harness.Tally()
+    for line in Path(report).read_text(encoding="utf-8").splitlines():
+        tally.add(json.loads(line))
+    return tally.report()
+
+
+def test_shards_add_up(tmp_path: Path) -> None:
+    report = tmp_path / "report.jsonl"
+    first = harness.Tally(accepted=1, rejected=2, slowest=0.5)
+    second = harness.Tally(accepted=3, rejected=4, crashes=["x"], slowest=1.5)
+    lines = [{**first.as_dict(), "peak_rss_mib": 700.0}, {**second.as_dict(), "peak_rss_mib": 9.0}]
+    report.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert "11 cases: 4 accepted, 6 rejected cleanly, 1 crashes" in total(str(report))
+    assert "slowest case 1.50 s; peak RSS 700 MiB" in total(str(report))
+
+
+if __name__ == "__main__":  # `make fuzz` sums the shards' counts
+    print(total(os.environ["KODEGEN_FUZZ_REPORT"]))

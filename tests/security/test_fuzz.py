@@ -533,7 +533,7 @@ def test_shards_add_up(tmp_path: Path) -> None:
     lines = [{**first.as_dict(), "peak_rss_mib": 700.0}, {**second.as_dict(), "peak_rss_mib": 9.0}]
     report.write_text("".join(json.dumps(line) + "\n" for line in lines))
     assert "11 cases: 4 accepted, 6 rejected cleanly, 1 crashes" in total(str(report))
-    assert "slowest case 1.50 s; peak RSS 700 MiB" in total(str(report))
+    assert "slowest case 1.50 s of CPU; peak RSS 700 MiB" in total(str(report))
 
 
 if __name__ == "__main__":  # `make fuzz` sums the shards' counts

@@ -21,11 +21,13 @@ class Limits:
     expanded. 16 MiB: the largest public OpenAPI documents are a few MiB; a ConfigMap holds
     at most 1 MiB."""
 
-    max_nodes: int = 500_000
+    max_nodes: int = 100_000
     """Values (mappings, lists, scalars) in one document with every YAML alias expanded, which
-    is what every later stage walks. 500 k is 45 times the largest corpus spec, and a few
-    hundred MB of Python objects at worst; an alias bomb (a few lines, billions of nodes
-    expanded) is refused while composing, before any Python object is built."""
+    is what every later stage walks. 100 k is 9 times the largest corpus spec (11 k); the
+    metaschema validators take about 1.5 s of CPU for a document this large and four times
+    that at 350 k, so past it a crafted document would hold a reconcile for many seconds. An
+    alias bomb (a few lines, billions of nodes expanded) is refused while composing, before
+    any Python object is built."""
 
     max_aliases: int = 10_000
     """YAML alias nodes (`*name`) in one document. Real specs use a handful."""

@@ -21,11 +21,13 @@ class Limits:
     expanded. 16 MiB: the largest public OpenAPI documents are a few MiB; a ConfigMap holds
     at most 1 MiB."""
 
-    max_nodes: int = 500_000
+    max_nodes: int = 100_000
     """Values (mappings, lists, scalars) in one document with every YAML alias expanded, which
-    is what every later stage walks. 500 k is 45 times the largest corpus spec, and a few
-    hundred MB of Python objects at worst; an alias bomb (a few lines, billions of nodes
-    expanded) is refused while composing, before any Python object is built."""
+    is what every later stage walks. 100 k is 9 times the largest corpus spec (11 k); the
+    metaschema validators take about 1.5 s of CPU for a document this large and four times
+    that at 350 k, so past it a crafted document would hold a reconcile for many seconds. An
+    alias bomb (a few lines, billions of nodes expanded) is refused while composing, before
+    any Python object is built."""
 
     max_aliases: int = 10_000
     """YAML alias nodes (`*name`) in one document. Real specs use a handful."""
@@ -48,10 +50,12 @@ class Limits:
     """Bytes RE2 may use for one compiled pattern (its `max_mem`); a pattern that needs more
     (huge counted repeats) is refused."""
 
-    max_count: int = 100_000
-    """Largest `minLength`, `minItems`, `minProperties` kodegen builds a sample for: a value
-    that meets `minLength: 1e11` does not fit in memory. 100 k characters or items is more
-    than any spec's sample needs."""
+    max_count: int = 4096
+    """Largest `minLength` and `minItems` kodegen builds samples and test values for: a value
+    that meets `minLength: 1e11` does not fit in memory, and the search for a string that
+    meets a `pattern` at a minimum length takes time quadratic in it. Real specs ask for
+    minimums of a few hundred at most (upper bounds, `maxLength: 2147483647`, are not
+    limited: nothing is built to reach them)."""
 
     max_sample_bytes: int = 1024 * 1024
     """Bytes (as JSON) of one sample value built for a schema: generated code and tests hold

@@ -225,8 +225,9 @@ class _Plain:
         if value is None or isinstance(value, bool | str):
             return value
         if isinstance(value, int):
-            if len(str(abs(value))) > self.limits.max_integer_digits:
-                raise self.fail(pointer, _long_integer(str(value), self.limits))
+            digits = _digits(value)
+            if digits > self.limits.max_integer_digits:
+                raise self.fail(pointer, _long_integer("9" * digits, self.limits))
             return value
         if isinstance(value, float):
             if not math.isfinite(value):
@@ -246,6 +247,15 @@ class _Plain:
         raise self.fail(
             pointer, f"mapping key {key!r} is not a string; quote it (keys are JSON strings)"
         )
+
+
+def _digits(value: int) -> int:
+    """Decimal digits of `value`, without writing it out when it is huge (Python refuses to
+    write an integer of more than 4300 digits)."""
+    bits = abs(value).bit_length()
+    if bits > 4000:
+        return int(bits * 0.30103) + 1
+    return len(str(abs(value)))
 
 
 def _too_many(limits: limits_.Limits) -> str:
@@ -532,8 +542,8 @@ class _Constructor:
             if len(digits) > self.limits.max_integer_digits:
                 raise self.fail(node, pointer, _long_integer(digits, self.limits))
             number: int = self.values.construct_yaml_int(node)
-            if len(str(abs(number))) > self.limits.max_integer_digits:
-                raise self.fail(node, pointer, _long_integer(str(number), self.limits))
+            if _digits(number) > self.limits.max_integer_digits:
+                raise self.fail(node, pointer, _long_integer("9" * _digits(number), self.limits))
             return number
         if tag == "tag:yaml.org,2002:float":
             real: float = self.values.construct_yaml_float(node)

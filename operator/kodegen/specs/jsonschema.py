@@ -136,6 +136,7 @@ def _validate(raw: dict[str, Any], dialect: str) -> None:
                 break
     if error is None:
         return
+    error = keywords.deepest(error)
     pointer = refs.join("", *prefix, *error.absolute_path)
     message = keywords.reason(error)
     raise errors.SpecError(

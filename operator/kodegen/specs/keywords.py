@@ -11,7 +11,7 @@ from kodegen import errors
 from kodegen.documents import limits as limits_
 from kodegen.specs import model, refs
 
-__all__ = ["common", "declared_type", "reason"]
+__all__ = ["common", "declared_type", "deepest", "reason"]
 
 
 def declared_type(node: dict[str, Any]) -> tuple[model.SchemaType, bool]:
@@ -73,6 +73,22 @@ def _count(node: dict[str, Any], keyword: str, pointer: str, most: int | None) -
             "(limits.max_count); a value this long cannot be generated or tested",
         )
     return max(count, 0)
+
+
+def deepest(error: Any) -> Any:
+    """The most specific cause of a jsonschema `ValidationError`: a failed `oneOf`/`anyOf`
+    keeps one error per alternative in its context; the alternative that got furthest into
+    the value (the longest path: the Schema of `Schema | Reference`, not "'$ref' is a required
+    property") and, among those, the one `best_match` picks says why (`'jsonb' is not one of
+    [...]`) where the top error only dumps the value."""
+    import jsonschema.exceptions  # type: ignore[import-untyped]  # only on the error path
+
+    while error.context:
+        furthest = max(len(e.absolute_path) for e in error.context)
+        candidates = [e for e in error.context if len(e.absolute_path) == furthest]
+        best = jsonschema.exceptions.best_match(candidates)
+        error = best if best is not None else candidates[0]
+    return error
 
 
 def reason(error: Any) -> str:

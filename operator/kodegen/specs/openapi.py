@@ -123,7 +123,7 @@ def _explained(
     document, no reason); jsonschema's own validator over the same metaschema keeps every
     alternative's errors, and `best_match` picks the one that explains it (`'jsonb' is not one
     of ['array', 'boolean', ...]` at the `type`)."""
-    error = _deepest(error)
+    error = keywords.deepest(error)
     if error.validator not in ("oneOf", "anyOf") and "is not valid under" not in error.message:
         return error
     schema = (
@@ -133,7 +133,7 @@ def _explained(
     )
     validator_class = jsonschema.validators.validator_for(schema)
     found = jsonschema.exceptions.best_match(validator_class(schema).iter_errors(raw))
-    return error if found is None else _deepest(found)
+    return error if found is None else keywords.deepest(found)
 
 
 _VALIDATOR_CACHE = getattr(
@@ -149,14 +149,6 @@ def _forget_validators() -> None:
     clear = getattr(_VALIDATOR_CACHE, "cache_clear", None)
     if clear is not None:
         clear()
-
-
-def _deepest(error: jsonschema.exceptions.ValidationError) -> jsonschema.exceptions.ValidationError:
-    """The most specific of an error's causes (`oneOf` failures nest one per alternative)."""
-    while error.context:
-        best = jsonschema.exceptions.best_match(error.context)
-        error = best if best is not None else error.context[0]
-    return error
 
 
 class _Builder:

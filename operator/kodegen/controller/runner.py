@@ -130,6 +130,8 @@ def _generate(
             )
     except errors.InputError as exc:
         return finished(phase="Failed", reason="InvalidInput", message=str(exc))
+    except errors.LeakedKey as exc:  # final: a retry would pay the model to leak it again
+        return finished(phase="Failed", reason="LeakedKey", message=str(exc))
     figures = status_api.GenerationResult(
         files=result.counts.files,
         lines=result.counts.lines,

@@ -18,7 +18,6 @@ machine's speed, and generated output must not.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
@@ -27,28 +26,10 @@ import re2
 
 from kodegen import errors
 from kodegen.documents import limits as limits_
+from kodegen.documents import regex
 from kodegen.specs import refs
 
-__all__ = ["DATA_KEYWORDS", "check", "checked", "compile_re2", "format_checker", "search"]
-
-_ECMA_UNICODE = re.compile(r"\\u\{([0-9A-Fa-f]{1,6})\}|\\u([0-9A-Fa-f]{4})")
-
-
-def _to_re2(pattern: str) -> str:
-    """ECMA spellings RE2 writes differently: `\\uFFFF` and `\\u{1F600}` are `\\x{...}`."""
-    return _ECMA_UNICODE.sub(lambda m: "\\x{" + (m.group(1) or m.group(2)) + "}", pattern)
-
-
-@functools.lru_cache(maxsize=1024)
-def compile_re2(pattern: str, max_memory: int = limits_.DEFAULT.max_regex_memory) -> Any:
-    """The RE2 program of `pattern`, or None when RE2 cannot compile it."""
-    options = re2.Options()
-    options.max_mem = max_memory
-    options.log_errors = False
-    try:
-        return re2.compile(_to_re2(pattern), options)
-    except re2.error:
-        return None
+__all__ = ["DATA_KEYWORDS", "check", "checked", "format_checker", "search"]
 
 
 def search(pattern: str, text: str, *, limits: limits_.Limits = limits_.DEFAULT) -> bool | None:
@@ -56,7 +37,7 @@ def search(pattern: str, text: str, *, limits: limits_.Limits = limits_.DEFAULT)
     None when RE2 cannot run it (lookaround, backreference) or it is too long."""
     if len(pattern) > limits.max_pattern_length:
         return None
-    program = compile_re2(pattern, limits.max_regex_memory)
+    program = regex.compile_re2(pattern, limits.max_regex_memory)
     if program is None:
         return None
     return program.search(text) is not None
@@ -72,7 +53,7 @@ def check(pattern: Any, pointer: str, *, limits: limits_.Limits = limits_.DEFAUL
             reason=f"pattern of {len(pattern)} characters; kodegen reads at most "
             f"{limits.max_pattern_length} (limits.max_pattern_length)",
         )
-    if compile_re2(pattern, limits.max_regex_memory) is not None:
+    if regex.compile_re2(pattern, limits.max_regex_memory) is not None:
         return
     try:
         re.compile(pattern)
@@ -86,7 +67,7 @@ def _reason(pattern: str, exc: BaseException) -> str:
     options = re2.Options()
     options.log_errors = False
     try:
-        re2.compile(_to_re2(pattern), options)
+        re2.compile(regex.to_re2(pattern), options)
     except re2.error as problem:
         detail = problem.args[0] if problem.args else problem
         text = detail.decode(errors="replace") if isinstance(detail, bytes) else str(detail)

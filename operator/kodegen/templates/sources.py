@@ -36,10 +36,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-import yaml
 
 from kodegen import errors
 from kodegen.api import codetemplate, refs
+from kodegen.documents import loading
 from kodegen.templates import git as git_
 from kodegen.templates import model, registry
 
@@ -160,8 +160,8 @@ def _agrees(spec: codetemplate.CodeTemplateSpec, path: Path, where: str) -> None
             "(template.yaml and files/, as `kodegen template new` makes)",
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError):
+        data = loading.load(path.read_bytes(), source=registry.SPEC_FILE)  # bounded
+    except errors.DocumentError:
         return  # registry.load reports it with the line
     if not isinstance(data, dict):
         return

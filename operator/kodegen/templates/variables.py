@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import copy
 import difflib
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
 from kodegen import errors
 from kodegen.api import codetemplate
+from kodegen.documents import regex
 
 __all__ = ["json_type", "validate"]
 
@@ -78,8 +78,16 @@ def _check(variable: codetemplate.TemplateVariable, value: Any, origin: str) -> 
     if not isinstance(value, kinds) or (isinstance(value, bool) and variable.type != "boolean"):
         _fail(variable, f"must be {expected}, got {origin}{value!r} ({json_type(value)})")
     pattern = variable.pattern
-    if pattern is not None and isinstance(value, str) and re.fullmatch(pattern, value) is None:
-        _fail(variable, f"must match {variable.pattern}, got {origin}{value!r}")
+    if pattern is not None and isinstance(value, str):
+        matched = regex.fullmatch(pattern, value)  # RE2: a template's pattern runs in linear time
+        if matched is None:
+            _fail(
+                variable,
+                f"has the pattern {pattern!r}, which RE2 cannot run (no lookaround or "
+                "backreferences); the template must declare a linear-time pattern",
+            )
+        if not matched:
+            _fail(variable, f"must match {variable.pattern}, got {origin}{value!r}")
     if variable.enum is not None and not any(_same(value, item) for item in variable.enum):
         allowed = ", ".join(repr(item) for item in variable.enum)
         _fail(variable, f"must be one of {allowed}, got {origin}{value!r}")

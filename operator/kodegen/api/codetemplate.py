@@ -6,7 +6,6 @@ of the builtin templates (which leave `source` out: the folder is the source).
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
@@ -14,6 +13,7 @@ from pydantic.config import JsonDict
 
 from kodegen.api import base, refs
 from kodegen.api import specification as spec_api
+from kodegen.documents import regex
 
 Family = Annotated[str, Field(min_length=1, max_length=63, pattern=base.DNS1123_LABEL)]
 """A template family name, e.g. `python-fastapi-service` (a DNS-1123 label)."""
@@ -65,11 +65,11 @@ class TemplateVariable(base.KodegenModel):
     @field_validator("pattern")
     @classmethod
     def _pattern_compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"pattern is not a valid regular expression: {exc}") from exc
+        if value is not None and regex.compile_re2(value) is None:
+            raise ValueError(
+                "pattern is not a regular expression RE2 can run; values are matched in linear "
+                "time, so lookaround and backreferences are not available"
+            )
         return value
 
     @model_validator(mode="after")

@@ -271,7 +271,7 @@ def test_rejects_a_test_declared_twice(template_spec: Doc) -> None:
     ("variable", "expected"),
     [
         ({"name": "port", "type": "integer", "pattern": "^[0-9]+$"}, "type string only"),
-        ({"name": "p", "pattern": "(unclosed"}, "not a valid regular expression"),
+        ({"name": "p", "pattern": "(unclosed"}, "not a regular expression RE2 can run"),
         ({"name": "2bad"}, "variables.0.name"),
         ({"name": "x", "type": "float"}, "variables.0.type"),
     ],

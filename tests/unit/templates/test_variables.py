@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -91,6 +92,20 @@ def test_pattern_must_match_the_whole_value() -> None:
     assert caught.variable == "packageName"
     assert caught.reason == "must match ^[a-z_][a-z0-9_]*$, got 'Pet-Store'"
     assert "must match" in error([var("x", pattern="[a-z]+")], {"x": "abc1"}).reason
+
+
+def test_a_backtracking_pattern_runs_in_linear_time() -> None:
+    # Python's re takes minutes on this value; RE2 answers at once
+    started = time.monotonic()
+    caught = error([var("x", pattern="(a+)+$")], {"x": "a" * 40 + "!"})
+    assert caught.reason.startswith("must match (a+)+$")
+    assert time.monotonic() - started < 5
+
+
+def test_a_pattern_re2_cannot_run_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="not a regular expression RE2 can run"):
+        var("x", pattern="(?=a)a")
+    assert variables.validate([var("x", pattern=r"\p{L}+")], {"x": "été"}) == {"x": "été"}
 
 
 @pytest.mark.parametrize(

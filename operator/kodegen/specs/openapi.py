@@ -184,8 +184,9 @@ class _Builder:
             return model.Schema(pointer=pointer)
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith(refs.COMPONENT_SCHEMA):
-            name = ref[len(refs.COMPONENT_SCHEMA) :]
-            if "/" not in name:
+            raw = ref[len(refs.COMPONENT_SCHEMA) :]
+            if "/" not in raw:
+                name = refs.unescape(raw)
                 return model.Schema(ref=name, pointer=pointer, nullable=bool(node.get("nullable")))
         if isinstance(ref, str):
             return self.schema(self.deref(node, pointer), pointer)

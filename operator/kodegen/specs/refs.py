@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,6 +14,12 @@ COMPONENT_SCHEMA = "#/components/schemas/"
 
 def escape(segment: object) -> str:
     return str(segment).replace("~", "~0").replace("/", "~1")
+
+
+def unescape(segment: str) -> str:
+    """One segment of a `$ref` fragment as the key it names: percent-decoded (it is a URI
+    fragment), then `~1` -> `/` and `~0` -> `~` (RFC 6901)."""
+    return urllib.parse.unquote(segment).replace("~1", "/").replace("~0", "~")
 
 
 def join(pointer: str, *segments: object) -> str:
@@ -27,7 +34,7 @@ def lookup(document: Any, ref: str, *, at: str) -> Any:
         )
     node = document
     for raw in ref[1:].split("/")[1:]:
-        segment = raw.replace("~1", "/").replace("~0", "~")
+        segment = unescape(raw)
         if isinstance(node, dict) and segment in node:
             node = node[segment]
         elif isinstance(node, list) and segment.isdigit() and int(segment) < len(node):

@@ -142,6 +142,23 @@ def test_recursive_and_nested_schemas_stay_finite() -> None:
     assert [p.name for p in flat.properties] == ["children", "meta", "parent", "value"]
 
 
+def test_component_names_with_pointer_characters_resolve() -> None:
+    # RFC 6901 escapes (~1 for '/', ~0 for '~') and percent-encoding in the URI fragment
+    document = minimal()
+    document["components"] = {
+        "schemas": {
+            "a/b": {"type": "object", "properties": {"x": {"$ref": "#/components/schemas/c~0d"}}},
+            "c~d": {"type": "string"},
+            "e f": {"$ref": "#/components/schemas/a~1b"},
+            "g": {"$ref": "#/components/schemas/e%20f"},
+        }
+    }
+    spec = openapi.parse(document)
+    assert spec.schemas["a/b"].properties[0].schema.ref == "c~d"
+    assert spec.schemas["e f"].ref == "a/b"
+    assert schemas.resolve(spec.schemas["g"], spec.schemas) is spec.schemas["a/b"]
+
+
 def test_all_of_is_merged() -> None:
     spec = openapi.parse(load("petstore-expanded.yaml"))
     pet = schemas.flatten(spec.schemas["Pet"], spec.schemas)

@@ -86,7 +86,7 @@ MODULES: tuple[str, ...] = (
 
 _G = "tests/unit/gates/"
 _TESTS: Mapping[str, tuple[str, ...]] = {
-    "kodegen/controller/names.py": ("tests/unit/controller/test_names.py",),
+    "kodegen/ai/budget.py": ("tests/unit/ai/test_pricing.py", "tests/unit/ai/test_budget_mutants.py"),
     "kodegen/gates/gate.py": (_G + "test_gate.py", _G + "test_rules_gate.py"),
     "kodegen/gates/report.py": (_G + "test_report.py",),
     "kodegen/gates/config.py": (_G + "test_config.py",),

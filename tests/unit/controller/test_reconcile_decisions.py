@@ -63,16 +63,29 @@ R = TypeVar("R")
 class World:
     """The emulator, a `Kube` on it and an `Operator` with the Job executor."""
 
-    def __init__(self, kmock: Any, api: client.ApiClient, **limits: int) -> None:
+    def __init__(
+        self,
+        kmock: Any,
+        api: client.ApiClient,
+        executor: str = "job",
+        generator: Callable[[], generate.Generator] = generate.Generator,
+        **limits: int,
+    ) -> None:
         self.kmock, self.kube = kmock, kube.Kube(api)
         self.custom = client.CustomObjectsApi(api)
         op_settings = settings.Settings(
-            executor="job",
+            executor=executor,  # type: ignore[arg-type]
             metrics_port=0,
             limits=settings.LimitSettings(**limits) if limits else settings.LimitSettings(),
         )
         registry = metrics.Metrics(prometheus_client.CollectorRegistry())
-        self.op = main.build(op_settings, self.kube, resolver=resolver.Builtin(), registry=registry)
+        self.op = main.build(
+            op_settings,
+            self.kube,
+            resolver=resolver.Builtin(),
+            registry=registry,
+            generator=generator,
+        )
         self.op.clock = lambda: T0
 
     async def call(self, function: Callable[..., R], *args: Any) -> R:
@@ -498,3 +511,47 @@ async def test_a_run_on_another_template_content_is_bad_input(world: World) -> N
 async def test_a_run_without_its_request_is_bad_input(world: World) -> None:
     with pytest.raises(errors.ManifestError, match="the request ConfigMap does not exist"):
         await world.call(runner.execute, world.kube, NS, "nothing-request-00000000")
+
+
+async def test_the_local_executor_runs_the_same_pipeline_and_records_it(kmock: Any) -> None:
+    for resource, info in RESOURCES.items():
+        kmock.resources[resource] = {**info, "verbs": VERBS}
+    api = client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/")))
+    local = World(kmock, api, "local", lambda: generate.Generator(run_gates=_gates(True)))
+    await local.apply(_manifest())
+    assert await local.reconcile() == "started"
+    digest = local.status()["inputHash"]
+    assert local.op.executor.state(NS, "petstore-api", digest) is not None
+    deadline = asyncio.get_running_loop().time() + 60
+    while local.status().get("phase") != "Succeeded":
+        assert asyncio.get_running_loop().time() < deadline, local.status()
+        await asyncio.sleep(0.05)
+    assert local.objects("batch/v1/jobs") == {}
+    assert "petstore-api-code" in local.objects("v1/configmaps")
+    assert local.op.executor.state(NS, "petstore-api", digest) is None
+    assert await local.reconcile() == "unchanged"
+    await asyncio.to_thread(local.op.executor.shutdown)  # type: ignore[attr-defined]
+    api.close()
+
+
+async def test_a_local_run_that_crashes_is_a_failed_run(kmock: Any) -> None:
+    for resource, info in RESOURCES.items():
+        kmock.resources[resource] = {**info, "verbs": VERBS}
+    api = client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/")))
+
+    def crashing(project: Path, config: Any, *, progress: Any = None) -> tuple[Any, ...]:
+        raise RuntimeError("the gates crashed")
+
+    local = World(kmock, api, "local", lambda: generate.Generator(run_gates=crashing))
+    await local.apply(_manifest())
+    assert await local.reconcile() == "started"
+    deadline = asyncio.get_running_loop().time() + 60
+    while local.status().get("phase") != "Failed":
+        assert asyncio.get_running_loop().time() < deadline, local.status()
+        await asyncio.sleep(0.05)
+    ready = next(c for c in local.status()["conditions"] if c["type"] == "Ready")
+    assert ready["message"] == (
+        "the Job failed before writing a result: Error: RuntimeError: the gates crashed"
+    )
+    await asyncio.to_thread(local.op.executor.shutdown)  # type: ignore[attr-defined]
+    api.close()

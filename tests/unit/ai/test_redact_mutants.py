@@ -4,6 +4,7 @@ the order they are masked in, and tracebacks that were never raised."""
 from __future__ import annotations
 
 import logging
+import uuid
 
 import pytest
 
@@ -48,7 +49,7 @@ def test_an_exception_never_raised_is_masked_too() -> None:
 
 
 def test_protect_masks_the_keys_given_in_every_handler(caplog: pytest.LogCaptureFixture) -> None:
-    key = "protected-key-9876543210"
+    key = f"protected-key-{uuid.uuid4().hex}"  # new each run: SHARED outlives a test
     root = logging.getLogger()
     root.addHandler(caplog.handler)
     try:

@@ -86,7 +86,10 @@ MODULES: tuple[str, ...] = (
 
 _G = "tests/unit/gates/"
 _TESTS: Mapping[str, tuple[str, ...]] = {
-    "kodegen/ai/budget.py": ("tests/unit/ai/test_pricing.py", "tests/unit/ai/test_budget_mutants.py"),
+    "kodegen/ai/budget.py": (
+        "tests/unit/ai/test_pricing.py",
+        "tests/unit/ai/test_budget_mutants.py",
+    ),
     "kodegen/gates/gate.py": (_G + "test_gate.py", _G + "test_rules_gate.py"),
     "kodegen/gates/report.py": (_G + "test_report.py",),
     "kodegen/gates/config.py": (_G + "test_config.py",),
@@ -189,7 +192,19 @@ def run_module(module: str, *, jobs: int) -> dict[str, object]:
     statuses = _statuses(scratch, module)
     if completed.returncode != 0 or not statuses:
         tail = "\n".join(completed.stdout.splitlines()[-15:])
-        raise SystemExit(f"mutation: mutmut failed on {module} (log: {log}):\n{tail}")
+        print(f"mutation: mutmut failed on {module} (log: {log}):\n{tail}", flush=True)
+        return {}
+    seconds = (datetime.datetime.now(datetime.UTC) - started).total_seconds()
+    return collect(module, seconds=seconds)
+
+
+def collect(module: str, *, seconds: float | None = None) -> dict[str, object]:
+    """Store the result of the last mutmut run on `module` (also after an interrupted `run`)."""
+    scratch = BUILD / "work" / module.removesuffix(".py").replace("/", ".")
+    statuses = _statuses(scratch, module)
+    if not statuses:
+        print(f"mutation: no mutmut results for {module} in {scratch}", flush=True)
+        return {}
     names = [name for name, status in sorted(statuses.items()) if status in _NOT_KILLED]
     diffs = _diffs(scratch, names)
     survivors = [
@@ -197,10 +212,10 @@ def run_module(module: str, *, jobs: int) -> dict[str, object]:
     ]
     result: dict[str, object] = {
         "module": module,
-        "tests": tests,
+        "tests": tests_for(module),
         "commit": _git("rev-parse", "HEAD").strip(),
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "seconds": round((datetime.datetime.now(datetime.UTC) - started).total_seconds(), 1),
+        "seconds": None if seconds is None else round(seconds, 1),
         "statuses": dict(sorted(statuses.items())),
         "survivors": survivors,
     }
@@ -385,6 +400,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("targets", nargs="*", help="module paths or package folders (default: all)")
     run.add_argument("--changed", action="store_true", help="only modules changed since main")
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel mutants")
+    gather = commands.add_parser("collect", help="store the results a run left behind")
+    gather.add_argument("targets", nargs="+", help="module paths or package folders")
     show = commands.add_parser("report", help="table per module and surviving mutants")
     show.add_argument("--markdown", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
@@ -399,6 +416,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for module in modules:
             run_module(module, jobs=args.jobs)
         results = load_results(modules)
+    elif args.command == "collect":
+        for module in select(args.targets):
+            collect(module)
+        results = load_results(select(args.targets))
     else:
         results = load_results()
     equivalent = equivalents()

@@ -320,20 +320,20 @@ def load_results(modules: Iterable[str] = MODULES) -> list[dict[str, object]]:
 def table(results: Sequence[Mapping[str, object]], equivalent: Mapping[str, str]) -> str:
     """The per-module table, as Markdown."""
     rows = [
-        "| module | mutants | killed | timeout | survived | no tests | equivalent "
+        "| module | mutants | killed | timeout | survived | no tests | not run | equivalent "
         "| killed % of non-equivalent |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         statuses: Mapping[str, str] = result["statuses"]  # type: ignore[assignment]
         counts = _counts(statuses, equivalent)
-        relevant = counts["mutants"] - counts["equivalent"]
+        relevant = counts["mutants"] - counts["equivalent"] - counts["other"]  # of those run
         caught = counts["killed"] + counts["timeout"]
         percent = f"{100.0 * caught / relevant:.1f}" if relevant else "n/a"
         rows.append(
             f"| {result['module']} | {counts['mutants']} | {counts['killed']} "
             f"| {counts['timeout']} | {counts['survived']} | {counts['no tests']} "
-            f"| {counts['equivalent']} | {percent} |"
+            f"| {counts['other']} | {counts['equivalent']} | {percent} |"
         )
     return "\n".join(rows) + "\n"
 

@@ -167,41 +167,67 @@ class Survivor:
     diff: str
 
 
-def run_module(module: str, *, jobs: int) -> dict[str, object]:
-    """Mutate `module`, run its unit tests against every mutant, and store the result."""
+def run_module(module: str, *, jobs: int, since: Path | None = None) -> dict[str, object]:
+    """Mutate `module`, run its unit tests against every mutant, and store the result.
+
+    `since`: another checkout (e.g. an export of main) whose results for the same source are
+    kept for the mutants they killed; only the others run again. Tests only ever get added to
+    a module's selection, so a mutant killed then is killed now.
+    """
     tests = tests_for(module)
     if not tests:  # mutmut would otherwise run every test of the project against each mutant
         print(f"== {module}: no unit tests yet, left out", flush=True)
         return {}
+    earlier = _earlier(since, module) if since is not None else {}
+    again = sorted(name for name, status in earlier.items() if status not in _KILLED | _TIMEOUT)
     scratch = BUILD / "work" / module.removesuffix(".py").replace("/", ".")
     _prepare(scratch, module, tests)
     started = datetime.datetime.now(datetime.UTC)
-    print(f"== {module}: mutants judged by {' '.join(tests)}", flush=True)
-    mutmut = Path(sys.executable).with_name("mutmut")
-    completed = subprocess.run(
-        [str(mutmut), "run", "--max-children", str(jobs)],
-        cwd=scratch,
-        check=False,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    what = f"{len(again)} mutants not killed in {since}" if earlier else "mutants"
+    print(f"== {module}: {what} judged by {' '.join(tests)}", flush=True)
     log = BUILD / "logs" / f"{scratch.name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(completed.stdout, encoding="utf-8")
-    statuses = _statuses(scratch, module)
-    if completed.returncode != 0 or not statuses:
-        tail = "\n".join(completed.stdout.splitlines()[-15:])
+    if earlier and not again:
+        returncode = 0
+    else:
+        mutmut = Path(sys.executable).with_name("mutmut")
+        with log.open("w", encoding="utf-8") as output:  # a file: mutmut outlives its caller
+            returncode = subprocess.run(
+                [str(mutmut), "run", "--max-children", str(jobs), *again],
+                cwd=scratch,
+                check=False,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            ).returncode
+    if returncode != 0 or not (_statuses(scratch, module) or earlier):
+        tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-15:])
         print(f"mutation: mutmut failed on {module} (log: {log}):\n{tail}", flush=True)
         return {}
     seconds = (datetime.datetime.now(datetime.UTC) - started).total_seconds()
-    return collect(module, seconds=seconds)
+    return collect(module, seconds=seconds, earlier=earlier)
 
 
-def collect(module: str, *, seconds: float | None = None) -> dict[str, object]:
-    """Store the result of the last mutmut run on `module` (also after an interrupted `run`)."""
+def _earlier(since: Path, module: str) -> dict[str, str]:
+    """The statuses `since`'s results give `module`, if its source there is the same as here."""
+    result = since / "build" / "mutation" / "results" / _result_path(module).name
+    theirs, ours = since / "operator" / module, SOURCE / module
+    if not result.is_file() or not theirs.is_file() or theirs.read_bytes() != ours.read_bytes():
+        return {}
+    statuses: dict[str, str] = json.loads(result.read_text(encoding="utf-8"))["statuses"]
+    return statuses
+
+
+def collect(
+    module: str, *, seconds: float | None = None, earlier: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """Store the result of the last mutmut run on `module` (also after an interrupted `run`),
+    over the `earlier` statuses of the mutants it did not run."""
     scratch = BUILD / "work" / module.removesuffix(".py").replace("/", ".")
-    statuses = _statuses(scratch, module)
+    now = _statuses(scratch, module)
+    statuses = {
+        **(earlier or {}),
+        **{name: status for name, status in now.items() if status != "not checked"},
+    }
     if not statuses:
         print(f"mutation: no mutmut results for {module} in {scratch}", flush=True)
         return {}
@@ -400,6 +426,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("targets", nargs="*", help="module paths or package folders (default: all)")
     run.add_argument("--changed", action="store_true", help="only modules changed since main")
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel mutants")
+    run.add_argument(
+        "--since",
+        type=Path,
+        help="a checkout with results for the same sources: rerun only what it did not kill",
+    )
     gather = commands.add_parser("collect", help="store the results a run left behind")
     gather.add_argument("targets", nargs="+", help="module paths or package folders")
     show = commands.add_parser("report", help="table per module and surviving mutants")
@@ -414,7 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not modules:
                 print("mutation: no mutated module changed since the merge base with main")
         for module in modules:
-            run_module(module, jobs=args.jobs)
+            run_module(module, jobs=args.jobs, since=args.since)
         results = load_results(modules)
     elif args.command == "collect":
         for module in select(args.targets):

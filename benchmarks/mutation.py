@@ -86,6 +86,7 @@ MODULES: tuple[str, ...] = (
 
 _G = "tests/unit/gates/"
 _TESTS: Mapping[str, tuple[str, ...]] = {
+    "kodegen/controller/slots.py": ("tests/unit/controller",),
     "kodegen/ai/budget.py": (
         "tests/unit/ai/test_pricing.py",
         "tests/unit/ai/test_budget_mutants.py",

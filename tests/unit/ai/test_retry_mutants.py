@@ -52,7 +52,9 @@ async def _run(
             POLICY,
             sleep=sleep,
             rand=lambda: 0.5,
-            on_retry=lambda exc, wait: told.append(wait),
+            on_retry=lambda exc, wait: told.append(
+                wait if isinstance(exc, errors.ProviderError) else -1
+            ),
             **options,  # type: ignore[arg-type]
         )
     except errors.ProviderError:

@@ -176,6 +176,22 @@ async def test_rule_4_failures_and_errors_are_counted_together(tmp_path: Path) -
     assert sorted(f.code for f in result.findings) == ["error", "failed"]
 
 
+async def test_rule_3_every_failure_and_error_is_counted(tmp_path: Path) -> None:
+    many = (
+        "import pytest\n\n\n@pytest.fixture\ndef db() -> None:\n"
+        "    raise RuntimeError('down')\n\n\n"
+        "def test_e1(db: None) -> None:\n    pass\n\n\n"
+        "def test_e2(db: None) -> None:\n    pass\n\n\n"
+        "def test_f1() -> None:\n    assert False\n\n\n"
+        "def test_f2() -> None:\n    assert False\n\n\n"
+        "def test_f3() -> None:\n    assert False\n"
+    )
+    result = await tests.run(_tree(_project(tmp_path), {"tests/test_many.py": many}), CONFIG)
+    assert result.counts == {"errors": 2, "failed": 3, "passed": 2, "skipped": 0}
+    assert result.reason == "3 failed, 2 error(s)"
+    assert len(result.findings) == 5
+
+
 async def test_rule_5_coverage_below_the_minimum_fails_naming_the_lines(tmp_path: Path) -> None:
     project = _project(tmp_path, {"tests/test_calc.py": ONLY_DOUBLE})
     result = await tests.run(project, CONFIG)
@@ -237,7 +253,7 @@ async def test_rule_8_an_unreadable_junit_report_fails(tmp_path: Path) -> None:
     )
     result = await tests.run(_tree(_project(tmp_path), {"conftest.py": scribble}), CONFIG)
     assert not result.passed
-    assert (result.reason or "").startswith("could not parse the JUnit report: ")
+    assert (result.reason or "").startswith("could not parse the JUnit report: unclosed token: ")
 
 
 async def test_rule_8_an_unreadable_coverage_report_fails(tmp_path: Path) -> None:

@@ -323,8 +323,9 @@ def _diffs(scratch: Path, names: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def _result_path(module: str) -> Path:
-    return BUILD / "results" / (module.removesuffix(".py").replace("/", ".") + ".json")
+def _result_path(module: str, build: Path | None = None) -> Path:
+    name = module.removesuffix(".py").replace("/", ".") + ".json"
+    return (build or BUILD) / "results" / name
 
 
 def equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
@@ -335,10 +336,12 @@ def equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
     return dict(found)
 
 
-def load_results(modules: Iterable[str] = MODULES) -> list[dict[str, object]]:
+def load_results(
+    modules: Iterable[str] = MODULES, build: Path | None = None
+) -> list[dict[str, object]]:
     results = []
     for module in modules:
-        path = _result_path(module)
+        path = _result_path(module, build)
         if path.is_file():
             results.append(json.loads(path.read_text(encoding="utf-8")))
     return results
@@ -382,6 +385,40 @@ def _counts(statuses: Mapping[str, str], equivalent: Mapping[str, str]) -> dict[
         else:
             counts["other"] += 1
     return counts
+
+
+def compare(
+    before: Sequence[Mapping[str, object]],
+    after: Sequence[Mapping[str, object]],
+    equivalent: Mapping[str, str],
+) -> str:
+    """Before and after, side by side, for the modules measured before."""
+    rows = [
+        "| module | mutants | before: killed + timeout / survived / no tests / not run | before % "
+        "| after: killed + timeout / survived / no tests / equivalent | after % |",
+        "| --- | ---: | --- | ---: | --- | ---: |",
+    ]
+    later = {str(result["module"]): result for result in after}
+    for result in before:
+        counts = _counts(result["statuses"], {})  # type: ignore[arg-type]
+        ran = counts["mutants"] - counts["other"]
+        caught = counts["killed"] + counts["timeout"]
+        cells = [
+            f"{result['module']}",
+            f"{counts['mutants']}",
+            f"{caught} / {counts['survived']} / {counts['no tests']} / {counts['other']}",
+            f"{100.0 * caught / ran:.1f}" if ran else "n/a",
+        ]
+        if str(result["module"]) in later:
+            now = _counts(later[str(result["module"])]["statuses"], equivalent)  # type: ignore[arg-type]
+            relevant = now["mutants"] - now["equivalent"] - now["other"]
+            got = now["killed"] + now["timeout"]
+            cells.append(f"{got} / {now['survived']} / {now['no tests']} / {now['equivalent']}")
+            cells.append(f"{100.0 * got / relevant:.1f}" if relevant else "n/a")
+        else:
+            cells += ["not measured", "-"]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
 
 
 def survivors_text(results: Sequence[Mapping[str, object]], equivalent: Mapping[str, str]) -> str:
@@ -432,6 +469,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="a checkout with results for the same sources: rerun only what it did not kill",
     )
+    versus = commands.add_parser("compare", help="before (another checkout) and after, per module")
+    versus.add_argument("before", type=Path, help="the other checkout (e.g. an export of main)")
     gather = commands.add_parser("collect", help="store the results a run left behind")
     gather.add_argument("targets", nargs="+", help="module paths or package folders")
     show = commands.add_parser("report", help="table per module and surviving mutants")
@@ -448,6 +487,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for module in modules:
             run_module(module, jobs=args.jobs, since=args.since)
         results = load_results(modules)
+    elif args.command == "compare":
+        before = load_results(build=args.before.resolve() / "build" / "mutation")
+        print(compare(before, load_results(), equivalents()))
+        return 0
     elif args.command == "collect":
         for module in select(args.targets):
             collect(module)

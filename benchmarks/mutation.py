@@ -119,6 +119,9 @@ _TESTS: Mapping[str, tuple[str, ...]] = {
 }
 """Unit tests judging a module, where not simply `tests/unit/<package>/test_<module>*.py`."""
 
+_BESIDE = ("templates", "examples", "deploy", "crds", "charts")
+"""Folders of the repository that unit tests read (found from their own path)."""
+
 _KILLED = {"killed", "caught by type check"}
 _TIMEOUT = {"timeout", "segfault"}
 _NOT_KILLED = {"survived", "no tests"}
@@ -259,8 +262,11 @@ def _prepare(scratch: Path, module: str, tests: Sequence[str]) -> None:
     shutil.copytree(
         SOURCE / "kodegen", scratch / "kodegen", ignore=shutil.ignore_patterns("__pycache__")
     )
-    (scratch / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
-    (scratch / "templates").symlink_to(ROOT / "templates", target_is_directory=True)
+    # What the tests read beside the package; mutmut copies each into its `mutants/` folder,
+    # where the tests run (`also_copy`), and the builtin templates are found beside `kodegen/`.
+    beside = [name for name in _BESIDE if (ROOT / name).exists()]
+    for name in ("tests", *beside):
+        (scratch / name).symlink_to(ROOT / name, target_is_directory=(ROOT / name).is_dir())
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     pytest_options = project["tool"]["pytest"]["ini_options"]
     mutmut_options = {
@@ -268,6 +274,7 @@ def _prepare(scratch: Path, module: str, tests: Sequence[str]) -> None:
         "source_paths": ["kodegen"],
         "only_mutate": [module],
         "pytest_add_cli_args_test_selection": list(tests),
+        "also_copy": [*project["tool"].get("mutmut", {}).get("also_copy", []), *beside],
     }
     text = _toml_table("tool.pytest.ini_options", pytest_options)
     text += "\n" + _toml_table("tool.mutmut", mutmut_options)

@@ -86,6 +86,7 @@ def test_content_in_its_own_fence_is_unwrapped_and_blank_edges_trimmed() -> None
     }
     assert protocol.parse(_block("a.py", "~~~\n~~~")).files == {"a.py": ""}
     assert protocol.parse(_block("a.py", "```python")).files == {"a.py": "```python\n"}
+    assert protocol.parse(_block("a.py", "x = 1\n```")).files == {"a.py": "x = 1\n```\n"}
     assert protocol.parse(_block("a.py", "\n\n")).files == {"a.py": ""}
     assert protocol.parse(_block("a.py", "  a\n\n  b  ")).files == {"a.py": "  a\n\n  b  \n"}
 
@@ -112,5 +113,9 @@ def test_an_answer_without_a_usable_file_is_an_unparseable_provider_error() -> N
     with pytest.raises(errors.ProviderError) as caught:
         protocol.files(bad, provider="p")
     assert caught.value.reason.count("rejected") == 5
+    assert (
+        "'/abs0.py' rejected: absolute paths are not allowed; give a path relative to the "
+        "project root; line 4: file '/abs1.py' rejected"
+    ) in caught.value.reason
     assert caught.value.reason.startswith("no usable file in the answer: line 1: file '/abs0.py'")
     assert protocol.files(_block("a.py"), provider="p").files == {"a.py": "x = 1\n"}

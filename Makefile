@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint bench crds clean fuzz
+.PHONY: install demo test lint bench crds clean fuzz mutate mutate-changed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/operator_bench.py
 	$(BIN)/python benchmarks/ai_bench.py
+
+# Mutation testing (benchmarks/mutation.py, mutmut): `mutate` runs every module, `mutate-changed`
+# the modules changed since the merge base with main.
+mutate: $(STAMP)
+	nice -n 10 $(BIN)/python benchmarks/mutation.py run
+
+mutate-changed: $(STAMP)
+	nice -n 10 $(BIN)/python benchmarks/mutation.py run --changed
 
 crds: $(STAMP)
 	$(BIN)/kodegen crds --out crds

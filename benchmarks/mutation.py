@@ -86,7 +86,11 @@ MODULES: tuple[str, ...] = (
 
 _G = "tests/unit/gates/"
 _TESTS: Mapping[str, tuple[str, ...]] = {
-    "kodegen/controller/names.py": ("tests/unit/controller/test_names.py",),
+    "kodegen/controller/slots.py": ("tests/unit/controller",),
+    "kodegen/ai/budget.py": (
+        "tests/unit/ai/test_pricing.py",
+        "tests/unit/ai/test_budget_mutants.py",
+    ),
     "kodegen/gates/gate.py": (_G + "test_gate.py", _G + "test_rules_gate.py"),
     "kodegen/gates/report.py": (_G + "test_report.py",),
     "kodegen/gates/config.py": (_G + "test_config.py",),
@@ -114,6 +118,9 @@ _TESTS: Mapping[str, tuple[str, ...]] = {
     "kodegen/outputs/directory.py": ("tests/unit/outputs/test_directory.py",),
 }
 """Unit tests judging a module, where not simply `tests/unit/<package>/test_<module>*.py`."""
+
+_BESIDE = ("templates", "examples", "deploy", "crds", "charts")
+"""Folders of the repository that unit tests read (found from their own path)."""
 
 _KILLED = {"killed", "caught by type check"}
 _TIMEOUT = {"timeout", "segfault"}
@@ -164,32 +171,70 @@ class Survivor:
     diff: str
 
 
-def run_module(module: str, *, jobs: int) -> dict[str, object]:
-    """Mutate `module`, run its unit tests against every mutant, and store the result."""
+def run_module(module: str, *, jobs: int, since: Path | None = None) -> dict[str, object]:
+    """Mutate `module`, run its unit tests against every mutant, and store the result.
+
+    `since`: another checkout (e.g. an export of main) whose results for the same source are
+    kept for the mutants they killed; only the others run again. Tests only ever get added to
+    a module's selection, so a mutant killed then is killed now.
+    """
     tests = tests_for(module)
     if not tests:  # mutmut would otherwise run every test of the project against each mutant
         print(f"== {module}: no unit tests yet, left out", flush=True)
         return {}
+    earlier = _earlier(since, module) if since is not None else {}
+    again = sorted(name for name, status in earlier.items() if status not in _KILLED | _TIMEOUT)
     scratch = BUILD / "work" / module.removesuffix(".py").replace("/", ".")
     _prepare(scratch, module, tests)
     started = datetime.datetime.now(datetime.UTC)
-    print(f"== {module}: mutants judged by {' '.join(tests)}", flush=True)
-    mutmut = Path(sys.executable).with_name("mutmut")
-    completed = subprocess.run(
-        [str(mutmut), "run", "--max-children", str(jobs)],
-        cwd=scratch,
-        check=False,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    what = f"{len(again)} mutants not killed in {since}" if earlier else "mutants"
+    print(f"== {module}: {what} judged by {' '.join(tests)}", flush=True)
     log = BUILD / "logs" / f"{scratch.name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    log.write_text(completed.stdout, encoding="utf-8")
-    statuses = _statuses(scratch, module)
-    if completed.returncode != 0 or not statuses:
-        tail = "\n".join(completed.stdout.splitlines()[-15:])
-        raise SystemExit(f"mutation: mutmut failed on {module} (log: {log}):\n{tail}")
+    if earlier and not again:
+        returncode = 0
+    else:
+        mutmut = Path(sys.executable).with_name("mutmut")
+        with log.open("w", encoding="utf-8") as output:  # a file: mutmut outlives its caller
+            returncode = subprocess.run(
+                [str(mutmut), "run", "--max-children", str(jobs), *again],
+                cwd=scratch,
+                check=False,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            ).returncode
+    if returncode != 0 or not (_statuses(scratch, module) or earlier):
+        tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-15:])
+        print(f"mutation: mutmut failed on {module} (log: {log}):\n{tail}", flush=True)
+        return {}
+    seconds = (datetime.datetime.now(datetime.UTC) - started).total_seconds()
+    return collect(module, seconds=seconds, earlier=earlier)
+
+
+def _earlier(since: Path, module: str) -> dict[str, str]:
+    """The statuses `since`'s results give `module`, if its source there is the same as here."""
+    result = since / "build" / "mutation" / "results" / _result_path(module).name
+    theirs, ours = since / "operator" / module, SOURCE / module
+    if not result.is_file() or not theirs.is_file() or theirs.read_bytes() != ours.read_bytes():
+        return {}
+    statuses: dict[str, str] = json.loads(result.read_text(encoding="utf-8"))["statuses"]
+    return statuses
+
+
+def collect(
+    module: str, *, seconds: float | None = None, earlier: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """Store the result of the last mutmut run on `module` (also after an interrupted `run`),
+    over the `earlier` statuses of the mutants it did not run."""
+    scratch = BUILD / "work" / module.removesuffix(".py").replace("/", ".")
+    now = _statuses(scratch, module)
+    statuses = {
+        **(earlier or {}),
+        **{name: status for name, status in now.items() if status != "not checked"},
+    }
+    if not statuses:
+        print(f"mutation: no mutmut results for {module} in {scratch}", flush=True)
+        return {}
     names = [name for name, status in sorted(statuses.items()) if status in _NOT_KILLED]
     diffs = _diffs(scratch, names)
     survivors = [
@@ -197,10 +242,10 @@ def run_module(module: str, *, jobs: int) -> dict[str, object]:
     ]
     result: dict[str, object] = {
         "module": module,
-        "tests": tests,
+        "tests": tests_for(module),
         "commit": _git("rev-parse", "HEAD").strip(),
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "seconds": round((datetime.datetime.now(datetime.UTC) - started).total_seconds(), 1),
+        "seconds": None if seconds is None else round(seconds, 1),
         "statuses": dict(sorted(statuses.items())),
         "survivors": survivors,
     }
@@ -217,8 +262,11 @@ def _prepare(scratch: Path, module: str, tests: Sequence[str]) -> None:
     shutil.copytree(
         SOURCE / "kodegen", scratch / "kodegen", ignore=shutil.ignore_patterns("__pycache__")
     )
-    (scratch / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
-    (scratch / "templates").symlink_to(ROOT / "templates", target_is_directory=True)
+    # What the tests read beside the package; mutmut copies each into its `mutants/` folder,
+    # where the tests run (`also_copy`), and the builtin templates are found beside `kodegen/`.
+    beside = [name for name in _BESIDE if (ROOT / name).exists()]
+    for name in ("tests", *beside):
+        (scratch / name).symlink_to(ROOT / name, target_is_directory=(ROOT / name).is_dir())
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     pytest_options = project["tool"]["pytest"]["ini_options"]
     mutmut_options = {
@@ -226,6 +274,7 @@ def _prepare(scratch: Path, module: str, tests: Sequence[str]) -> None:
         "source_paths": ["kodegen"],
         "only_mutate": [module],
         "pytest_add_cli_args_test_selection": list(tests),
+        "also_copy": [*project["tool"].get("mutmut", {}).get("also_copy", []), *beside],
     }
     text = _toml_table("tool.pytest.ini_options", pytest_options)
     text += "\n" + _toml_table("tool.mutmut", mutmut_options)
@@ -281,8 +330,9 @@ def _diffs(scratch: Path, names: Sequence[str]) -> dict[str, str]:
     return found
 
 
-def _result_path(module: str) -> Path:
-    return BUILD / "results" / (module.removesuffix(".py").replace("/", ".") + ".json")
+def _result_path(module: str, build: Path | None = None) -> Path:
+    name = module.removesuffix(".py").replace("/", ".") + ".json"
+    return (build or BUILD) / "results" / name
 
 
 def equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
@@ -293,10 +343,12 @@ def equivalents(path: Path = EQUIVALENTS) -> dict[str, str]:
     return dict(found)
 
 
-def load_results(modules: Iterable[str] = MODULES) -> list[dict[str, object]]:
+def load_results(
+    modules: Iterable[str] = MODULES, build: Path | None = None
+) -> list[dict[str, object]]:
     results = []
     for module in modules:
-        path = _result_path(module)
+        path = _result_path(module, build)
         if path.is_file():
             results.append(json.loads(path.read_text(encoding="utf-8")))
     return results
@@ -305,20 +357,20 @@ def load_results(modules: Iterable[str] = MODULES) -> list[dict[str, object]]:
 def table(results: Sequence[Mapping[str, object]], equivalent: Mapping[str, str]) -> str:
     """The per-module table, as Markdown."""
     rows = [
-        "| module | mutants | killed | timeout | survived | no tests | equivalent "
+        "| module | mutants | killed | timeout | survived | no tests | not run | equivalent "
         "| killed % of non-equivalent |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         statuses: Mapping[str, str] = result["statuses"]  # type: ignore[assignment]
         counts = _counts(statuses, equivalent)
-        relevant = counts["mutants"] - counts["equivalent"]
+        relevant = counts["mutants"] - counts["equivalent"] - counts["other"]  # of those run
         caught = counts["killed"] + counts["timeout"]
         percent = f"{100.0 * caught / relevant:.1f}" if relevant else "n/a"
         rows.append(
             f"| {result['module']} | {counts['mutants']} | {counts['killed']} "
             f"| {counts['timeout']} | {counts['survived']} | {counts['no tests']} "
-            f"| {counts['equivalent']} | {percent} |"
+            f"| {counts['other']} | {counts['equivalent']} | {percent} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -340,6 +392,40 @@ def _counts(statuses: Mapping[str, str], equivalent: Mapping[str, str]) -> dict[
         else:
             counts["other"] += 1
     return counts
+
+
+def compare(
+    before: Sequence[Mapping[str, object]],
+    after: Sequence[Mapping[str, object]],
+    equivalent: Mapping[str, str],
+) -> str:
+    """Before and after, side by side, for the modules measured before."""
+    rows = [
+        "| module | mutants | before: killed + timeout / survived / no tests / not run | before % "
+        "| after: killed + timeout / survived / no tests / equivalent | after % |",
+        "| --- | ---: | --- | ---: | --- | ---: |",
+    ]
+    later = {str(result["module"]): result for result in after}
+    for result in before:
+        counts = _counts(result["statuses"], {})  # type: ignore[arg-type]
+        ran = counts["mutants"] - counts["other"]
+        caught = counts["killed"] + counts["timeout"]
+        cells = [
+            f"{result['module']}",
+            f"{counts['mutants']}",
+            f"{caught} / {counts['survived']} / {counts['no tests']} / {counts['other']}",
+            f"{100.0 * caught / ran:.1f}" if ran else "n/a",
+        ]
+        if str(result["module"]) in later:
+            now = _counts(later[str(result["module"])]["statuses"], equivalent)  # type: ignore[arg-type]
+            relevant = now["mutants"] - now["equivalent"] - now["other"]
+            got = now["killed"] + now["timeout"]
+            cells.append(f"{got} / {now['survived']} / {now['no tests']} / {now['equivalent']}")
+            cells.append(f"{100.0 * got / relevant:.1f}" if relevant else "n/a")
+        else:
+            cells += ["not measured", "-"]
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
 
 
 def survivors_text(results: Sequence[Mapping[str, object]], equivalent: Mapping[str, str]) -> str:
@@ -385,6 +471,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("targets", nargs="*", help="module paths or package folders (default: all)")
     run.add_argument("--changed", action="store_true", help="only modules changed since main")
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel mutants")
+    run.add_argument(
+        "--since",
+        type=Path,
+        help="a checkout with results for the same sources: rerun only what it did not kill",
+    )
+    versus = commands.add_parser("compare", help="before (another checkout) and after, per module")
+    versus.add_argument("before", type=Path, help="the other checkout (e.g. an export of main)")
+    gather = commands.add_parser("collect", help="store the results a run left behind")
+    gather.add_argument("targets", nargs="+", help="module paths or package folders")
     show = commands.add_parser("report", help="table per module and surviving mutants")
     show.add_argument("--markdown", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
@@ -397,8 +492,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             if not modules:
                 print("mutation: no mutated module changed since the merge base with main")
         for module in modules:
-            run_module(module, jobs=args.jobs)
+            run_module(module, jobs=args.jobs, since=args.since)
         results = load_results(modules)
+    elif args.command == "compare":
+        before = load_results(build=args.before.resolve() / "build" / "mutation")
+        print(compare(before, load_results(), equivalents()))
+        return 0
+    elif args.command == "collect":
+        for module in select(args.targets):
+            collect(module)
+        results = load_results(select(args.targets))
     else:
         results = load_results()
     equivalent = equivalents()

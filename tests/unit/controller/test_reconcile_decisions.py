@@ -14,6 +14,7 @@ import asyncio
 import copy
 import dataclasses
 import datetime
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,8 +25,22 @@ import pytest
 import yaml
 from kubernetes import client
 
+from kodegen import errors
 from kodegen.api import codegeneration_status as status_api
-from kodegen.controller import jobs, kube, main, metrics, names, reconcile, resolver, runs, settings
+from kodegen.controller import (
+    jobs,
+    kube,
+    main,
+    metrics,
+    names,
+    reconcile,
+    resolver,
+    runner,
+    runs,
+    settings,
+)
+from kodegen.gates import report
+from kodegen.pipeline import generate
 
 REPO = Path(__file__).resolve().parents[3]
 CG = "kodegen.dev/v1alpha1/codegenerations"
@@ -48,16 +63,29 @@ R = TypeVar("R")
 class World:
     """The emulator, a `Kube` on it and an `Operator` with the Job executor."""
 
-    def __init__(self, kmock: Any, api: client.ApiClient, **limits: int) -> None:
+    def __init__(
+        self,
+        kmock: Any,
+        api: client.ApiClient,
+        executor: str = "job",
+        generator: Callable[[], generate.Generator] = generate.Generator,
+        **limits: int,
+    ) -> None:
         self.kmock, self.kube = kmock, kube.Kube(api)
         self.custom = client.CustomObjectsApi(api)
         op_settings = settings.Settings(
-            executor="job",
+            executor=executor,  # type: ignore[arg-type]
             metrics_port=0,
             limits=settings.LimitSettings(**limits) if limits else settings.LimitSettings(),
         )
         registry = metrics.Metrics(prometheus_client.CollectorRegistry())
-        self.op = main.build(op_settings, self.kube, resolver=resolver.Builtin(), registry=registry)
+        self.op = main.build(
+            op_settings,
+            self.kube,
+            resolver=resolver.Builtin(),
+            registry=registry,
+            generator=generator,
+        )
         self.op.clock = lambda: T0
 
     async def call(self, function: Callable[..., R], *args: Any) -> R:
@@ -415,3 +443,115 @@ async def test_a_superseded_run_goes_to_history_only(world: World) -> None:
     failed = jobs.JobState(phase="Failed", reason="BackoffLimitExceeded")
     other = await world.call(reconcile.complete, world.op, NS, "petstore-api", "0badc0de", failed)
     assert other == "superseded"
+
+
+# -- the Job's side: runner.execute --------------------------------------------------------------
+
+
+def _gates(passed: bool) -> Callable[..., tuple[report.GateReport, ...]]:
+    """Gates that answer at once: these tests are about the run's bookkeeping, not the code."""
+
+    def run(project: Path, config: Any, *, progress: Any = None) -> tuple[report.GateReport, ...]:
+        if passed:
+            return (report.GateReport(name="tests", passed=True, metrics={"coverage": 100.0}),)
+        return (report.GateReport.failure("tests", reason="1 failed, 0 error(s)"),)
+
+    return run
+
+
+async def test_a_run_that_passes_publishes_and_writes_its_outcome(world: World) -> None:
+    digest, run = await _started(world)
+    generator = generate.Generator(run_gates=_gates(True))
+    request = names.request("petstore-api", digest)
+    outcome = await world.call(
+        lambda: runner.execute(world.kube, NS, request, generator=generator, now=lambda: T0)
+    )
+    assert (outcome.phase, outcome.reason) == ("Succeeded", "Succeeded")
+    assert runner.exit_code(outcome) == 0
+    assert outcome.finished_at == "2026-12-01T10:00:00Z"
+    assert outcome.message.startswith(f"{outcome.result.files} files published to ConfigMap ")
+    assert outcome.output is not None and outcome.output.config_maps[0] == "petstore-api-code"
+    assert outcome.result.duration_seconds is not None
+    config_maps = world.objects("v1/configmaps")
+    assert "petstore-api-code" in config_maps
+    assert names.result("petstore-api", digest) in config_maps
+    assert await world.call(reconcile.complete, world.op, NS, "petstore-api", run, None) == (
+        "succeeded"
+    )
+
+
+async def test_a_run_whose_gates_fail_publishes_nothing(world: World) -> None:
+    digest, _ = await _started(world)
+    generator = generate.Generator(run_gates=_gates(False))
+    request = names.request("petstore-api", digest)
+    outcome = await world.call(lambda: runner.execute(world.kube, NS, request, generator=generator))
+    assert (outcome.phase, outcome.reason) == ("Failed", "QualityGatesFailed")
+    assert runner.exit_code(outcome) == jobs.EXIT_GATES_FAILED
+    assert outcome.message == (
+        "1 of 1 quality gates failed (tests: 1 failed, 0 error(s)); nothing was published"
+    )
+    assert "petstore-api-code" not in world.objects("v1/configmaps")
+
+
+async def test_a_run_on_another_template_content_is_bad_input(world: World) -> None:
+    digest, _ = await _started(world)
+    name = names.request("petstore-api", digest)
+    body = world.objects("v1/configmaps")[name]
+    document = json.loads(body["data"][runs.REQUEST_KEY])
+    document["template"]["digest"] = "sha256:" + "0" * 64
+    body["data"][runs.REQUEST_KEY] = json.dumps(document)
+    await world.call(world.kube.write_config_map, body)
+    generator = generate.Generator(run_gates=_gates(True))
+    outcome = await world.call(lambda: runner.execute(world.kube, NS, name, generator=generator))
+    assert (outcome.phase, outcome.reason) == ("Failed", "InvalidInput")
+    assert runner.exit_code(outcome) == jobs.EXIT_BAD_INPUT
+    assert "the operator and the Job run different images" in outcome.message
+
+
+async def test_a_run_without_its_request_is_bad_input(world: World) -> None:
+    with pytest.raises(errors.ManifestError, match="the request ConfigMap does not exist"):
+        await world.call(runner.execute, world.kube, NS, "nothing-request-00000000")
+
+
+async def test_the_local_executor_runs_the_same_pipeline_and_records_it(kmock: Any) -> None:
+    for resource, info in RESOURCES.items():
+        kmock.resources[resource] = {**info, "verbs": VERBS}
+    api = client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/")))
+    local = World(kmock, api, "local", lambda: generate.Generator(run_gates=_gates(True)))
+    await local.apply(_manifest())
+    assert await local.reconcile() == "started"
+    digest = local.status()["inputHash"]
+    assert local.op.executor.state(NS, "petstore-api", digest) is not None
+    deadline = asyncio.get_running_loop().time() + 60
+    while local.status().get("phase") != "Succeeded":
+        assert asyncio.get_running_loop().time() < deadline, local.status()
+        await asyncio.sleep(0.05)
+    assert local.objects("batch/v1/jobs") == {}
+    assert "petstore-api-code" in local.objects("v1/configmaps")
+    assert local.op.executor.state(NS, "petstore-api", digest) is None
+    assert await local.reconcile() == "unchanged"
+    await asyncio.to_thread(local.op.executor.shutdown)  # type: ignore[attr-defined]
+    api.close()
+
+
+async def test_a_local_run_that_crashes_is_a_failed_run(kmock: Any) -> None:
+    for resource, info in RESOURCES.items():
+        kmock.resources[resource] = {**info, "verbs": VERBS}
+    api = client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/")))
+
+    def crashing(project: Path, config: Any, *, progress: Any = None) -> tuple[Any, ...]:
+        raise RuntimeError("the gates crashed")
+
+    local = World(kmock, api, "local", lambda: generate.Generator(run_gates=crashing))
+    await local.apply(_manifest())
+    assert await local.reconcile() == "started"
+    deadline = asyncio.get_running_loop().time() + 60
+    while local.status().get("phase") != "Failed":
+        assert asyncio.get_running_loop().time() < deadline, local.status()
+        await asyncio.sleep(0.05)
+    ready = next(c for c in local.status()["conditions"] if c["type"] == "Ready")
+    assert ready["message"] == (
+        "the Job failed before writing a result: Error: RuntimeError: the gates crashed"
+    )
+    await asyncio.to_thread(local.op.executor.shutdown)  # type: ignore[attr-defined]
+    api.close()

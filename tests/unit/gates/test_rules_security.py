@@ -13,6 +13,12 @@ Rules of `kodegen.gates.security.run` (real bandit):
    well, both reasons are given;
 6. `# nosec` silences a line, and the number of silenced lines is the metric `nosec`;
 7. test code (folders `tests`/`test`, `conftest.py`, `test_*.py`, `*_test.py`) is not scanned.
+
+(Bandit ending with another exit status than 0 or 1, or printing what is not its JSON report,
+fails the gate as unable to judge; bandit runs isolated (`-I`) on files kodegen names, so no
+project content provokes it: that path goes through `gate.unparseable`, proven in
+`test_rules_gate.py`. Note: `# nosec B324` (naming the test) silences as well, but bandit counts
+it under `skipped_tests`, not `nosec`, so the metric misses it.)
 """
 
 from __future__ import annotations

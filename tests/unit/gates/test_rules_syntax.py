@@ -8,6 +8,8 @@ Rules of `kodegen.gates.syntax.run` (real compiler, in the sandbox):
    the reason counts the files (`N syntax error(s)`);
 4. a file the compiler rejects before parsing (NUL bytes, an unknown source encoding) fails the
    gate too, at line 0;
+   (The compiler script's `ValueError`/`UnicodeError` branch is for older Pythons, which raised
+   `ValueError` for NUL bytes; Python 3.11 raises `SyntaxError` for every case found.)
 5. a file that crashes the compiler itself (it runs out of memory on nesting) fails the gate with
    the compiler's own words, not a traceback of kodegen: the gate cannot judge, so it says no.
 """

@@ -153,10 +153,15 @@ async def test_rule_4_a_test_module_that_cannot_be_imported_fails(tmp_path: Path
     project = _tree(_project(tmp_path), {"tests/test_missing.py": unimportable})
     result = await tests.run(project, CONFIG)
     assert not result.passed
-    assert result.counts["errors"] == 1
-    assert result.counts["failed"] == 0
+    # a collection error interrupts the session: nothing else runs
+    assert result.counts == {"errors": 1, "failed": 0, "passed": 0, "skipped": 0}
     assert (result.reason or "").startswith("0 failed, 1 error(s)")
-    assert [f.code for f in result.findings if f.code == "error"] == ["error"]
+    [finding] = [f for f in result.findings if f.code == "error"]
+    assert (finding.file, finding.line, finding.message) == (
+        "tests/test_missing.py",
+        0,
+        "tests.test_missing: collection failure",
+    )
 
 
 async def test_rule_4_failures_and_errors_are_counted_together(tmp_path: Path) -> None:
@@ -169,6 +174,22 @@ async def test_rule_4_failures_and_errors_are_counted_together(tmp_path: Path) -
     result = await tests.run(_tree(_project(tmp_path), {"tests/test_both.py": both}), CONFIG)
     assert result.reason == "1 failed, 1 error(s)"
     assert sorted(f.code for f in result.findings) == ["error", "failed"]
+
+
+async def test_rule_3_every_failure_and_error_is_counted(tmp_path: Path) -> None:
+    many = (
+        "import pytest\n\n\n@pytest.fixture\ndef db() -> None:\n"
+        "    raise RuntimeError('down')\n\n\n"
+        "def test_e1(db: None) -> None:\n    pass\n\n\n"
+        "def test_e2(db: None) -> None:\n    pass\n\n\n"
+        "def test_f1() -> None:\n    assert False\n\n\n"
+        "def test_f2() -> None:\n    assert False\n\n\n"
+        "def test_f3() -> None:\n    assert False\n"
+    )
+    result = await tests.run(_tree(_project(tmp_path), {"tests/test_many.py": many}), CONFIG)
+    assert result.counts == {"errors": 2, "failed": 3, "passed": 2, "skipped": 0}
+    assert result.reason == "3 failed, 2 error(s)"
+    assert len(result.findings) == 5
 
 
 async def test_rule_5_coverage_below_the_minimum_fails_naming_the_lines(tmp_path: Path) -> None:
@@ -201,7 +222,7 @@ async def test_rule_6_no_coverage_data_fails_with_the_fix(tmp_path: Path) -> Non
     result = await tests.run(_project(tmp_path), dataclasses.replace(CONFIG, package="elsewhere"))
     assert not result.passed
     assert result.counts["passed"] == 2
-    assert result.metrics["coverage"] == 0.0
+    assert (result.metrics["coverage"], result.metrics["branch_coverage"]) == (0.0, 0.0)
     assert result.reason == (
         "no coverage data: no code of package 'elsewhere' ran (check GateConfig.package)"
     )
@@ -232,7 +253,7 @@ async def test_rule_8_an_unreadable_junit_report_fails(tmp_path: Path) -> None:
     )
     result = await tests.run(_tree(_project(tmp_path), {"conftest.py": scribble}), CONFIG)
     assert not result.passed
-    assert (result.reason or "").startswith("could not parse the JUnit report: ")
+    assert (result.reason or "").startswith("could not parse the JUnit report: unclosed token: ")
 
 
 async def test_rule_8_an_unreadable_coverage_report_fails(tmp_path: Path) -> None:
@@ -246,3 +267,41 @@ async def test_rule_8_an_unreadable_coverage_report_fails(tmp_path: Path) -> Non
     result = await tests.run(_tree(_project(tmp_path), {"conftest.py": scribble}), CONFIG)
     assert not result.passed
     assert (result.reason or "").startswith("could not parse the coverage report: KeyError(")
+
+
+MIXED = '''\
+"""Partly tested."""
+
+
+def a(x: int) -> int:
+    if x:
+        return 1
+    return 2
+
+
+def b(x: int) -> int:
+    y = x + 1
+    return y
+'''
+
+
+async def test_rule_5_uncovered_lines_are_named_as_ranges(tmp_path: Path) -> None:
+    test = "from pkg import mixed\n\n\ndef test_a() -> None:\n    assert mixed.a(1) == 1\n"
+    project = _project(tmp_path, {"pkg/mixed.py": MIXED, "tests/test_mixed.py": test})
+    result = await tests.run(project, dataclasses.replace(CONFIG, min_coverage=100.0))
+    assert not result.passed
+    uncovered = [f for f in result.findings if f.file == "pkg/mixed.py"]
+    assert [(f.line, f.message) for f in uncovered] == [(7, "lines not covered: 7, 11-12")]
+    assert (result.metrics["coverage"], result.metrics["branch_coverage"]) == (76.92, 75.0)
+
+
+async def test_rule_5_a_package_without_statements_is_fully_covered(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "tests/test_pkg.py": "import pkg\n\n\ndef test_import() -> None:\n    assert pkg\n",
+    }
+    result = await tests.run(
+        _tree(tmp_path, files), dataclasses.replace(CONFIG, min_coverage=100.0)
+    )
+    assert result.passed, result.reason
+    assert (result.metrics["coverage"], result.metrics["branch_coverage"]) == (100.0, 100.0)

@@ -44,7 +44,8 @@ REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "tools" / "k8s" / "build.sh"
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
 CONTROLLERS = (
-    "job,garbagecollector,serviceaccount,serviceaccount-token,namespace,ttl-after-finished"
+    "job,garbagecollector,serviceaccount,serviceaccount-token,namespace,ttl-after-finished,"
+    "root-ca-cert-publisher"  # kube-root-ca.crt, which every pod's token volume projects
 )
 ADMISSION = (
     "NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,NodeRestriction,"

@@ -121,14 +121,14 @@ def test_pod_failure_policy_fails_the_job_on_an_exit_code(
     assert len(pods) == 1
 
 
-def test_restricted_namespace_refuses_a_privileged_pod(
+def test_restricted_namespace_refuses_a_pod_that_may_escalate(
     admin: client.ApiClient, namespace: str
 ) -> None:
     pod = controlplane.restricted_pod(["true"])
-    pod["containers"][0]["securityContext"] = {"privileged": True}
+    pod["containers"][0]["securityContext"] = {"allowPrivilegeEscalation": True}
     with pytest.raises(client.ApiException) as refused:
         client.CoreV1Api(admin).create_namespaced_pod(
-            namespace, {"metadata": {"name": "root"}, "spec": pod}
+            namespace, {"metadata": {"name": "escalate"}, "spec": pod}
         )
     assert refused.value.status == 403
     assert "violates PodSecurity" in str(refused.value.body)

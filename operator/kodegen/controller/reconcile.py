@@ -356,8 +356,11 @@ def _inline_specification(
             field=f"{field}.key", reason=f"ConfigMap {ref.name} has no key {key!r}"
         )
     held = f"ConfigMap {namespace}/{ref.name} key {key}"
-    with loading.guard(held):
-        document = loading.load(data[key], source=held)  # bounded: aliases, depth, size
+    try:
+        with loading.guard(held):
+            document = loading.load(data[key], source=held)  # bounded: aliases, depth, size
+    except errors.DocumentError as exc:
+        raise errors.ManifestError(field=field, reason=str(exc)) from exc
     if not isinstance(document, dict):
         raise errors.ManifestError(field=field, reason=f"{ref.name}/{key} is not a mapping")
     specification = specification.model_copy(

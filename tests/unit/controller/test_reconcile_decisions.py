@@ -287,7 +287,7 @@ async def test_a_missing_spec_configmap_is_retried(world: World) -> None:
     [
         ({"a.yaml": "{}", "b.yaml": "{}"}, None, "has 2 keys (a.yaml, b.yaml)"),
         ({"a.yaml": "{}"}, "other.yaml", "has no key 'other.yaml'"),
-        ({"a.yaml": "key: [unclosed"}, None, "is not YAML or JSON"),
+        ({"a.yaml": "key: [unclosed"}, None, "key a.yaml:2:1: malformed YAML"),
         ({"a.yaml": "- a list\n"}, None, "petstore-spec/a.yaml is not a mapping"),
     ],
 )

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from tests import shared_specs
 
 from kodegen import provenance
 from kodegen.ai import breaker, metrics, protocol, session, wire
 from kodegen.api import codegeneration
 from kodegen.pipeline import generate
 
-SPEC = Path(__file__).parents[3] / "shared" / "specs" / "api-with-examples.yaml"
 REGION = re.compile(r"    # kodegen:implement listVersionsv2\n.*?    # kodegen:end\n", re.DOTALL)
 VERSIONS = '''
 VERSIONS: tuple[dict[str, object], ...] = (
@@ -58,6 +57,7 @@ def model(body: dict[str, Any]) -> wire.Reply:
 
 
 def manifest() -> codegeneration.CodeGeneration:
+    spec = shared_specs.path("api-with-examples.yaml")
     return codegeneration.CodeGeneration.model_validate(
         {
             "apiVersion": "kodegen.dev/v1alpha1",
@@ -66,7 +66,7 @@ def manifest() -> codegeneration.CodeGeneration:
             "spec": {
                 "specification": {
                     "type": "openapi",
-                    "openapi": {"inline": yaml.safe_load(SPEC.read_text())},
+                    "openapi": {"inline": yaml.safe_load(spec.read_text())},
                 },
                 "template": {"family": "python-fastapi-service", "version": "^1.0"},
                 "variables": {"packageName": "api_with_examples"},

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from tests import shared_specs
 
 from kodegen import cli
 from kodegen.api import codegeneration
@@ -21,7 +22,6 @@ from kodegen.pipeline import generate
 
 ROOT = Path(__file__).parents[2]
 EXAMPLES = [ROOT / "examples" / "models-openapi.yaml", ROOT / "examples" / "models-jsonschema.yaml"]
-SPECS = sorted((ROOT.parent / "shared" / "specs").glob("*.yaml"))
 APPLICABLE = ["syntax", "style", "security", "secrets", "tests"]
 NOT_APPLICABLE = "not applicable: the template declares no app (entrypoints.app)"
 
@@ -124,7 +124,7 @@ def manifest(spec: Path) -> codegeneration.CodeGeneration:
     )
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
+@pytest.mark.parametrize("spec", shared_specs.params())
 def test_every_shared_spec_generates_models_that_pass_their_gates(spec: Path) -> None:
     result = generate.Generator().run(manifest(spec))
     gates = {gate.name: gate.to_dict() for gate in result.gates}

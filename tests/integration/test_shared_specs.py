@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from tests import shared_specs
 
 from kodegen.api import codegeneration
 from kodegen.pipeline import generate
 
-SPECS = sorted((Path(__file__).parents[3] / "shared" / "specs").glob("*.yaml"))
 GATES = ["syntax", "style", "security", "secrets", "tests", "contract"]
 NOT_IMPLEMENTED = {
     "api-with-examples": ["listVersionsv2", "getVersionDetailsv2"],
@@ -56,10 +56,11 @@ def manifest(spec: Path) -> codegeneration.CodeGeneration:
 
 
 def test_the_corpus_is_all_here() -> None:
-    assert sorted(p.stem for p in SPECS) == sorted(NOT_IMPLEMENTED)
+    found = sorted(p.stem for p in shared_specs.path(".").glob("*.yaml"))
+    assert found == sorted(NOT_IMPLEMENTED)
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
+@pytest.mark.parametrize("spec", shared_specs.params())
 def test_spec_generates_a_service_that_passes_every_gate(spec: Path) -> None:
     result = generate.Generator().run(manifest(spec))
     reports = {gate.name: gate for gate in result.gates}

@@ -1,21 +1,19 @@
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from tests import shared_specs
 
 from kodegen import errors
 from kodegen.pipeline import plan, views
 from kodegen.specs import openapi
 from kodegen.templates import registry
 
-SPECS = Path(__file__).parents[4] / "shared" / "specs"
-
 
 def build(name: str, **kwargs: Any) -> plan.Plan:
-    spec = openapi.parse(yaml.safe_load((SPECS / name).read_text()))
+    spec = openapi.parse(yaml.safe_load(shared_specs.path(name).read_text()))
     template = registry.resolve("python-fastapi-service", "^1.0")
     return plan.build(spec, template, {"packageName": "svc", "port": 8000}, **kwargs)
 

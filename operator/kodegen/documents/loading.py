@@ -70,10 +70,9 @@ def load(text: str | bytes, *, source: str, limits: limits_.Limits = limits_.DEF
     text = _text(text, source, limits)
     stripped = text.lstrip(" \t\r\n\ufeff")
     if stripped[:1] in ("{", "["):
-        try:
+        # not JSON: a YAML flow collection (`{a: 1}`), or broken; the YAML reader says which
+        with contextlib.suppress(json.JSONDecodeError):
             return _json(stripped, source, limits)
-        except json.JSONDecodeError:
-            pass  # a YAML flow collection (`{a: 1}`): the YAML reader says what is wrong
     node = compose(text, source=source, limits=limits)
     return None if node is None else construct(node, source=source, limits=limits)
 

@@ -64,7 +64,7 @@ def _kill_descendants() -> None:
                 os.kill(pid, signal.SIGKILL)
         try:
             while os.waitpid(-1, os.WNOHANG)[0]:
-                pass
+                continue  # reap every child that has ended
         except ChildProcessError:  # no child left at all
             return
         time.sleep(0.005)
@@ -73,11 +73,11 @@ def _kill_descendants() -> None:
 def _children(parent: int) -> list[int]:
     """The children of `parent`: from `/proc/<pid>/task/<pid>/children` where the kernel has
     it (CONFIG_PROC_CHILDREN; the reaper has one thread), else from every process's parent."""
-    try:
-        with open(f"/proc/{parent}/task/{parent}/children", "rb") as listed:
-            return [int(pid) for pid in listed.read().split()]
-    except FileNotFoundError:
-        pass
+    with (
+        contextlib.suppress(FileNotFoundError),
+        open(f"/proc/{parent}/task/{parent}/children", "rb") as listed,
+    ):
+        return [int(pid) for pid in listed.read().split()]
     found = []
     for name in os.listdir("/proc"):
         if not name.isdigit():

@@ -493,6 +493,23 @@ async def test_a_run_whose_gates_fail_publishes_nothing(world: World) -> None:
     assert "petstore-api-code" not in world.objects("v1/configmaps")
 
 
+async def test_a_run_whose_files_hold_a_key_fails_at_once_and_publishes_nothing(
+    world: World,
+) -> None:
+    digest, _ = await _started(world)
+
+    def leaked(project: Path, config: Any, *, progress: Any = None) -> tuple[()]:
+        raise errors.LeakedKey(places=["svc/main.py:3 (OPENAI_API_KEY, as it is)"])
+
+    request = names.request("petstore-api", digest)
+    generator = generate.Generator(run_gates=leaked)
+    outcome = await world.call(lambda: runner.execute(world.kube, NS, request, generator=generator))
+    assert (outcome.phase, outcome.reason) == ("Failed", "LeakedKey")
+    assert runner.exit_code(outcome) == jobs.EXIT_GATES_FAILED  # final: never retried
+    assert "svc/main.py:3" in outcome.message
+    assert "petstore-api-code" not in world.objects("v1/configmaps")
+
+
 async def test_a_run_on_another_template_content_is_bad_input(world: World) -> None:
     digest, _ = await _started(world)
     name = names.request("petstore-api", digest)

@@ -93,7 +93,7 @@ class Generations:
             f"pods: {pods}\n{logs[-4000:]}\noperator log:\n{self.operator.text()}"
         )
 
-    def ready(self, name: str, generation: int = 1, timeout: float = 420) -> dict[str, Any]:
+    def ready(self, name: str, generation: int = 1, timeout: float = 300) -> dict[str, Any]:
         def done() -> dict[str, Any] | None:
             body = self.read(name)
             condition = _condition(body, "Ready")

@@ -31,10 +31,8 @@ failed container's message is its log's end under `FallbackToLogsOnError`).
 from __future__ import annotations
 
 import base64
-import datetime
 import logging
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -44,21 +42,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pod_runtime
 import yaml
 from kubernetes import client, watch
 
 logger = logging.getLogger("node_agent")
 
 SA_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
-_REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)|\$\$")
-
-
-class ConfigError(Exception):
-    """A container's environment cannot be built yet (CreateContainerConfigError)."""
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class NodeAgent:
@@ -97,7 +87,7 @@ class NodeAgent:
         with self.lock:
             running = [p for ps in self.processes.values() for p in ps]
         for process in running:
-            _terminate(process, grace=2)
+            pod_runtime.terminate(process, grace=2)
         self.thread.join(15)
 
     # -- faults a test asks for -------------------------------------------------------------
@@ -158,8 +148,8 @@ class NodeAgent:
                             "status": "True",
                             "reason": "KubeletReady",
                             "message": "kodegen test node agent",
-                            "lastHeartbeatTime": _now(),
-                            "lastTransitionTime": _now(),
+                            "lastHeartbeatTime": pod_runtime.now(),
+                            "lastTransitionTime": pod_runtime.now(),
                         }
                     ],
                     "nodeInfo": {
@@ -246,7 +236,7 @@ class NodeAgent:
         with self.lock:
             running = list(self.processes.get(meta["uid"], []))
         for process in running:
-            _terminate(process, grace=min(grace, 30))
+            pod_runtime.terminate(process, grace=min(grace, 30))
         try:
             self.core.delete_namespaced_pod(
                 meta["name"],
@@ -281,14 +271,14 @@ class NodeAgent:
                 try:
                     volumes = self._volumes(pod, root)
                     break
-                except ConfigError as exc:  # the kubelet retries mounting, so do we
+                except pod_runtime.ConfigError as exc:  # the kubelet retries mounting, so do we
                     if self._deleted(meta):
                         return
                     for container in spec.get("containers") or []:
                         self._patch_container_waiting(pod, container, str(exc))
                     time.sleep(1)
             crash = self._take_crash(meta["namespace"])
-            started = _now()
+            started = pod_runtime.now()
             init = spec.get("initContainers") or []
             containers = spec.get("containers") or []
             statuses: dict[str, dict[str, Any]] = {}
@@ -346,7 +336,7 @@ class NodeAgent:
                     self._files(pod, folder, source["configMap"], secret=False)
                 for item in (source.get("downwardAPI") or {}).get("items") or []:
                     if "fieldRef" in item:
-                        value = _field(pod, item["fieldRef"]["fieldPath"])
+                        value = pod_runtime.field(pod, item["fieldRef"]["fieldPath"])
                         (folder / item["path"]).write_text(value)
             if "configMap" in volume:
                 self._files(pod, folder, volume["configMap"], secret=False)
@@ -361,7 +351,9 @@ class NodeAgent:
         if data is None:
             if ref.get("optional"):
                 return
-            raise ConfigError(f"{'secret' if secret else 'configmap'} {ref['name']} not found")
+            raise pod_runtime.ConfigError(
+                f"{'secret' if secret else 'configmap'} {ref['name']} not found"
+            )
         items = ref.get("items") or [{"key": k, "path": k} for k in data]
         for item in items:
             target = folder / item["path"]
@@ -449,13 +441,13 @@ class NodeAgent:
             ref = source.get("configMapRef") or source.get("secretRef") or {}
             data = self._read(namespace, ref["name"], secret="secretRef" in source)
             if data is None and not ref.get("optional"):
-                raise ConfigError(f"envFrom {ref['name']} not found")
+                raise pod_runtime.ConfigError(f"envFrom {ref['name']} not found")
             for key, value in (data or {}).items():
                 env[source.get("prefix", "") + key] = value
         for entry in container.get("env") or []:
             value = self._value(pod, entry, env)
             if value is not None:
-                env[entry["name"]] = _rewrite(value, mounts)
+                env[entry["name"]] = pod_runtime.rewrite(value, mounts)
         for mount_path, host in mounts:
             if mount_path == SA_MOUNT and (host / "kubeconfig").exists():
                 env["KUBECONFIG"] = str(host / "kubeconfig")
@@ -465,7 +457,7 @@ class NodeAgent:
         self, pod: Mapping[str, Any], entry: Mapping[str, Any], env: Mapping[str, str]
     ) -> str | None:
         if "valueFrom" not in entry:
-            return _expand(entry.get("value", ""), env)
+            return pod_runtime.expand(entry.get("value", ""), env)
         source = entry["valueFrom"]
         namespace = pod["metadata"]["namespace"]
         for kind, secret in (("secretKeyRef", True), ("configMapKeyRef", False)):
@@ -475,14 +467,16 @@ class NodeAgent:
                 if data is None or ref["key"] not in data:
                     if ref.get("optional"):
                         return None
-                    raise ConfigError(
+                    raise pod_runtime.ConfigError(
                         f"{kind} {ref['name']}/{ref['key']} for {entry['name']} not found"
                     )
                 value: str = data[ref["key"]]
                 return value
         if "fieldRef" in source:
-            return _field(pod, source["fieldRef"]["fieldPath"])
-        raise ConfigError(f"env {entry['name']}: unsupported valueFrom {sorted(source)}")
+            return pod_runtime.field(pod, source["fieldRef"]["fieldPath"])
+        raise pod_runtime.ConfigError(
+            f"env {entry['name']}: unsupported valueFrom {sorted(source)}"
+        )
 
     def _read(self, namespace: str, name: str, *, secret: bool) -> dict[str, str] | None:
         try:
@@ -514,16 +508,16 @@ class NodeAgent:
                 try:
                     env = self._environment(pod, container, mounts)
                     break
-                except ConfigError as exc:
+                except pod_runtime.ConfigError as exc:
                     if self._deleted(meta):
-                        return _terminated(
+                        return pod_runtime.terminated(
                             container, 137, "ContainerStatusUnknown", started, restarts
                         )
                     self._patch_container_waiting(pod, container, str(exc))
                     time.sleep(1)
             command = [*(container.get("command") or []), *(container.get("args") or [])]
             if not container.get("command"):
-                return _terminated(
+                return pod_runtime.terminated(
                     container,
                     127,
                     "ContainerCannotRun",
@@ -531,8 +525,10 @@ class NodeAgent:
                     restarts,
                     message="the node agent runs only command/args",
                 )
-            command = [_rewrite(_expand(part, env), mounts) for part in command]
-            cwd = Path(_rewrite(container.get("workingDir") or str(root), mounts))
+            command = [
+                pod_runtime.rewrite(pod_runtime.expand(part, env), mounts) for part in command
+            ]
+            cwd = Path(pod_runtime.rewrite(container.get("workingDir") or str(root), mounts))
             cwd.mkdir(parents=True, exist_ok=True)
             log = root / f"{container['name']}.{restarts}.log"
             with log.open("wb") as out:
@@ -548,7 +544,7 @@ class NodeAgent:
                     )
                 except OSError as exc:
                     out.write(f"node agent: cannot start {command[0]}: {exc}\n".encode())
-                    return _terminated(
+                    return pod_runtime.terminated(
                         container, 127, "StartError", started, restarts, message=str(exc)
                     )
                 with self.lock:
@@ -564,9 +560,13 @@ class NodeAgent:
                 message = ""
                 policy = container.get("terminationMessagePolicy")
                 if code != 0 and policy == "FallbackToLogsOnError":
-                    message = _log_tail(log)  # as the kubelet: the log's end, when it failed
+                    message = pod_runtime.log_tail(
+                        log
+                    )  # as the kubelet: the log's end, when it failed
                 reason = "Completed" if code == 0 else "Error"
-                return _terminated(container, code, reason, started, restarts, message=message)
+                return pod_runtime.terminated(
+                    container, code, reason, started, restarts, message=message
+                )
             restarts += 1
             time.sleep(1)
 
@@ -615,7 +615,7 @@ class NodeAgent:
                 "podIP": "127.0.0.1",
                 "podIPs": [{"ip": "127.0.0.1"}],
                 "startTime": started,
-                "conditions": _conditions(ready=running),
+                "conditions": pod_runtime.conditions(ready=running),
                 "containerStatuses": statuses,
             },
         )
@@ -629,7 +629,7 @@ class NodeAgent:
             "podIP": "127.0.0.1",
             "podIPs": [{"ip": "127.0.0.1"}],
             "startTime": started,
-            "conditions": _conditions(ready=False),
+            "conditions": pod_runtime.conditions(ready=False),
             "containerStatuses": statuses,
         }
         if init:
@@ -645,99 +645,3 @@ class NodeAgent:
         except client.ApiException as exc:
             if exc.status != 404:
                 raise
-
-
-def _conditions(*, ready: bool) -> list[dict[str, str]]:
-    now = _now()
-    flag = "True" if ready else "False"
-    return [
-        {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
-        {"type": "Initialized", "status": "True", "lastTransitionTime": now},
-        {"type": "ContainersReady", "status": flag, "lastTransitionTime": now},
-        {"type": "Ready", "status": flag, "lastTransitionTime": now},
-    ]
-
-
-def _terminated(
-    container: Mapping[str, Any],
-    code: int,
-    reason: str,
-    started: str,
-    restarts: int,
-    *,
-    message: str = "",
-) -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "exitCode": code,
-        "reason": reason,
-        "startedAt": started,
-        "finishedAt": _now(),
-    }
-    if message:
-        state["message"] = message
-    return {
-        "name": container["name"],
-        "image": container.get("image", ""),
-        "imageID": "",
-        "ready": False,
-        "started": False,
-        "restartCount": restarts,
-        "state": {"terminated": state},
-    }
-
-
-def _terminate(process: subprocess.Popen[bytes], *, grace: float) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(10)
-    except ProcessLookupError:
-        return
-
-
-def _log_tail(log: Path) -> str:
-    """The kubelet's fallback termination message: the last 80 lines, at most 2048 bytes."""
-    lines = log.read_bytes().splitlines()[-80:]
-    return b"\n".join(lines)[-2048:].decode(errors="replace")
-
-
-def _expand(value: str, env: Mapping[str, str]) -> str:
-    """`$(VAR)` to the value of an earlier variable (kept as is when unknown), `$$` to `$`."""
-
-    def one(match: re.Match[str]) -> str:
-        if match.group(0) == "$$":
-            return "$"
-        return env.get(match.group(1), match.group(0))
-
-    return _REFERENCE.sub(one, value)
-
-
-def _rewrite(value: str, mounts: list[tuple[str, Path]]) -> str:
-    """A path under a mount point to the same path under the volume's folder."""
-    for mount_path, host in mounts:
-        if value == mount_path or value.startswith(mount_path + "/"):
-            return str(host) + value[len(mount_path) :]
-    return value
-
-
-def _field(pod: Mapping[str, Any], path: str) -> str:
-    meta, spec = pod["metadata"], pod["spec"]
-    simple = {
-        "metadata.name": meta["name"],
-        "metadata.namespace": meta["namespace"],
-        "metadata.uid": meta["uid"],
-        "spec.nodeName": spec.get("nodeName", ""),
-        "spec.serviceAccountName": spec.get("serviceAccountName", ""),
-        "status.podIP": "127.0.0.1",
-        "status.hostIP": "127.0.0.1",
-    }
-    if path in simple:
-        return str(simple[path])
-    found = re.fullmatch(r"metadata\.(labels|annotations)\['([^']+)'\]", path)
-    if found:
-        return str((meta.get(found.group(1)) or {}).get(found.group(2), ""))
-    raise ConfigError(f"unsupported fieldRef {path}")

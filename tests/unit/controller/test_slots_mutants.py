@@ -17,7 +17,7 @@ T1 = T0 + datetime.timedelta(minutes=1)
 
 @pytest.mark.parametrize(("per_namespace", "cluster"), [(0, 1), (1, 0), (-1, 5)])
 def test_limits_below_one_are_refused(per_namespace: int, cluster: int) -> None:
-    with pytest.raises(ValueError, match="^concurrency limits must be at least 1$"):
+    with pytest.raises(ValueError, match=r"^concurrency limits must be at least 1$"):
         slots.Slots(per_namespace=per_namespace, cluster=cluster)
 
 

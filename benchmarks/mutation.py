@@ -27,6 +27,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -202,6 +203,7 @@ def run_module(module: str, *, jobs: int, since: Path | None = None) -> dict[str
                 check=False,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                preexec_fn=_bounded,
             ).returncode
     if returncode != 0 or not (_statuses(scratch, module) or earlier):
         tail = "\n".join(log.read_text(encoding="utf-8").splitlines()[-15:])
@@ -209,6 +211,16 @@ def run_module(module: str, *, jobs: int, since: Path | None = None) -> dict[str
         return {}
     seconds = (datetime.datetime.now(datetime.UTC) - started).total_seconds()
     return collect(module, seconds=seconds, earlier=earlier)
+
+
+MEMORY_BYTES = 4 * 1024**3
+"""Address space of mutmut and of each mutant it forks: a mutant that loops appending to a
+list (seen: `index += 1` mutated away in a parser) is stopped at 4 GiB, not by the kernel's
+OOM killer on a shared machine; mutmut counts it as killed by a signal."""
+
+
+def _bounded() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
 
 
 def _earlier(since: Path, module: str) -> dict[str, str]:

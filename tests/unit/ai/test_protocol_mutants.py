@@ -88,6 +88,7 @@ def test_content_in_its_own_fence_is_unwrapped_and_blank_edges_trimmed() -> None
     assert protocol.parse(_block("a.py", "```python")).files == {"a.py": "```python\n"}
     assert protocol.parse(_block("a.py", "x = 1\n```")).files == {"a.py": "x = 1\n```\n"}
     assert protocol.parse(_block("a.py", "\n\n")).files == {"a.py": ""}
+    assert protocol.parse(_block("a.py", "\nx = 1\ny = 2\n")).files == {"a.py": "x = 1\ny = 2\n"}
     assert protocol.parse(_block("a.py", "  a\n\n  b  ")).files == {"a.py": "  a\n\n  b  \n"}
 
 

@@ -4,6 +4,7 @@ and who is freed; when a condition's transition time moves, its order, its messa
 from __future__ import annotations
 
 import datetime
+import time
 
 import pytest
 
@@ -16,7 +17,7 @@ T1 = T0 + datetime.timedelta(minutes=1)
 
 @pytest.mark.parametrize(("per_namespace", "cluster"), [(0, 1), (1, 0), (-1, 5)])
 def test_limits_below_one_are_refused(per_namespace: int, cluster: int) -> None:
-    with pytest.raises(ValueError, match="concurrency limits must be at least 1"):
+    with pytest.raises(ValueError, match=r"^concurrency limits must be at least 1$"):
         slots.Slots(per_namespace=per_namespace, cluster=cluster)
 
 
@@ -78,6 +79,17 @@ def test_timestamps_are_utc_whole_seconds() -> None:
     assert conditions.timestamp(T0) == "2026-12-01T10:00:00Z"
     east = T0.astimezone(datetime.timezone(datetime.timedelta(hours=2)))
     assert conditions.timestamp(east) == "2026-12-01T10:00:00Z"
+
+
+def test_timestamps_do_not_depend_on_the_local_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        east = T0.astimezone(datetime.timezone(datetime.timedelta(hours=2)))
+        assert conditions.timestamp(east) == "2026-12-01T10:00:00Z"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_the_transition_time_moves_only_when_the_status_does() -> None:

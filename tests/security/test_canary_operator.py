@@ -108,7 +108,11 @@ class Cluster:
             environ[entry["name"]] = base64.b64decode(secret["data"][ref["key"]]).decode()
         command = container["command"]
         request = command[command.index("--request") + 1]
-        ai = session.Options(environ=environ, breakers=breaker.Breakers(), metrics=metrics.Metrics())
+        # What `runner._generator` builds in the pod (keys from the environment), with this
+        # test's own breakers and metrics so no other test's provider state leaks in.
+        ai = session.Options(
+            environ=environ, breakers=breaker.Breakers(), metrics=metrics.Metrics()
+        )
         generator = generate.Generator(run_gates=gates, ai=ai)
         code = await asyncio.to_thread(main.run_job, NS, request, self.kube, generator)
         done = "Complete" if code == 0 else "Failed"
@@ -327,9 +331,7 @@ async def test_a_model_that_writes_a_held_key_fails_the_generation_with_nothing_
             lambda: cluster.status().get("phase") == "Failed" and cluster.status()
         )
         [event] = await cluster.until(
-            lambda: [
-                e for e in cluster.objects("v1/events").values() if e["reason"] == "Failed"
-            ]
+            lambda: [e for e in cluster.objects("v1/events").values() if e["reason"] == "Failed"]
         )
     ready = {c["type"]: c for c in status["conditions"]}["Ready"]
     assert ready["reason"] == "LeakedKey"
@@ -338,6 +340,7 @@ async def test_a_model_that_writes_a_held_key_fails_the_generation_with_nothing_
     assert "nothing was published" in ready["message"]
     assert event["type"] == "Warning" and ready["message"] in event["message"]
     assert f"{NAME}-code" not in cluster.objects("v1/configmaps")
+    assert cluster.op.metrics.failed.labels(reason="LeakedKey")._value.get() == 1
     assert [purpose(s.body) for s in servers["openai"].requests] == ["plan", "write"]
     assert servers["anthropic"].requests == [] and servers["ollama"].requests == []
 

@@ -34,7 +34,9 @@ PROVENANCE_KEY = "provenance.json"
 GATE_FINDINGS_KEPT = 20
 """Findings kept per gate in an outcome (all of them are in the provenance)."""
 
-Reason = Literal["Succeeded", "QualityGatesFailed", "InvalidInput", "PublishFailed", "Error"]
+Reason = Literal[
+    "Succeeded", "QualityGatesFailed", "InvalidInput", "LeakedKey", "PublishFailed", "Error"
+]
 
 
 @dataclasses.dataclass(frozen=True)

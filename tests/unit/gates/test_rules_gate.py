@@ -61,7 +61,7 @@ async def value_error(project: Path, settings: config.GateConfig) -> report.Gate
 async def test_rule_1_a_failed_report_keeps_its_verdict_and_gets_timed(tmp_path: Path) -> None:
     result = await failing(tmp_path, SETTINGS)
     assert (result.passed, result.reason, dict(result.counts)) == (False, "said no", {"n": 2})
-    assert set(result.metrics) == {"coverage", "network_isolated"}
+    assert set(result.metrics) == {"coverage", "contained", "network_isolated"}
     assert result.metrics["coverage"] == 50.0
     assert result.duration_seconds > 0
 

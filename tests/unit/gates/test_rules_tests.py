@@ -11,10 +11,11 @@ Rules of `kodegen.gates.tests.run` (real pytest + pytest-cov, in the sandbox):
 5. line coverage below the minimum fails (`line coverage X% is below Y%`) and names the
    uncovered lines per file; coverage exactly at the minimum passes;
 6. no coverage data at all (no code of `GateConfig.package` ran) fails with the fix;
-7. pytest ending without a JUnit report (a usage error in the project's own pytest
-   configuration) fails: the gate cannot judge, so it says no;
-8. a JUnit report or a coverage report that cannot be read (the code under test can write
-   them) fails the gate, naming which report.
+7. pytest ending without a JUnit report (it crashed, or the code under test ended the process)
+   fails: the gate cannot judge, so it says no;
+8. a JUnit report or a coverage report that cannot be read (code under test running in the
+   pytest process can write them, e.g. from an `atexit` hook) fails the gate, naming which
+   report.
 """
 
 from __future__ import annotations
@@ -235,36 +236,44 @@ async def test_rule_6_with_failures_both_reasons_are_given(tmp_path: Path) -> No
     assert (result.reason or "").startswith("1 failed, 0 error(s); no coverage data: ")
 
 
-async def test_rule_7_a_usage_error_in_the_projects_configuration_fails(tmp_path: Path) -> None:
-    ini = "[pytest]\naddopts = --no-such-option\n"
-    result = await tests.run(_tree(_project(tmp_path), {"pytest.ini": ini}), CONFIG)
+async def test_rule_7_pytest_ending_without_a_junit_report_fails(tmp_path: Path) -> None:
+    ended = '"""Ends the test process while it is collected."""\n\nimport os\n\nos._exit(4)\n'
+    result = await tests.run(_tree(_project(tmp_path), {"tests/test_end.py": ended}), CONFIG)
     assert not result.passed
     reason = result.reason or ""
     assert reason.startswith("could not parse pytest results: pytest wrote no JUnit report")
     assert "exit status 4" in reason
-    assert "--no-such-option" in reason
+
+
+def _scribbler(option: str, text: str) -> str:
+    """A test module that, once pytest has written its reports, overwrites the one that
+    `option` (`--junitxml=` or `--cov-report=json:`) names with `text`."""
+    return (
+        "import atexit\nimport sys\n\n\n"
+        "def _scribble() -> None:\n"
+        "    for arg in sys.argv:\n"
+        f"        if arg.startswith({option!r}):\n"
+        f"            with open(arg[len({option!r}):], 'w') as report:\n"
+        f"                report.write({text!r})\n\n\n"
+        "atexit.register(_scribble)\n\n\n"
+        "def test_nothing() -> None:\n    assert True\n"
+    )
 
 
 async def test_rule_8_an_unreadable_junit_report_fails(tmp_path: Path) -> None:
-    scribble = (
-        "def pytest_unconfigure(config):\n"
-        "    with open(config.option.xmlpath, 'w') as report:\n"
-        "        report.write('<testsuites><testcase')\n"
+    scribble = _scribbler("--junitxml=", "<testsuites><testcase")
+    result = await tests.run(
+        _tree(_project(tmp_path), {"tests/test_scribble.py": scribble}), CONFIG
     )
-    result = await tests.run(_tree(_project(tmp_path), {"conftest.py": scribble}), CONFIG)
     assert not result.passed
     assert (result.reason or "").startswith("could not parse the JUnit report: unclosed token: ")
 
 
 async def test_rule_8_an_unreadable_coverage_report_fails(tmp_path: Path) -> None:
-    scribble = (
-        "def pytest_unconfigure(config):\n"
-        "    for path in (config.option.cov_report or {}).values():\n"
-        "        if path:\n"
-        "            with open(path, 'w') as report:\n"
-        "                report.write('{\"totals\": {}}')\n"
+    scribble = _scribbler("--cov-report=json:", '{"totals": {}}')
+    result = await tests.run(
+        _tree(_project(tmp_path), {"tests/test_scribble.py": scribble}), CONFIG
     )
-    result = await tests.run(_tree(_project(tmp_path), {"conftest.py": scribble}), CONFIG)
     assert not result.passed
     assert (result.reason or "").startswith("could not parse the coverage report: KeyError(")
 

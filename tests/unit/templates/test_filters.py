@@ -187,6 +187,11 @@ def test_quote_is_a_python_literal_of_the_text(text: str) -> None:
         ('"', "'\"'"),
         ("'\"", '"\'\\""'),
         ("\ud800", '"\\ud800"'),  # a lone surrogate is escaped, so the file stays UTF-8
+        # more double quotes than single: single-quoted, its single quotes escaped, its
+        # double quotes bare (backslashes stay doubled)
+        ('""\'', "'\"\"\\''"),
+        ('a"b"c\'d', "'a\"b\"c\\'d'"),
+        ('"\\"x', "'\"\\\\\"x'"),
         (42, '"42"'),
     ],
 )

@@ -11,13 +11,12 @@ test's event loop.
 from __future__ import annotations
 
 import asyncio
-import copy
 import dataclasses
 import datetime
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import kopf
 import prometheus_client
@@ -29,7 +28,6 @@ from kodegen import errors
 from kodegen.api import codegeneration_status as status_api
 from kodegen.controller import (
     jobs,
-    kube,
     main,
     metrics,
     names,
@@ -42,25 +40,15 @@ from kodegen.controller import (
 from kodegen.gates import report
 from kodegen.pipeline import generate
 
+from . import emulated
+from .emulated import NS
+
 REPO = Path(__file__).resolve().parents[3]
 CG = "kodegen.dev/v1alpha1/codegenerations"
-NS = "team-a"
-VERBS = ["list", "watch", "get", "create", "patch", "update", "delete"]
-RESOURCES = {
-    CG: {"kind": "CodeGeneration", "namespaced": True, "subresources": ["status"]},
-    "v1/configmaps": {"kind": "ConfigMap", "namespaced": True},
-    "v1/secrets": {"kind": "Secret", "namespaced": True},
-    "v1/events": {"kind": "Event", "namespaced": True},
-    "v1/namespaces": {"kind": "Namespace", "namespaced": False},
-    "batch/v1/jobs": {"kind": "Job", "namespaced": True, "subresources": ["status"]},
-    "v1/serviceaccounts": {"kind": "ServiceAccount", "namespaced": True},
-    "rbac.authorization.k8s.io/v1/rolebindings": {"kind": "RoleBinding", "namespaced": True},
-}
 T0 = datetime.datetime(2026, 12, 1, 10, 0, 0, tzinfo=datetime.UTC)
-R = TypeVar("R")
 
 
-class World:
+class World(emulated.Emulated):
     """The emulator, a `Kube` on it and an `Operator` with the Job executor."""
 
     def __init__(
@@ -71,8 +59,7 @@ class World:
         generator: Callable[[], generate.Generator] = generate.Generator,
         **limits: int,
     ) -> None:
-        self.kmock, self.kube = kmock, kube.Kube(api)
-        self.custom = client.CustomObjectsApi(api)
+        super().__init__(kmock, api)
         op_settings = settings.Settings(
             executor=executor,  # type: ignore[arg-type]
             metrics_port=0,
@@ -88,41 +75,14 @@ class World:
         )
         self.op.clock = lambda: T0
 
-    async def call(self, function: Callable[..., R], *args: Any) -> R:
-        return await asyncio.to_thread(function, *args)
-
-    def objects(self, resource: str) -> dict[str, dict[str, Any]]:
-        return {
-            name: dict(obj.raw)
-            for (res, ns, name), obj in self.kmock.objects.items()
-            if _path(res) == resource and ns == NS and not obj.deleted
-        }
-
     def body(self, name: str = "petstore-api") -> dict[str, Any]:
-        return copy.deepcopy(self.objects(CG)[name])
+        return super().body(name)
 
     def status(self, name: str = "petstore-api") -> dict[str, Any]:
         return dict(self.body(name).get("status") or {})
 
     def conditions(self, name: str = "petstore-api") -> dict[str, tuple[str, str]]:
-        return {
-            c["type"]: (c["status"], c["reason"]) for c in self.status(name).get("conditions", [])
-        }
-
-    def events(self) -> list[tuple[str, str]]:
-        found = self.objects("v1/events").values()
-        return sorted((event["type"], event["reason"]) for event in found)
-
-    async def apply(self, body: dict[str, Any]) -> dict[str, Any]:
-        await self.call(
-            self.custom.create_namespaced_custom_object,
-            "kodegen.dev",
-            "v1alpha1",
-            NS,
-            "codegenerations",
-            copy.deepcopy(body),
-        )
-        return self.body(body["metadata"]["name"])
+        return super().conditions(name)
 
     async def reconcile(self, name: str = "petstore-api") -> str:
         return await self.call(reconcile.reconcile, self.op, self.body(name))
@@ -130,11 +90,6 @@ class World:
     async def finish_job(self, job: str, condition: str, **extra: Any) -> None:
         status = {"conditions": [{"type": condition, "status": "True", **extra}], "failed": 1}
         await self.call(self.kube.batch.patch_namespaced_job_status, job, NS, {"status": status})
-
-
-def _path(resource: Any) -> str:
-    group = f"{resource.group}/" if resource.group else ""
-    return f"{group}{resource.version}/{resource.plural}"
 
 
 def _manifest(name: str = "petstore-api", **spec: Any) -> dict[str, Any]:
@@ -146,9 +101,7 @@ def _manifest(name: str = "petstore-api", **spec: Any) -> dict[str, Any]:
 
 @pytest.fixture()
 def world(kmock: Any) -> Iterator[World]:
-    for resource, info in RESOURCES.items():
-        kmock.resources[resource] = {**info, "verbs": VERBS}
-    api = client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/")))
+    api = emulated.api(kmock)
     try:
         yield World(kmock, api)
     finally:
@@ -531,9 +484,7 @@ async def test_a_run_without_its_request_is_bad_input(world: World) -> None:
 
 
 async def test_the_local_executor_runs_the_same_pipeline_and_records_it(kmock: Any) -> None:
-    for resource, info in RESOURCES.items():
-        kmock.resources[resource] = {**info, "verbs": VERBS}
-    api = client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/")))
+    api = emulated.api(kmock)
     local = World(kmock, api, "local", lambda: generate.Generator(run_gates=_gates(True)))
     await local.apply(_manifest())
     assert await local.reconcile() == "started"
@@ -552,9 +503,7 @@ async def test_the_local_executor_runs_the_same_pipeline_and_records_it(kmock: A
 
 
 async def test_a_local_run_that_crashes_is_a_failed_run(kmock: Any) -> None:
-    for resource, info in RESOURCES.items():
-        kmock.resources[resource] = {**info, "verbs": VERBS}
-    api = client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/")))
+    api = emulated.api(kmock)
 
     def crashing(project: Path, config: Any, *, progress: Any = None) -> tuple[Any, ...]:
         raise RuntimeError("the gates crashed")

@@ -8,11 +8,9 @@ the real `executors.Jobs`, each decision called once, its effects read back.
 
 from __future__ import annotations
 
-import asyncio
-import copy
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import kopf
 import prometheus_client
@@ -21,29 +19,15 @@ import yaml
 from kubernetes import client
 
 from kodegen.api import codetemplate as template_api
-from kodegen.controller import catalog, jobs, kube, main, metrics, names, runs, settings, templates
+from kodegen.controller import catalog, jobs, main, metrics, names, runs, settings, templates
+
+from . import emulated
+from .emulated import NS
 
 REPO = Path(__file__).resolve().parents[3]
 FAMILY = "python-fastapi-service"
 FOLDER = REPO / "templates" / FAMILY / "1.0.0"
-NS = "team-a"
 CT = "kodegen.dev/v1alpha1/codetemplates"
-VERBS = ["list", "watch", "get", "create", "patch", "update", "delete"]
-RESOURCES = {
-    CT: {"kind": "CodeTemplate", "namespaced": True, "subresources": ["status"]},
-    "kodegen.dev/v1alpha1/codegenerations": {
-        "kind": "CodeGeneration",
-        "namespaced": True,
-        "subresources": ["status"],
-    },
-    "v1/configmaps": {"kind": "ConfigMap", "namespaced": True},
-    "v1/secrets": {"kind": "Secret", "namespaced": True},
-    "v1/events": {"kind": "Event", "namespaced": True},
-    "batch/v1/jobs": {"kind": "Job", "namespaced": True, "subresources": ["status"]},
-    "v1/serviceaccounts": {"kind": "ServiceAccount", "namespaced": True},
-    "rbac.authorization.k8s.io/v1/rolebindings": {"kind": "RoleBinding", "namespaced": True},
-}
-R = TypeVar("R")
 
 
 def _spec(version: str = "1.1.0", **changes: Any) -> dict[str, Any]:
@@ -69,61 +53,30 @@ def _body(name: str = "svc-1.1.0", **spec: Any) -> dict[str, Any]:
     }
 
 
-class World:
+class World(emulated.Emulated):
+    plural = "codetemplates"
+
     def __init__(self, kmock: Any, api: client.ApiClient) -> None:
-        self.kmock, self.kube = kmock, kube.Kube(api)
-        self.custom = client.CustomObjectsApi(api)
+        super().__init__(kmock, api)
         op_settings = settings.Settings(executor="job", metrics_port=0, namespace="kodegen")
         registry = metrics.Metrics(prometheus_client.CollectorRegistry())
         self.op = main.build(op_settings, self.kube, registry=registry)
         assert self.op.templates is not None
         self.templates: templates.Templates = self.op.templates
 
-    async def call(self, function: Callable[..., R], *args: Any) -> R:
-        return await asyncio.to_thread(function, *args)
-
-    def objects(self, resource: str) -> dict[str, dict[str, Any]]:
-        return {
-            name: dict(obj.raw)
-            for (res, ns, name), obj in self.kmock.objects.items()
-            if _path(res) == resource and ns == NS and not obj.deleted
-        }
-
     def body(self, name: str = "svc-1.1.0") -> dict[str, Any]:
-        return copy.deepcopy(self.objects(CT)[name])
+        return super().body(name)
 
     def conditions(self, name: str = "svc-1.1.0") -> dict[str, tuple[str, str]]:
-        status = self.body(name).get("status") or {}
-        return {c["type"]: (c["status"], c["reason"]) for c in status.get("conditions", [])}
-
-    def events(self) -> list[tuple[str, str]]:
-        return sorted((e["type"], e["reason"]) for e in self.objects("v1/events").values())
-
-    async def apply(self, body: dict[str, Any]) -> dict[str, Any]:
-        await self.call(
-            self.custom.create_namespaced_custom_object,
-            "kodegen.dev",
-            "v1alpha1",
-            NS,
-            "codetemplates",
-            copy.deepcopy(body),
-        )
-        return self.body(body["metadata"]["name"])
+        return super().conditions(name)
 
     async def reconcile(self, name: str = "svc-1.1.0") -> str:
         return await self.call(templates.reconcile_template, self.templates, self.body(name))
 
 
-def _path(resource: Any) -> str:
-    group = f"{resource.group}/" if resource.group else ""
-    return f"{group}{resource.version}/{resource.plural}"
-
-
 @pytest.fixture()
 def world(kmock: Any) -> Iterator[World]:
-    for resource, info in RESOURCES.items():
-        kmock.resources[resource] = {**info, "verbs": VERBS}
-    api = client.ApiClient(client.Configuration(host=str(kmock.url).rstrip("/")))
+    api = emulated.api(kmock)
     try:
         yield World(kmock, api)
     finally:

@@ -21,6 +21,11 @@ SYSTEM = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"
 """System folders shown read-only (those that exist; links are recreated as links)."""
 
 _PRIVATE = (Path("/tmp"), Path("/proc"), Path("/dev"), Path("/sys"), Path("/run"))
+"""Folders the sandbox has its own of: never shown whole. A Python installation inside `/tmp`
+or `/run` (a virtualenv in a CI clone under /tmp) is shown on top of the empty one; nothing of
+`/proc`, `/dev` or `/sys` is."""
+
+_KERNEL = (Path("/proc"), Path("/dev"), Path("/sys"))
 
 
 def command(
@@ -55,7 +60,8 @@ def command(
 
 
 def python_paths() -> list[Path]:
-    """The folders this Python needs: prefixes and import path, outside the private folders."""
+    """The folders this Python needs: prefixes and import path; never a private folder itself
+    (`/tmp`) nor anything of the kernel's (`/proc`, `/dev`, `/sys`)."""
     candidates = [
         Path(sys.prefix),
         Path(sys.base_prefix),
@@ -68,7 +74,9 @@ def python_paths() -> list[Path]:
         if not candidate.is_absolute() or not candidate.is_dir():
             continue
         path = candidate.resolve()
-        if path == Path("/") or any(path.is_relative_to(private) for private in _PRIVATE):
+        if path == Path("/") or path in _PRIVATE:
+            continue
+        if any(path.is_relative_to(kernel) for kernel in _KERNEL):
             continue
         found.append(path)
     return found

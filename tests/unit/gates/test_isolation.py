@@ -128,5 +128,19 @@ def test_bwrap_shows_the_system_read_only_and_only_the_named_folders_writable(
 
 def test_python_paths_leave_out_the_private_folders() -> None:
     for path in bwrap.python_paths():
-        assert path != Path("/") and not path.is_relative_to("/tmp")
+        assert path not in (Path("/"), Path("/tmp"), Path("/run"))
+        assert not any(path.is_relative_to(kernel) for kernel in ("/proc", "/dev", "/sys"))
     assert Path(sys.base_prefix).resolve() in bwrap.python_paths()
+
+
+def test_a_python_installed_under_tmp_is_shown_on_top_of_the_empty_tmp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a CI clone's virtualenv under /tmp: the sandbox's own empty /tmp must not hide it
+    venv = (tmp_path / "venv").resolve()
+    venv.mkdir()
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    assert venv in bwrap.python_paths()
+    argv = bwrap.command(["x"], cwd=tmp_path, writable=[tmp_path], user_namespace=True)
+    assert argv.index("--tmpfs") < argv.index(str(venv))
+    assert argv[argv.index(str(venv)) - 1] == "--ro-bind"

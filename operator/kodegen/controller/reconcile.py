@@ -340,7 +340,7 @@ def _backoff(op: Operator, report: _Reporter) -> float:
     ]
     if not found:
         return RETRY_SECONDS
-    since = datetime.datetime.fromisoformat(str(found[0]["lastTransitionTime"]).replace("Z", "+00:00"))
+    since = datetime.datetime.fromisoformat(str(found[0]["lastTransitionTime"]))
     stalled_for = (op.clock() - since).total_seconds()
     return min(BACKOFF_MAX_SECONDS, max(RETRY_SECONDS, stalled_for))
 

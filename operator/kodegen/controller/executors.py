@@ -48,7 +48,10 @@ class Executor(Protocol):
 
 
 def secret_env(request: runs.Request) -> list[dict[str, Any]]:
-    """Environment entries that bring the run its AI keys: `secretKeyRef`s, never values."""
+    """Environment entries that bring the run its AI keys: `secretKeyRef`s, never values. A
+    `secretRef` without `key` reads the key named as the variable (`ANTHROPIC_API_KEY`, as
+    `kubectl create secret generic --from-env-file` writes it): a `secretKeyRef` without a key
+    is an invalid Job the API server refuses for good."""
     entries: dict[str, dict[str, Any]] = {}
     for provider in request.generation.spec.ai.providers:
         if provider.secret_ref is None:
@@ -61,7 +64,7 @@ def secret_env(request: runs.Request) -> list[dict[str, Any]]:
                 "valueFrom": {
                     "secretKeyRef": {
                         "name": provider.secret_ref.name,
-                        "key": provider.secret_ref.key,
+                        "key": provider.secret_ref.key or variable,
                     }
                 },
             },
@@ -79,7 +82,7 @@ class Jobs:
 
     def start(self, request: runs.Request) -> bool:
         self._identity(request.namespace)
-        self.client.create_config_map(request.config_map())
+        self.client.create_config_map(_bounded(request.config_map()))
         body = jobs.build(
             name=request.name,
             namespace=request.namespace,
@@ -134,6 +137,24 @@ class Jobs:
         wanted = {**_selector(name), names.LABEL_INPUT_HASH: names.hash8(digest)}
         found = self.client.jobs(namespace, wanted)
         return jobs.state(found[0]) if found else None
+
+
+CONFIG_MAP_MAX_BYTES = 1024 * 1024
+"""The API server's limit on a ConfigMap's data (1 MiB)."""
+
+
+def _bounded(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` if its data fits a ConfigMap; else the 422 the API server would answer, before
+    anything is sent (a request that can never be stored is refused for good)."""
+    size = sum(len(k) + len(v.encode()) for k, v in (body.get("data") or {}).items())
+    if size > CONFIG_MAP_MAX_BYTES:
+        raise kube.KubeError(
+            action=f"create configmap {body['metadata']['namespace']}/{body['metadata']['name']}",
+            status=422,
+            reason=f"the run's request is {size} bytes, over the {CONFIG_MAP_MAX_BYTES} bytes "
+            "a ConfigMap holds; make the specification smaller",
+        )
+    return body
 
 
 def _selector(name: str) -> dict[str, str]:

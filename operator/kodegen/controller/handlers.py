@@ -159,12 +159,29 @@ async def watchdog(op: reconcile.Operator) -> None:
     checked = time.monotonic()
     while True:
         await asyncio.sleep(QUEUED_RETRY_SECONDS)
-        keys = op.slots.waiting_keys()
-        if time.monotonic() - checked >= RUNNING_CHECK_SECONDS:
-            keys += op.slots.held_keys()
-            checked = time.monotonic()
-        for namespace, name in keys:
+        try:
+            checked = await tick(op, checked)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug must not end the loop: logged, counted, next tick retries
+            op.metrics.watchdog_errors.inc()
+            logger.exception("watchdog: tick failed; retrying on the next one")
+
+
+async def tick(op: reconcile.Operator, checked: float) -> float:
+    """One round of the watchdog; returns when the Running ones were last looked at. A poke
+    that raises is logged and counted, and the other keys are still poked."""
+    keys = op.slots.waiting_keys()
+    if time.monotonic() - checked >= RUNNING_CHECK_SECONDS:
+        keys += op.slots.held_keys()
+        checked = time.monotonic()
+    for namespace, name in keys:
+        try:
             await asyncio.to_thread(_poke, op, namespace, name)
+        except Exception:
+            op.metrics.watchdog_errors.inc()
+            logger.exception("watchdog: %s/%s failed; retrying on the next tick", namespace, name)
+    return checked
 
 
 def _poke(op: reconcile.Operator, namespace: str, name: str) -> None:

@@ -80,6 +80,12 @@ class Metrics:
             registry=r,
         )
 
+        self.watchdog_errors = prometheus_client.Counter(
+            "kodegen_watchdog_errors_total",
+            "Watchdog ticks or pokes that raised unexpectedly (logged, retried next tick).",
+            registry=r,
+        )
+
     def serve(self, port: int, address: str = "0.0.0.0") -> wsgiref.simple_server.WSGIServer:  # nosec B104: in-pod port
         """Serve `/metrics` on `port` (0: any free port) in a daemon thread; returns the server
         (its `server_address` says the port, `shutdown()` stops it)."""

@@ -149,6 +149,10 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
             user=user,
             asked=status.observed_generation != observed,
         )
+    except _MissingConfigMap as missing:  # may appear later: retried, and shown meanwhile
+        op.slots.release(key)
+        report.patch({"observedGeneration": observed}, *missing.conditions, phase=status.phase)
+        raise kopf.TemporaryError(str(missing), delay=_backoff(op, report)) from None
     except errors.InputError as exc:
         op.users.record(user)
         return _rejected(op, report, generation, exc)
@@ -238,7 +242,12 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
         template_spec=template.spec if resolution.entry is not None else None,
         template_files=template.files if resolution.entry is not None else None,
     )
-    created = op.executor.start(request)
+    try:
+        created = op.executor.start(request)
+    except kube.KubeError as exc:
+        if exc.status not in STALLING:
+            raise
+        return _stalled(op, report, key, fields, valid, exc)
     if not created:  # seen before: the body may be stale, and the run may have ended already
         fresh = op.kube.read_generation(namespace, name) or {}
         if (fresh.get("status") or {}).get("inputHash") != digest:
@@ -268,6 +277,72 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
         phase="Running",
     )
     return "started"
+
+
+STALLING = frozenset({403, 413, 422})
+"""API answers to a run's creation that no quick retry mends: refused (RBAC, quota,
+admission: 403), too large (413) or invalid (422). The run gives back its slot and says so."""
+PERMANENT = frozenset({413, 422})
+"""Of those, the ones only a spec change mends (the same input makes the same objects)."""
+BACKOFF_MAX_SECONDS = 300.0
+
+
+class _MissingConfigMap(Exception):
+    """The spec's `configMapRef` names a ConfigMap that does not exist (yet)."""
+
+    @property
+    def conditions(self) -> list[conditions.Condition]:
+        message = str(self)
+        return [
+            ("Stalled", "True", "ConfigMapNotFound", message),
+            ("Reconciling", "False", "ConfigMapNotFound", "waiting for the ConfigMap to exist"),
+            ("Ready", "False", "ConfigMapNotFound", message),
+        ]
+
+
+def _stalled(
+    op: Operator,
+    report: _Reporter,
+    key: slots_.Key,
+    fields: Mapping[str, Any],
+    valid: list[conditions.Condition],
+    exc: kube.KubeError,
+) -> str:
+    """A run the API server will not start: give the slot back, say why, and retry with
+    backoff when a retry can help (403: RBAC or quota may change), never when it cannot (an
+    invalid or oversized object stays so until the spec changes: kopf's update handler)."""
+    op.slots.release(key)
+    reason = "JobForbidden" if exc.status == 403 else "JobInvalid"
+    message = f"the run cannot start: {exc}"
+    report.patch(
+        {**fields, "job": None},
+        *valid,
+        ("Stalled", "True", reason, message),
+        ("Reconciling", "False", reason, "stalled: see the Stalled condition"),
+        ("Generated", "Unknown", reason, "the run has not started"),
+        ("Ready", "False", reason, message),
+        phase="Pending",
+    )
+    report.event("Warning", reason, message, names.hash8(fields["inputHash"]))
+    op.metrics.reconcile_errors.labels(kind="stalled").inc()
+    if exc.status in PERMANENT:
+        raise kopf.PermanentError(message) from exc
+    raise kopf.TemporaryError(message, delay=_backoff(op, report)) from exc
+
+
+def _backoff(op: Operator, report: _Reporter) -> float:
+    """The delay before the next try of a stalled CodeGeneration: as long as it has been
+    stalled so far (so doubling), from RETRY_SECONDS up to BACKOFF_MAX_SECONDS."""
+    found = [
+        c
+        for c in (report.body.get("status") or {}).get("conditions") or []
+        if c.get("type") == "Stalled" and c.get("status") == "True"
+    ]
+    if not found:
+        return RETRY_SECONDS
+    since = datetime.datetime.fromisoformat(str(found[0]["lastTransitionTime"]))
+    stalled_for = (op.clock() - since).total_seconds()
+    return min(BACKOFF_MAX_SECONDS, max(RETRY_SECONDS, stalled_for))
 
 
 def _rejected(
@@ -339,9 +414,8 @@ def _inline_specification(
     field = f"spec.specification.{alias}.configMapRef"
     found = client.read_config_map(namespace, ref.name)
     if found is None:
-        raise kopf.TemporaryError(
-            f"{field}: ConfigMap {namespace}/{ref.name} does not exist (yet); retrying",
-            delay=RETRY_SECONDS * 3,
+        raise _MissingConfigMap(
+            f"{field}: ConfigMap {namespace}/{ref.name} does not exist (yet); retrying"
         )
     data: dict[str, str] = found.get("data") or {}
     if ref.key is None and len(data) != 1:
@@ -548,6 +622,8 @@ class _Reporter:
         self, fields: Mapping[str, Any], *updates: conditions.Condition, phase: str | None
     ) -> None:
         existing = (self.body.get("status") or {}).get("conditions") or []
+        if _stalled_before(existing) and all(kind != "Stalled" for kind, *_ in updates):
+            updates = (*updates, ("Stalled", "False", "Progressing", "no longer stalled"))
         status = {
             **fields,
             "phase": phase,
@@ -565,6 +641,10 @@ class _Reporter:
 
     def event(self, kind: str, reason: str, message: str, run: str) -> None:
         self.op.event(self.body, kind, reason, message, run)
+
+
+def _stalled_before(existing: Any) -> bool:
+    return any(c.get("type") == "Stalled" and c.get("status") == "True" for c in existing)
 
 
 def _unchanged(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:

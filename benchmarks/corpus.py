@@ -155,7 +155,7 @@ def run_one(spec: Path, twice: bool) -> Row:
         row.reason = f"{exc} | {_where(exc.exception)}"
     except (errors.KodegenError, NoEntry) as exc:
         row.result, row.reason = "refused", str(exc)
-    except Exception as exc:  # noqa: BLE001  (any other exception is the finding: a crash)
+    except Exception as exc:  # any other exception is the finding: a crash
         row.result = "crashed"
         row.reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         row.reason += " | " + _where(exc)
@@ -227,7 +227,11 @@ def table(rows: Sequence[Row]) -> str:
         f"{t['operations_implemented']}/{t['operations_total']} "
         f"({t['implemented_percent']}%); seconds median {t['median_seconds']}, "
         f"max {t['max_seconds']}"
-        + (f"; output differs on re-run: {', '.join(t['not_identical'])}" if t["not_identical"] else "")
+        + (
+            f"; output differs on re-run: {', '.join(t['not_identical'])}"
+            if t["not_identical"]
+            else ""
+        )
     )
     return "\n".join(lines)
 
@@ -251,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             spec = futures[future]
             try:
                 row = future.result()
-            except Exception as exc:  # noqa: BLE001  (the worker itself died)
+            except Exception as exc:  # the worker itself died
                 row = Row(spec=spec.name, type=spec.parent.name, reason=f"worker died: {exc!r}")
             rows[spec] = row
             print(

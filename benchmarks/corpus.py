@@ -162,7 +162,8 @@ def run_one(spec: Path, twice: bool) -> Row:
     else:
         row.result = "passed" if result.passed else "gates failed"
         row.failing_gates = [gate.name for gate in result.gates if not gate.passed]
-        row.total = len(getattr(result.prepared.spec, "operations", ()) or ())
+        spec_model = result.prepared.spec  # GraphQL: its root fields are the operations
+        row.total = len(getattr(spec_model, "roots", None) or spec_model.operations or ())
         row.implemented = max(0, row.total - len(result.not_implemented))
         if twice:
             again = generate.Generator().run(cg)

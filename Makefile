@@ -73,3 +73,10 @@ cluster-tools:
 
 test-cluster: $(STAMP) cluster-tools
 	$(BIN)/python -m pytest tests/cluster -n 0 -q
+
+# The real public specs in ../shared/specs/corpus/ through kodegen with every gate, one table
+# (benchmarks/corpus.py). CORPUS_ARGS: e.g. `--only graphql --jobs 1 --twice -o json`.
+.PHONY: corpus
+CORPUS_ARGS ?= --jobs 2
+corpus: $(STAMP)
+	nice -n 10 $(BIN)/python benchmarks/corpus.py $(CORPUS_ARGS)

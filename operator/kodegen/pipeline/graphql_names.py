@@ -177,6 +177,11 @@ class Names:
         """A GraphQL input literal of type `ref`: every field of input objects, one list item;
         `changed`: other values than the samples (the last enum value, "changed", 2...)."""
         if ref.of is not None:
+            item = ref.of
+            while item.of is not None:
+                item = item.of
+            if str(item.name) in stack:  # an input that holds a list of itself: [] ends it
+                return "[]"
             return f"[{self.literal(ref.of, stack, changed)}]"
         name = str(ref.name)
         if name in SAMPLES_IN:

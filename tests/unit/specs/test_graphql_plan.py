@@ -176,3 +176,15 @@ def test_an_id_field_refers_to_a_stored_entity() -> None:
     assert create["setup"][0].startswith('schema.AUTHOR_STORE.add("1", types.Author(')
     assert 'assert data["createBook"]["author"]["id"] == "1"' in create["checks"]
     assert tests["test_mutation_create_book_refers_to_an_unknown_id"]["not_found"] is True
+
+
+def test_an_input_holding_a_list_of_itself_ends_in_an_empty_list() -> None:
+    # filter inputs such as Prisma's and Keystone's `AND: [PostWhereInput!]`
+    sdl = """
+    input PostWhereInput { AND: [PostWhereInput!] OR: [[PostWhereInput!]!] title: String }
+    type Post { id: ID! title: String }
+    type Query { posts(where: PostWhereInput!): [Post!]! }
+    """
+    context = plan(sdl).context
+    text = repr(context)
+    assert "{AND: [], OR: [], title: " in text

@@ -9,6 +9,7 @@ rules are here, one function each. Output key order follows the input: same inpu
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import jsonschema.exceptions  # type: ignore[import-untyped]
@@ -88,6 +89,10 @@ def _validate(document: dict[str, Any]) -> None:
         pointer, message = refs.join("", *error.absolute_path), keywords.reason(error)
     else:
         pointer, message = "", " ".join(str(error).split())
+    # openapi-spec-validator names an undeclared path parameter by its path and method only
+    found = re.search(r"for '(\w+)' operation in '([^']*)'", message)
+    if not pointer and found:
+        pointer = refs.join("/paths", found.group(2), found.group(1))
     if len(message) > 300:
         message = message[:297] + "..."
     raise errors.SpecError(pointer=pointer, reason=f"Swagger 2.0: {message}")

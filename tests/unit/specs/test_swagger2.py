@@ -330,3 +330,12 @@ def test_a_refusal_after_conversion_names_the_original_pointer() -> None:
     with pytest.raises(errors.SpecError) as caught:
         openapi.parse(document)
     assert caught.value.pointer == "/definitions/Pet/properties/tag"
+
+
+def test_an_undeclared_path_parameter_is_refused_at_its_operation() -> None:
+    document = swagger()
+    document["paths"]["/pets/{id}"]["get"]["parameters"] = []
+    with pytest.raises(errors.SpecError) as caught:
+        openapi.parse(document)
+    assert caught.value.pointer == "/paths/~1pets~1{id}/get"
+    assert "'id'" in caught.value.reason

@@ -57,7 +57,9 @@ def _parse(document: Mapping[str, Any]) -> model.ApiSpec:
         try:
             return _checked(converted)
         except errors.SpecError as exc:
-            raise errors.SpecError(pointer=swagger2.original(exc.pointer), reason=exc.reason) from exc
+            raise errors.SpecError(
+                pointer=swagger2.original(exc.pointer), reason=exc.reason
+            ) from exc
     return _checked(raw)
 
 

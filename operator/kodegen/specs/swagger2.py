@@ -115,7 +115,9 @@ def original(pointer: str) -> str:
     if len(parts) >= 3 and parts[0] == "paths" and parts[2] in METHODS:
         rest = parts[3:]
         if rest[:1] == ["responses"] and len(rest) >= 4 and rest[2] == "content":
-            rest = rest[:2] + rest[4:]  # responses/200/content/<media>/schema -> responses/200/schema
+            rest = (
+                rest[:2] + rest[4:]
+            )  # responses/200/content/<media>/schema -> responses/200/schema
         elif rest[:1] in (["parameters"], ["requestBody"]):
             rest = []  # body and form parameters moved: the operation is the place
         return "/" + "/".join(parts[:3] + rest)
@@ -193,7 +195,10 @@ class _Converter:
             if key in ("definitions", "parameters", "responses", "securityDefinitions"):
                 continue
             if key == "paths":
-                value = {path: self.path_item(item, refs.join("/paths", path)) for path, item in value.items()}
+                value = {
+                    path: self.path_item(item, refs.join("/paths", path))
+                    for path, item in value.items()
+                }
             out[key] = value
             if key == "info" and servers:
                 out["servers"] = servers
@@ -208,7 +213,9 @@ class _Converter:
         host, base = self.raw.get("host"), self.raw.get("basePath", "")
         if not host:
             return [{"url": base}] if base else []
-        return [{"url": f"{scheme}://{host}{base}"} for scheme in self.raw.get("schemes") or ["https"]]
+        return [
+            {"url": f"{scheme}://{host}{base}"} for scheme in self.raw.get("schemes") or ["https"]
+        ]
 
     def components(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -279,7 +286,11 @@ class _Converter:
                 out.update(_style(node, pointer))
             elif key != "allowEmptyValue" or node.get("in") == "query":
                 out[key] = item
-        if value.get("type") == "array" and "collectionFormat" not in node and node["in"] == "query":
+        if (
+            value.get("type") == "array"
+            and "collectionFormat" not in node
+            and node["in"] == "query"
+        ):
             out.update(_style(node, pointer))
         out["schema"] = schema(value)
         return out
@@ -290,7 +301,9 @@ class _Converter:
         out: dict[str, Any] = {}
         own = node.get("parameters", [])
         located = [(p, refs.join(pointer, "parameters", i)) for i, p in enumerate(own)]
-        names = {(self.resolved(p, at).get("in"), self.resolved(p, at).get("name")) for p, at in located}
+        names = {
+            (self.resolved(p, at).get("in"), self.resolved(p, at).get("name")) for p, at in located
+        }
         for index, p in enumerate(shared):
             at = refs.join(item, "parameters", index)
             found = self.resolved(p, at)
@@ -309,7 +322,9 @@ class _Converter:
                     out["requestBody"] = body
             elif key == "responses":
                 out[key] = {
-                    str(code): {"$ref": ref(r["$ref"])} if "$ref" in r else self.response(r, produces)
+                    str(code): {"$ref": ref(r["$ref"])}
+                    if "$ref" in r
+                    else self.response(r, produces)
                     for code, r in value.items()
                 }
             else:

@@ -20,8 +20,12 @@ def swagger(**extra: Any) -> dict[str, Any]:
             "/pets/{id}": {
                 "get": {
                     "operationId": "getPet",
-                    "parameters": [{"name": "id", "in": "path", "required": True, "type": "string"}],
-                    "responses": {"200": {"description": "ok", "schema": {"$ref": "#/definitions/Pet"}}},
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": True, "type": "string"}
+                    ],
+                    "responses": {
+                        "200": {"description": "ok", "schema": {"$ref": "#/definitions/Pet"}}
+                    },
                 }
             }
         },
@@ -50,7 +54,9 @@ def test_version_info_and_definitions_become_openapi_3_components() -> None:
 
 
 def test_host_base_path_and_schemes_become_servers() -> None:
-    out = swagger2.convert(swagger(host="api.example.com", basePath="/v2", schemes=["http", "https"]))
+    out = swagger2.convert(
+        swagger(host="api.example.com", basePath="/v2", schemes=["http", "https"])
+    )
     assert out["servers"] == [
         {"url": "http://api.example.com/v2"},
         {"url": "https://api.example.com/v2"},
@@ -74,8 +80,15 @@ def test_path_parameter_keywords_move_into_schema() -> None:
         (None, {"style": "form", "explode": False}),
     ],
 )
-def test_collection_format_becomes_style_and_explode(given: str | None, style: dict[str, Any]) -> None:
-    param: dict[str, Any] = {"name": "tags", "in": "query", "type": "array", "items": {"type": "string"}}
+def test_collection_format_becomes_style_and_explode(
+    given: str | None, style: dict[str, Any]
+) -> None:
+    param: dict[str, Any] = {
+        "name": "tags",
+        "in": "query",
+        "type": "array",
+        "items": {"type": "string"},
+    }
     if given:
         param["collectionFormat"] = given
     document = swagger()
@@ -88,7 +101,13 @@ def test_collection_format_becomes_style_and_explode(given: str | None, style: d
 def test_tsv_is_refused_at_its_pointer_in_the_original() -> None:
     document = swagger()
     document["paths"]["/pets/{id}"]["get"]["parameters"].append(
-        {"name": "t", "in": "query", "type": "array", "items": {"type": "string"}, "collectionFormat": "tsv"}
+        {
+            "name": "t",
+            "in": "query",
+            "type": "array",
+            "items": {"type": "string"},
+            "collectionFormat": "tsv",
+        }
     )
     with pytest.raises(errors.SpecError) as caught:
         swagger2.convert(document)
@@ -102,8 +121,14 @@ def test_body_parameter_becomes_request_body_with_consumes() -> None:
         "post": {
             "consumes": ["application/json"],
             "parameters": [
-                {"name": "pet", "in": "body", "required": True, "description": "the pet",
-                 "schema": {"$ref": "#/definitions/Pet"}, "x-origin": "body"}
+                {
+                    "name": "pet",
+                    "in": "body",
+                    "required": True,
+                    "description": "the pet",
+                    "schema": {"$ref": "#/definitions/Pet"},
+                    "x-origin": "body",
+                }
             ],
             "responses": {"201": {"description": "made"}},
         },
@@ -218,7 +243,9 @@ def test_shared_parameters_responses_and_refs_move_to_components() -> None:
         "Limit": {"name": "limit", "in": "query", "schema": {"type": "integer"}}
     }
     not_found = out["components"]["responses"]["NotFound"]
-    assert not_found["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Pet"}
+    assert not_found["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Pet"
+    }
     item = out["paths"]["/pets"]
     assert item["parameters"] == [{"$ref": "#/components/parameters/Limit"}]
     assert item["post"]["responses"]["404"] == {"$ref": "#/components/responses/NotFound"}
@@ -252,11 +279,20 @@ def test_security_definitions_become_security_schemes() -> None:
                 "tokenUrl": "https://a.example/token",
                 "scopes": {"read": "read"},
             },
-            "app": {"type": "oauth2", "flow": "application", "tokenUrl": "https://a.example/t", "scopes": {}},
+            "app": {
+                "type": "oauth2",
+                "flow": "application",
+                "tokenUrl": "https://a.example/t",
+                "scopes": {},
+            },
         }
     )
     schemes = swagger2.convert(document)["components"]["securitySchemes"]
-    assert schemes["basic"] == {"type": "http", "scheme": "basic", "description": "user and password"}
+    assert schemes["basic"] == {
+        "type": "http",
+        "scheme": "basic",
+        "description": "user and password",
+    }
     assert schemes["key"] == {"type": "apiKey", "name": "X-Key", "in": "header"}
     assert schemes["oauth"]["flows"] == {
         "authorizationCode": {
@@ -273,7 +309,14 @@ def test_converted_document_validates_and_parses() -> None:
     document["paths"]["/pets"] = {
         "post": {
             "operationId": "addPet",
-            "parameters": [{"name": "pet", "in": "body", "required": True, "schema": {"$ref": "#/definitions/Pet"}}],
+            "parameters": [
+                {
+                    "name": "pet",
+                    "in": "body",
+                    "required": True,
+                    "schema": {"$ref": "#/definitions/Pet"},
+                }
+            ],
             "responses": {"201": {"description": "made", "schema": {"$ref": "#/definitions/Pet"}}},
         }
     }
@@ -283,7 +326,9 @@ def test_converted_document_validates_and_parses() -> None:
 
 
 def test_same_input_gives_byte_identical_output() -> None:
-    document = swagger(host="h", securityDefinitions={"k": {"type": "apiKey", "name": "k", "in": "query"}})
+    document = swagger(
+        host="h", securityDefinitions={"k": {"type": "apiKey", "name": "k", "in": "query"}}
+    )
     first = json.dumps(swagger2.convert(copy.deepcopy(document)))
     assert first == json.dumps(swagger2.convert(copy.deepcopy(document)))
 
@@ -292,7 +337,11 @@ def test_same_input_gives_byte_identical_output() -> None:
     ("mutate", "pointer", "says"),
     [
         (lambda d: d.update(swagger="1.2"), "/swagger", "expected '2.0'"),
-        (lambda d: d["paths"]["/pets/{id}"]["get"].pop("responses"), "/paths/~1pets~1{id}/get", "responses"),
+        (
+            lambda d: d["paths"]["/pets/{id}"]["get"].pop("responses"),
+            "/paths/~1pets~1{id}/get",
+            "responses",
+        ),
         (lambda d: d["definitions"].update(Bad={"type": "jsonb"}), "/definitions/Bad/type", ""),
     ],
     ids=["version", "no-responses", "bad-type"],
@@ -314,13 +363,18 @@ def test_invalid_swagger_is_refused_on_one_line_at_the_original_pointer(
         ("/components/schemas/Pet/properties/tag", "/definitions/Pet/properties/tag"),
         ("/components/parameters/Limit", "/parameters/Limit"),
         ("/components/securitySchemes/k", "/securityDefinitions/k"),
-        ("/paths/~1p/get/responses/200/content/application~1json/schema/items", "/paths/~1p/get/responses/200/schema/items"),
+        (
+            "/paths/~1p/get/responses/200/content/application~1json/schema/items",
+            "/paths/~1p/get/responses/200/schema/items",
+        ),
         ("/paths/~1p/post/requestBody/content/application~1json/schema", "/paths/~1p/post"),
         ("/paths/~1p/post/parameters/1", "/paths/~1p/post"),
         ("/info/version", "/info/version"),
     ],
 )
-def test_pointers_into_the_conversion_map_back_to_the_original(converted: str, original: str) -> None:
+def test_pointers_into_the_conversion_map_back_to_the_original(
+    converted: str, original: str
+) -> None:
     assert swagger2.original(converted) == original
 
 

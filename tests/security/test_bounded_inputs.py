@@ -378,9 +378,9 @@ def test_validator_messages_give_the_reason_and_the_pointer(
     assert "{" not in message  # no dump of the schema
 
 
-def test_swagger_2_is_refused_cleanly() -> None:
-    document = {"swagger": "2.0", "info": {"title": "T", "version": "1"}, "paths": {}}
-    assert "/openapi" in refused(openapi.parse, document)
+def test_swagger_other_than_2_0_is_refused_cleanly() -> None:
+    document = {"swagger": "1.2", "info": {"title": "T", "version": "1"}, "paths": {}}
+    assert "/swagger" in refused(openapi.parse, document)
 
 
 # -- JSON Schema -------------------------------------------------------------------------------

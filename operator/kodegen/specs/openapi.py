@@ -22,7 +22,7 @@ import referencing.exceptions
 
 from kodegen import errors
 from kodegen.documents import loading
-from kodegen.specs import keywords, model, patterns, refs, resources
+from kodegen.specs import keywords, model, patterns, refs, resources, swagger2
 
 METHODS: tuple[model.Method, ...] = (
     "get",
@@ -52,13 +52,21 @@ def _parse(document: Mapping[str, Any]) -> model.ApiSpec:
     # keys sorted, so the output must not depend on the order the author wrote them in, or
     # `kubectl apply` and `kodegen generate` of one manifest would differ.
     raw = typing.cast(dict[str, Any], loading.plain(document, source="the OpenAPI document"))
+    if swagger2.is_swagger(raw):
+        converted = swagger2.convert(raw)  # its refusals name pointers in `raw`
+        try:
+            return _checked(converted)
+        except errors.SpecError as exc:
+            raise errors.SpecError(
+                pointer=swagger2.original(exc.pointer), reason=exc.reason
+            ) from exc
+    return _checked(raw)
+
+
+def _checked(raw: dict[str, Any]) -> model.ApiSpec:
     version = str(raw.get("openapi", ""))
     if not re.match(r"^3\.[01]\.\d+$", version):
-        reason = (
-            "swagger 2.0 is not supported; convert it to OpenAPI 3"
-            if "swagger" in raw
-            else (f"unsupported or missing version {version!r}; expected 3.0.x or 3.1.x")
-        )
+        reason = f"unsupported or missing version {version!r}; expected 3.0.x or 3.1.x"
         raise errors.SpecError(pointer="/openapi", reason=reason)
     refs.check(raw)
     refs.check_cycles(raw, named=_named)

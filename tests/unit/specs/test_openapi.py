@@ -179,9 +179,9 @@ def test_form_bodies_and_parameter_defaults() -> None:
         (lambda d: d.pop("info"), "", "is a required property"),
         (lambda d: d.update(openapi="2.0"), "/openapi", "unsupported or missing version"),
         (
-            lambda d: d.update(swagger="2.0", openapi=None),
-            "/openapi",
-            "swagger 2.0 is not supported",
+            lambda d: (d.pop("openapi"), d.update(swagger="1.2")),
+            "/swagger",
+            "unsupported swagger version",
         ),
         (
             lambda d: d["paths"]["/pets"]["get"]["responses"]["200"]["content"][

@@ -308,7 +308,8 @@ def code(text: object) -> str:
 
 def toml(text: object) -> str:
     """A TOML basic string of ``text`` (``"..."``): quotes, backslashes and every control
-    character escaped; text that cannot be UTF-8 (lone surrogates) as ``\\uXXXX``."""
+    character escaped; text that cannot be UTF-8 (lone surrogates) as ``\\u`` escapes
+    (``\\udc80``)."""
     out = []
     for char in str(text):
         code_point = ord(char)
@@ -327,7 +328,7 @@ def toml(text: object) -> str:
 
 def yaml(text: object) -> str:
     """A YAML double-quoted scalar of ``text``: JSON escapes plus YAML's own line breaks
-    (NEL, U+2028, U+2029), the BOM and C1 controls as ``\\uXXXX``."""
+    (NEL, U+2028, U+2029), the BOM and C1 controls as ``\\u`` escapes (``\\u2028``)."""
     body = json.dumps(str(text), ensure_ascii=False)[1:-1]
     body = re.sub(
         r"[\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff]",

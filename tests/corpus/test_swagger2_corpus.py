@@ -13,9 +13,10 @@ import pytest
 from kodegen import errors
 from kodegen.documents import loading
 from kodegen.specs import openapi, swagger2
+from tests.corpus import harness
 
-FOLDER = Path(__file__).resolve().parents[3] / "shared" / "specs" / "corpus" / "swagger2"
-REASON = "../shared/specs/corpus/swagger2 is absent (a fresh clone has none): this test reads it"
+FOLDER = harness.FOLDER / "swagger2"
+REASON = harness.REASON
 ENTRIES = ("index.yaml", "openapi.yaml", "swagger.yaml", "swagger.json")
 
 # Specs refused on purpose, with the words the one-line reason must hold. A multi-file spec is

@@ -144,6 +144,29 @@ def test_canary():
 """
 
 
+class FailThenPass:
+    """Scripted gates: the first run fails with test output quoting `leaked` (so the repair
+    prompt carries it), every later run passes. `calls` counts the runs."""
+
+    def __init__(self, leaked: str) -> None:
+        failed = report.Finding("tests/test_x.py", 1, "failed", f"assert {leaked!r} == ''", "high")
+        self.runs = [
+            (report.GateReport.failure("tests", reason="1 failed", findings=(failed,)),),
+            (report.GateReport(name="tests", passed=True, metrics={"coverage": 99.0}),),
+        ]
+        self.calls = 0
+
+    def __call__(
+        self,
+        project: Path,
+        config: gate_config.GateConfig,
+        *,
+        progress: runner.Progress | None = None,
+    ) -> tuple[report.GateReport, ...]:
+        self.calls += 1
+        return self.runs[min(self.calls, len(self.runs)) - 1]
+
+
 def split_canary(key: str) -> str:
     """A test whose failure output (pytest shows the value) holds the key, while no file does."""
     return CANARY_TEST.format(head=key[:8], tail=key[8:])
@@ -243,19 +266,7 @@ def test_assist_with_a_repair_and_failover(
     leaked = " ".join(
         f"{key} {base64.b64encode(key.encode()).decode()}" for key in canaries.values()
     )
-    runs = [
-        (report.GateReport.failure("tests", reason="1 failed", findings=(
-            report.Finding("tests/test_x.py", 1, "failed", f"assert {leaked!r} == ''", "high"),
-        )),),
-        (report.GateReport(name="tests", passed=True, metrics={"coverage": 99.0}),),
-    ]  # fmt: skip
-    seen: list[int] = []
-
-    def gates(
-        project: Path, config: gate_config.GateConfig, *, progress: runner.Progress | None = None
-    ) -> tuple[report.GateReport, ...]:
-        seen.append(1)
-        return runs[min(len(seen), len(runs)) - 1]
+    gates = FailThenPass(leaked)
 
     data = json.loads(json.dumps(PETSTORE))
     data["spec"]["specification"] = {"type": "openapi", "openapi": {"inline": HEALTH}}
@@ -275,7 +286,7 @@ def test_assist_with_a_repair_and_failover(
     )
     with caplog.at_level(logging.DEBUG):
         result = generate.Generator(run_gates=gates, ai=options).run(manifest)
-    assert result.passed and len(seen) == 2
+    assert result.passed and gates.calls == 2
     assert result.ai is not None and list(result.ai.providers) == ["ollama", "anthropic"]
     [repair] = [s.body for s in servers["anthropic"].requests]
     assert purpose(repair) == "repair" and "tests/test_x.py:1: failed assert" in json.dumps(repair)

@@ -40,6 +40,7 @@ from tests.integration.conftest import kube_api, start_operator, stop_operator
 from tests.security.test_canary_keys import (
     PROVIDERS,
     VARIABLES,
+    FailThenPass,
     Servers,
     assert_clean,
     purpose,
@@ -247,19 +248,7 @@ async def test_an_ai_run_in_a_job_leaves_no_key_in_events_status_configmaps_or_l
     servers.play("openai", openai)
     servers.play("google", lambda body: wire.Reply(protocol.format(ai_shortener.FIXED)))
     leaked = _carrying(canaries)
-    runs = [
-        (report.GateReport.failure("tests", reason="1 failed", findings=(
-            report.Finding("tests/test_x.py", 1, "failed", f"assert {leaked!r} == ''", "high"),
-        )),),
-        (report.GateReport(name="tests", passed=True, metrics={"coverage": 99.0}),),
-    ]  # fmt: skip
-    calls: list[int] = []
-
-    def gates(
-        project: Path, config: gate_config.GateConfig, *, progress: runner.Progress | None = None
-    ) -> tuple[report.GateReport, ...]:
-        calls.append(1)
-        return runs[min(len(calls), len(runs)) - 1]
+    gates = FailThenPass(leaked)
 
     with caplog.at_level(logging.DEBUG):
         job = await _apply(cluster, _manifest(servers, *PROVIDERS))
@@ -270,7 +259,7 @@ async def test_an_ai_run_in_a_job_leaves_no_key_in_events_status_configmaps_or_l
         await cluster.until(
             lambda: "Published" in {e["reason"] for e in cluster.objects("v1/events").values()}
         )
-    assert len(calls) == 2
+    assert gates.calls == 2
     assert status["result"]["provider"] == "google"
     # The keys did reach the providers, each its own, through the Job's secretKeyRefs.
     for name in ("anthropic", "openai", "google"):

@@ -7,7 +7,7 @@ For every `*.yaml` in `../shared/specs/` (next to the repository), with kodegen'
 in this process, median of `--runs`:
 
     parse     `specs.openapi.parse(document)`
-    plan      `pipeline.plan.build(...)`
+    plan      `views.openapi.context.build(...)`
     render    `templates.render.render(template, plan.context)`, Jinja compile cache cleared
               before each run: what one `kodegen generate` pays
     format    `pipeline.formatting.python(files)` (ruff format + import sorting, a subprocess)
@@ -66,9 +66,9 @@ from kodegen.api import codegeneration  # noqa: E402
 from kodegen.gates import config as gate_config  # noqa: E402
 from kodegen.gates import report, runner  # noqa: E402
 from kodegen.pipeline import formatting, generate  # noqa: E402
-from kodegen.pipeline import plan as plan_  # noqa: E402
 from kodegen.specs import openapi  # noqa: E402
 from kodegen.templates import render  # noqa: E402
+from kodegen.views.openapi import context as openapi_context  # noqa: E402
 
 T = TypeVar("T")
 
@@ -183,9 +183,13 @@ def measure_kodegen(
     for _ in range(runs):
         result.parse.append(_timed(openapi.parse, document)[0])
         result.plan.append(
-            _timed(plan_.build, prepared.spec, template, prepared.variables, operations=operations)[
-                0
-            ]
+            _timed(
+                openapi_context.build,
+                prepared.spec,
+                template,
+                prepared.variables,
+                operations=operations,
+            )[0]
         )
         _clear_render_cache()
         seconds, texts = _timed(render.render, template, context)

@@ -49,7 +49,7 @@ MODULES: tuple[str, ...] = (
     "kodegen/controller/names.py",
     "kodegen/gates/tests.py",
     "kodegen/templates/filters.py",
-    "kodegen/pipeline/pyview.py",
+    "kodegen/views/openapi/pyview.py",
     # ai: redaction, budget, breaker, retry, router, protocol
     "kodegen/ai/breaker.py",
     "kodegen/ai/retry.py",
@@ -75,10 +75,10 @@ MODULES: tuple[str, ...] = (
     "kodegen/templates/versions.py",
     "kodegen/templates/variables.py",
     "kodegen/templates/render.py",
-    # pipeline view builders: naming, escaping, status choice
-    "kodegen/pipeline/views.py",
-    "kodegen/pipeline/pymodels.py",
-    "kodegen/pipeline/graphql_names.py",
+    # view builders: naming, escaping, status choice
+    "kodegen/views/openapi/routes.py",
+    "kodegen/views/openapi/pymodels.py",
+    "kodegen/views/graphql/naming.py",
     # outputs: chunking, layout
     "kodegen/outputs/configmap_layout.py",
     "kodegen/outputs/directory.py",

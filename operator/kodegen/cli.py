@@ -43,7 +43,7 @@ from kodegen import errors
 from kodegen.documents import loading
 from kodegen.gates import report
 from kodegen.outputs import directory
-from kodegen.pipeline import generate, manifest
+from kodegen.pipeline import generate, manifest, stages
 
 __all__ = ["main"]
 
@@ -547,7 +547,7 @@ def _error(message: str) -> None:
     print(f"error: {' '.join(message.split())}", file=sys.stderr)
 
 
-class _Display(generate.Silent):
+class _Display(stages.Silent):
     """Live progress per stage on a terminal; one plain line per stage otherwise."""
 
     def __init__(self, console: rich.console.Console) -> None:

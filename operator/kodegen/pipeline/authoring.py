@@ -29,15 +29,13 @@ import contextlib
 import dataclasses
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kodegen import errors
 from kodegen.ai import author, guard, keys, prompts, redact, session
 from kodegen.ai import transcript as transcript_
 from kodegen.gates import report, secrets
-
-if TYPE_CHECKING:
-    from kodegen.pipeline import generate
+from kodegen.pipeline import stages
 
 __all__ = ["AI_ONLY", "Outcome", "check_keys", "run", "text_of"]
 
@@ -78,15 +76,16 @@ def text_of(specification: Any) -> tuple[str, str]:
 
 
 def run(
-    generator: generate.Generator,
-    prepared: generate.Prepared,
+    generator: stages.Stages,
+    ai: session.Options | None,
+    prepared: stages.Prepared,
     rendered: Mapping[str, bytes],
     timings: dict[str, float],
 ) -> Outcome:
     """The AI stage and the gates over its attempts; raises `errors.AIError` (or
     `BudgetExceeded`) if not even a first attempt could be written."""
     spec = prepared.manifest.spec
-    options = generator.ai or session.Options()
+    options = ai or session.Options()
     ask = session.router(spec.ai, options)
     writer = author.Author(ask)
     task = _task(prepared)
@@ -145,7 +144,7 @@ def run(
 
 
 def _served_specifications(
-    prepared: generate.Prepared, rendered: Mapping[str, bytes]
+    prepared: stages.Prepared, rendered: Mapping[str, bytes]
 ) -> frozenset[str]:
     """The files a model may not change outside their regions besides the configuration
     `guard` knows: the specification the service serves and the contract gate tests against
@@ -170,7 +169,7 @@ def check_keys(options: session.Options, files: Mapping[str, bytes]) -> None:
         raise errors.LeakedKey(places=[f"{f.file}:{f.line} {f.message}" for f in findings])
 
 
-def _task(prepared: generate.Prepared) -> author.Task:
+def _task(prepared: stages.Prepared) -> author.Task:
     spec = prepared.manifest.spec
     wanted = spec.preferences
     if spec.specification.type in AI_ONLY:
@@ -218,7 +217,7 @@ def _merge(files: Mapping[str, bytes], changes: Mapping[str, str]) -> dict[str, 
     return {path: merged[path] for path in sorted(merged)}
 
 
-def _reports(gates: Sequence[report.GateReport], prepared: generate.Prepared) -> list[str]:
+def _reports(gates: Sequence[report.GateReport], prepared: stages.Prepared) -> list[str]:
     """The failing gates as text for the repair prompt (trimmed further by the prompt)."""
     texts = []
     for gate in gates:
@@ -249,7 +248,7 @@ def _best(attempts: Sequence[tuple[Any, tuple[report.GateReport, ...]]]) -> int:
 
 
 @contextlib.contextmanager
-def _timed(generator: generate.Generator, stage: str, timings: dict[str, float]) -> Iterator[None]:
+def _timed(generator: stages.Stages, stage: str, timings: dict[str, float]) -> Iterator[None]:
     """Like `Generator._stage`, but adds up repeated runs of a stage (each repair attempt)."""
     generator.progress.stage_started(stage)
     started = generator.clock()

@@ -36,12 +36,13 @@ from kodegen.api import codegeneration
 from kodegen.api import specification as spec_api
 from kodegen.gates import config as gate_config
 from kodegen.gates import report, runner
-from kodegen.pipeline import formatting
-from kodegen.pipeline import plan as plan_
+from kodegen.pipeline import formatting, stages
 from kodegen.specs import graphql_model, model, openapi
 from kodegen.templates import model as template_model
 from kodegen.templates import registry, render
 from kodegen.templates import variables as variables_
+from kodegen.views import plan as plan_
+from kodegen.views.openapi import context as openapi_context
 
 if TYPE_CHECKING:  # the AI layer, GraphQL and JSON Schema load only for the runs that need them
     from kodegen.ai import session
@@ -51,10 +52,7 @@ __all__ = [
     "Counts",
     "GateRunner",
     "Generator",
-    "Prepared",
-    "Progress",
     "Result",
-    "Silent",
 ]
 
 STAGES = ("parse", "resolve", "variables", "plan", "render", "format", "gates", "provenance")
@@ -68,32 +66,6 @@ RESERVED = ".kodegen/"
 """Output folder kodegen writes itself; a template may not render into it."""
 
 
-class Progress(Protocol):
-    """What a display is told while the pipeline runs (all calls from the calling thread)."""
-
-    def stage_started(self, stage: str) -> None:
-        """`stage` (one of `STAGES`) begins."""
-
-    def stage_finished(self, stage: str, seconds: float) -> None:
-        """`stage` ended normally after `seconds`; a stage that raises is never finished."""
-
-    def gate_finished(self, gate: report.GateReport) -> None:
-        """One quality gate reported (during the `gates` stage)."""
-
-
-class Silent:
-    """A `Progress` that shows nothing: the default, and a base for partial displays."""
-
-    def stage_started(self, stage: str) -> None:
-        return None
-
-    def stage_finished(self, stage: str, seconds: float) -> None:
-        return None
-
-    def gate_finished(self, gate: report.GateReport) -> None:
-        return None
-
-
 class GateRunner(Protocol):
     """Runs the quality gates over a project folder: `gates.runner.run_all`, or a test's fake."""
 
@@ -104,19 +76,6 @@ class GateRunner(Protocol):
         *,
         progress: runner.Progress | None = None,
     ) -> tuple[report.GateReport, ...]: ...
-
-
-@dataclasses.dataclass(frozen=True)
-class Prepared:
-    """Everything decided before rendering: the output of `Generator.validate`."""
-
-    manifest: codegeneration.CodeGeneration
-    spec: model.ApiSpec
-    template: template_model.Template
-    variables: Mapping[str, Any]
-    plan: plan_.Plan
-    timings: Mapping[str, float]
-    """Seconds per stage run so far, in stage order."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,7 +101,7 @@ class Result:
     passed: bool
     """Whether every gate passed; a failed result is still published, marked failed."""
     counts: Counts
-    prepared: Prepared
+    prepared: stages.Prepared
     ai: session.Summary | None = None
     """What AI did (provider, model, tokens, cost, attempts); None for spec.ai.mode off."""
     isolation: Mapping[str, Any] | None = None
@@ -157,7 +116,7 @@ class Generator:
         *,
         templates_root: Path | None = None,
         gate_timeout: float | None = None,
-        progress: Progress | None = None,
+        progress: stages.Progress | None = None,
         clock: Callable[[], float] = time.perf_counter,
         run_gates: GateRunner = runner.run_all,
         ai: session.Options | None = None,
@@ -172,7 +131,7 @@ class Generator:
         """
         self.templates_root = templates_root
         self.gate_timeout = gate_timeout
-        self.progress: Progress = progress or Silent()
+        self.progress: stages.Progress = progress or stages.Silent()
         self.clock = clock
         self.run_gates = run_gates
         self.ai = ai
@@ -181,7 +140,7 @@ class Generator:
         self,
         manifest: codegeneration.CodeGeneration,
         template: template_model.Template | None = None,
-    ) -> Prepared:
+    ) -> stages.Prepared:
         """Parse, resolve, validate the variables and plan: every input error, nothing rendered.
         `template`: a version already loaded (a template resource), instead of resolving the
         manifest's range among the builtin templates."""
@@ -204,14 +163,14 @@ class Generator:
             elif isinstance(spec, graphql_model.GraphQLSpec):
                 wanted = manifest.spec.specification
                 subset = wanted.graphql.operations if wanted.graphql else None
-                from kodegen.pipeline import graphql_plan
+                from kodegen.views.graphql import context as graphql_context
 
-                plan = graphql_plan.build(spec, template, values, subset or wanted.operations)
+                plan = graphql_context.build(spec, template, values, subset or wanted.operations)
             else:
-                plan = plan_.build(
+                plan = openapi_context.build(
                     spec, template, values, operations=manifest.spec.specification.operations
                 )
-        return Prepared(manifest, spec, template, values, plan, timings)
+        return stages.Prepared(manifest, spec, template, values, plan, timings)
 
     def run(
         self,
@@ -235,7 +194,7 @@ class Generator:
         else:
             from kodegen.pipeline import authoring
 
-            outcome = authoring.run(self, prepared, rendered, timings)
+            outcome = authoring.run(self, self.ai, prepared, rendered, timings)
             output, gates, summary = outcome.files, outcome.gates, outcome.summary
             ai_record = {**summary.to_dict(), "exchanges": outcome.exchanges}
             timings = _in_stage_order(timings)
@@ -325,7 +284,7 @@ class Generator:
             )
         return template
 
-    def render(self, prepared: Prepared) -> dict[str, bytes]:
+    def render(self, prepared: stages.Prepared) -> dict[str, bytes]:
         """The template rendered with the plan's context, as bytes, sorted by path."""
         texts = render.render(prepared.template, prepared.plan.context)
         for path in texts:
@@ -337,14 +296,14 @@ class Generator:
                 )
         return {path: texts[path].encode() for path in sorted(texts)}
 
-    def format(self, prepared: Prepared, rendered: Mapping[str, bytes]) -> dict[str, bytes]:
+    def format(self, prepared: stages.Prepared, rendered: Mapping[str, bytes]) -> dict[str, bytes]:
         """The formatter of the template's language over its output (Python: ruff)."""
         if prepared.template.spec.language == "python":
             return formatting.python(rendered)
         return dict(rendered)
 
     def gates(
-        self, prepared: Prepared, rendered: Mapping[str, bytes]
+        self, prepared: stages.Prepared, rendered: Mapping[str, bytes]
     ) -> tuple[report.GateReport, ...]:
         """The quality gates over `rendered`, written to a scratch folder deleted afterwards."""
         entrypoints = prepared.plan.entrypoints
@@ -377,7 +336,7 @@ class Generator:
 
     def stamp(
         self,
-        prepared: Prepared,
+        prepared: stages.Prepared,
         rendered: Mapping[str, bytes],
         gates: tuple[report.GateReport, ...],
         *,

@@ -17,7 +17,7 @@ from kodegen.ai import session
 from kodegen.api import codegeneration
 from kodegen.gates import config as gate_config
 from kodegen.gates import report, runner
-from kodegen.pipeline import generate
+from kodegen.pipeline import generate, stages
 
 EXAMPLE: dict[str, Any] = yaml.safe_load(
     (Path(__file__).parents[3] / "examples" / "petstore.yaml").read_text()
@@ -30,7 +30,7 @@ def manifest(**spec: Any) -> codegeneration.CodeGeneration:
     return codegeneration.CodeGeneration.model_validate(data)
 
 
-class Recorder(generate.Silent):
+class Recorder(stages.Silent):
     def __init__(self) -> None:
         self.events: list[tuple[str, ...]] = []
 

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from kodegen.api import codegeneration
-from kodegen.pipeline import generate, pyview
+from kodegen.pipeline import generate
+from kodegen.views.openapi import pyview
 
 OBJECT = {
     "type": "object",

@@ -20,8 +20,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from kodegen.documents import limits
-from kodegen.pipeline import pyview
 from kodegen.specs import model, patterns, samples, schemas
+from kodegen.views.openapi import pyview
 
 __all__ = ["UNEXPECTED", "view"]
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from kodegen.pipeline import graphql_names, graphql_tests
 from kodegen.specs import graphql_model as gm
+from kodegen.views.graphql import cases, naming
 
 __all__ = ["Crud"]
 
@@ -41,7 +41,7 @@ OFFSETS = frozenset({"offset", "skip", "start"})
 class Crud:
     """The CRUD semantics of one schema's root fields, and what implementing them needs."""
 
-    def __init__(self, spec: gm.GraphQLSpec, names: graphql_names.Names) -> None:
+    def __init__(self, spec: gm.GraphQLSpec, names: naming.Names) -> None:
         self.spec = spec
         self.names = names
         self.stores: dict[str, str] = {}
@@ -53,7 +53,7 @@ class Crud:
         """Entities the operation being planned looks up by id..."""
         self.linked: list[str] = []
         """...and the fields it sets to them."""
-        self.make = graphql_tests.Tests(names, self.store)
+        self.make = cases.Tests(names, self.store)
 
     def key(self, name: str | None) -> str | None:
         """The key field of an entity: `id: ID!` without arguments; None for other types."""
@@ -205,7 +205,7 @@ class Crud:
         if key in self.converters:
             found = self.converters[key]
             return None if found is None else str(found["func"])
-        func = f"{graphql_names.snake(out.name)}_from_{graphql_names.snake(into.name)}"
+        func = f"{naming.snake(out.name)}_from_{naming.snake(into.name)}"
         func = re.sub(r"_+", "_", func).strip("_")
         entry: dict[str, Any] = {
             "func": func,
@@ -404,7 +404,7 @@ def _leaves(
 
 
 def _store_name(entity: str) -> str:
-    return re.sub(r"[^A-Z0-9_]", "_", graphql_names.snake(entity).upper()).rstrip("_") + "_STORE"
+    return re.sub(r"[^A-Z0-9_]", "_", naming.snake(entity).upper()).rstrip("_") + "_STORE"
 
 
 def _non_null(ref: gm.TypeRef) -> gm.TypeRef:

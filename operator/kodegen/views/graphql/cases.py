@@ -12,8 +12,8 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from kodegen.pipeline import graphql_names
 from kodegen.specs import graphql_model as gm
+from kodegen.views.graphql import naming
 
 __all__ = ["Tests"]
 
@@ -21,7 +21,7 @@ __all__ = ["Tests"]
 class Tests:
     """Builds test descriptions; `store(entity)` names (and enables) an entity's store."""
 
-    def __init__(self, names: graphql_names.Names, store: Callable[[str], str]) -> None:
+    def __init__(self, names: naming.Names, store: Callable[[str], str]) -> None:
         self.names = names
         self.store = store
 
@@ -58,7 +58,7 @@ class Tests:
         """A test on a stored entity, and one on an unknown id; `checked`: the fields an update
         sets, whose new values the answer must show; `related`: entities it refers to."""
         document = self.document(field, kind, changed=bool(checked))
-        name = f"test_{kind}_{graphql_names.snake(field.name).rstrip('_')}"
+        name = f"test_{kind}_{naming.snake(field.name).rstrip('_')}"
         result = f"data[{json.dumps(field.name)}]"
         if verb == "delete" and field.type.name == "Boolean":
             found, missing = [f"assert {result} is True"], [f"assert {result} is False"]
@@ -70,7 +70,7 @@ class Tests:
         if verb == "delete":
             found.append(f"assert schema.{self.store(entity)}.values() == []")
         first = {
-            "name": f"{name}_finds_a_stored_{graphql_names.snake(entity).rstrip('_')}",
+            "name": f"{name}_finds_a_stored_{naming.snake(entity).rstrip('_')}",
             "setup": [self.stored(entity), *(self.stored(other) for other in related)],
             "document": document,
             "checks": found,
@@ -90,7 +90,7 @@ class Tests:
         return [first, second]
 
     def list_tests(self, field: gm.Field, entity: str) -> list[dict[str, Any]]:
-        name = f"test_query_{graphql_names.snake(field.name).rstrip('_')}"
+        name = f"test_query_{naming.snake(field.name).rstrip('_')}"
         plain = f"query {{ {field.name}{self.names.selection(field.type)} }}"
         result = f"data[{json.dumps(field.name)}]"
         tests = [
@@ -125,7 +125,7 @@ class Tests:
         """A create, then the store holds it and the answer carries the values sent; with
         references to other entities (`authorId`), one to an unknown id is NOT_FOUND."""
         result = f"data[{json.dumps(field.name)}]"
-        name = f"test_mutation_{graphql_names.snake(field.name).rstrip('_')}"
+        name = f"test_mutation_{naming.snake(field.name).rstrip('_')}"
         document = self.document(field, "mutation")
         tests: list[dict[str, Any]] = [
             {
@@ -157,7 +157,7 @@ class Tests:
         result = f"data[{json.dumps(field.name)}]"
         checks = [f"assert {result} is not None"] if field.type.non_null else []
         return {
-            "name": f"test_{kind}_{graphql_names.snake(field.name).rstrip('_')}_answers",
+            "name": f"test_{kind}_{naming.snake(field.name).rstrip('_')}_answers",
             "setup": [],
             "document": self.document(field, kind),
             "checks": checks,

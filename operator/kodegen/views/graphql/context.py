@@ -1,7 +1,7 @@
 """A GraphQL schema + the Strawberry template -> render context, and what is not implemented.
 
 Every type becomes a Strawberry class (`types.py`), the root types become resolvers
-(`schema.py`). Root fields with CRUD semantics (`graphql_crud`) run against an in-memory
+(`schema.py`). Root fields with CRUD semantics (`crud`) run against an in-memory
 store; everything else answers schema-conformant sample data inside a `# kodegen:implement <field>`
 region and is reported as not implemented, as are fields with arguments on object types.
 """
@@ -14,12 +14,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kodegen import errors
-from kodegen.api import codetemplate
-from kodegen.pipeline import graphql_crud, graphql_names
-from kodegen.pipeline import plan as plan_
 from kodegen.specs import graphql_model as gm
 from kodegen.templates import model as template_model
-from kodegen.templates import render, untrusted
+from kodegen.templates import untrusted
+from kodegen.views import plan
+from kodegen.views.graphql import crud, naming
 
 __all__ = ["build"]
 
@@ -32,7 +31,7 @@ def build(
     template: template_model.Template,
     variables: Mapping[str, Any],
     operations: Sequence[str] | None = None,
-) -> plan_.Plan:
+) -> plan.Plan:
     """The plan of the python-graphql-service template for `spec`."""
     known = [op.field.name for op in spec.roots]
     for name in operations or ():
@@ -42,19 +41,19 @@ def build(
                 reason=f"unknown field {name!r}; the schema's query and mutation fields are "
                 f"{', '.join(known)}",
             )
-    return _Builder(spec, operations).plan(template, variables)
+    return _Builder(spec, operations).build(template, variables)
 
 
 class _Builder:
     def __init__(self, spec: gm.GraphQLSpec, operations: Sequence[str] | None) -> None:
         self.spec = spec
-        self.names = graphql_names.Names(spec)
+        self.names = naming.Names(spec)
         self.wanted = set(operations or known_names(spec))
-        self.missing: list[plan_.NotImplementedOp] = []
+        self.missing: list[plan.NotImplementedOp] = []
         self.constants: list[str] = []
-        self.crud = graphql_crud.Crud(spec, self.names)
+        self.crud = crud.Crud(spec, self.names)
 
-    def plan(self, template: template_model.Template, variables: Mapping[str, Any]) -> plan_.Plan:
+    def build(self, template: template_model.Template, variables: Mapping[str, Any]) -> plan.Plan:
         types = self.types()
         roots = [self.root(self.spec.query, "query")]
         if self.spec.mutation:
@@ -90,7 +89,7 @@ class _Builder:
         context["schema_uses_annotated"] = any(
             "Annotated[" in p for root in roots for op in root["ops"] for p in op["params"]
         )
-        return plan_.Plan(context, tuple(self.missing), _entrypoints(template, context))
+        return plan.Plan(context, tuple(self.missing), plan.entrypoints(template, context))
 
     # -- types.py ------------------------------------------------------------------------------
 
@@ -138,7 +137,7 @@ class _Builder:
     def enum(self, typedef: gm.TypeDef) -> dict[str, Any]:
         values = []
         for value in typedef.values:
-            py = graphql_names.member(value.name)
+            py = naming.member(value.name)
             if value.description or value.deprecation_reason or py != value.name:
                 options = _options(
                     name=_renamed(py, value.name),
@@ -251,10 +250,10 @@ class _Builder:
     def field_resolver(
         self, typedef: gm.TypeDef, field: gm.Field, py: str, constants: list[str]
     ) -> dict[str, Any]:
-        func = f"{graphql_names.snake(typedef.name).rstrip('_')}_{py.rstrip('_')}"
+        func = f"{naming.snake(typedef.name).rstrip('_')}_{py.rstrip('_')}"
         label = f"{typedef.name}.{field.name}"
         self.missing.append(
-            plan_.NotImplementedOp(
+            plan.NotImplementedOp(
                 label,
                 "field",
                 label,
@@ -275,7 +274,7 @@ class _Builder:
     ) -> list[str]:
         """Parameters of a resolver; a default that is an object or a list becomes a constant
         (appended to `constants`), as Python evaluates defaults once."""
-        py = self.names.attrs([a.name for a in args], graphql_names.RESERVED_PARAMS)
+        py = self.names.attrs([a.name for a in args], naming.RESERVED_PARAMS)
         found = []
         for arg in args:
             if arg.name in STRAWBERRY_OWN:
@@ -296,7 +295,7 @@ class _Builder:
                 annotation = f"Annotated[{annotation}, strawberry.argument({options})]"
             default = self._default(arg, prefix)
             if default is not None and ("(" in default or "[" in default):
-                name = f"{graphql_names.snake(owner.replace('.', '_'))}_{py[arg.name]}_default"
+                name = f"{naming.snake(owner.replace('.', '_'))}_{py[arg.name]}_default"
                 name = re.sub(r"_+", "_", name).upper()
                 constants.append(f"{name} = {default}")
                 default = name
@@ -330,7 +329,7 @@ class _Builder:
             deprecation_reason=field.deprecation_reason,
         )
         params = self.params(field.args, "types.", f"{root.name}.{field.name}", self.constants)
-        arg_py = self.names.attrs([a.name for a in field.args], graphql_names.RESERVED_PARAMS)
+        arg_py = self.names.attrs([a.name for a in field.args], naming.RESERVED_PARAMS)
         semantics = self.crud.semantics(field, kind, arg_py) if field.name in self.wanted else None
         label = f"{root.name}.{field.name}"
         if semantics is None:
@@ -340,7 +339,7 @@ class _Builder:
                 else "not the get, list, create, update or delete of an object type with an "
                 "`id: ID!` field"
             )
-            self.missing.append(plan_.NotImplementedOp(field.name, kind, label, reason))
+            self.missing.append(plan.NotImplementedOp(field.name, kind, label, reason))
             body = [f"# kodegen:implement {label}", f"return {self.names.sample(field.type)}"]
             self.crud.tests.append(self.crud.make.custom_test(field, kind))
         else:
@@ -381,14 +380,3 @@ def _renamed(py: str, name: str) -> str | None:
 def _decorator(kind: str, cls: str, name: str, description: str | None) -> str:
     options = _options(name=_renamed(cls, name), description=description)
     return f"@{kind}({options})" if options else f"@{kind}"
-
-
-def _entrypoints(
-    template: template_model.Template, context: Mapping[str, Any]
-) -> codetemplate.Entrypoints:
-    entry = template.spec.entrypoints
-    return codetemplate.Entrypoints(
-        package=render.expand(entry.package, context),
-        app=render.expand(entry.app, context) if entry.app else None,
-        openapi=render.expand(entry.openapi, context) if entry.openapi else None,
-    )

@@ -13,33 +13,14 @@ import json
 import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from kodegen import errors
-from kodegen.api import codetemplate
-from kodegen.pipeline import pymodels, pyview, views
 from kodegen.specs import model
 from kodegen.templates import model as template_model
-from kodegen.templates import render, untrusted
-
-
-@dataclass(frozen=True)
-class NotImplementedOp:
-    operation_id: str
-    method: str
-    path: str
-    reason: str
-
-    def to_dict(self) -> dict[str, str]:
-        return dataclasses.asdict(self)
-
-
-@dataclass(frozen=True)
-class Plan:
-    context: dict[str, Any]
-    not_implemented: tuple[NotImplementedOp, ...]
-    entrypoints: codetemplate.Entrypoints
+from kodegen.templates import untrusted
+from kodegen.views import plan
+from kodegen.views.openapi import pymodels, pyview, routes
 
 
 def build(
@@ -47,28 +28,28 @@ def build(
     template: template_model.Template,
     variables: Mapping[str, Any],
     operations: Sequence[str] | None = None,
-) -> Plan:
+) -> plan.Plan:
     selected = _select(spec, operations)
     if template.spec.category == "model":  # models only: operations are out of scope, not missing
         selected = []
     types = pyview.Types(spec.schemas)
     owners = {op_id: r for r in spec.resources for op_id in r.operations}
     rendered_ops: list[dict[str, Any]] = []
-    missing: list[NotImplementedOp] = []
+    missing: list[plan.NotImplementedOp] = []
     funcs: set[str] = set()
     for op in selected:
         resource = owners.get(op.operation_id)
-        view = views.operation(spec, op, resource, types, funcs)
+        view = routes.operation(spec, op, resource, types, funcs)
         rendered_ops.append(view)
         if view["semantics"] == "custom":
-            missing.append(NotImplementedOp(op.operation_id, op.method, op.path, _why(op)))
+            missing.append(plan.NotImplementedOp(op.operation_id, op.method, op.path, _why(op)))
         for callback in op.callbacks:
             reason = f"callback {callback!r}: kodegen does not call clients back"
             missing.append(
-                NotImplementedOp(f"{op.operation_id}.{callback}", "callback", op.path, reason)
+                plan.NotImplementedOp(f"{op.operation_id}.{callback}", "callback", op.path, reason)
             )
     used = {owners[op.operation_id].collection_path for op in selected if op.operation_id in owners}
-    resource_views = [views.resource(spec, r) for r in spec.resources if r.collection_path in used]
+    resource_views = [routes.resource(spec, r) for r in spec.resources if r.collection_path in used]
     context = {
         **variables,
         "api": untrusted.mark(
@@ -87,32 +68,7 @@ def build(
         "resources": resource_views,
         "not_implemented": untrusted.mark([m.to_dict() for m in missing]),
     }
-    return Plan(context, tuple(missing), _entrypoints(template, context))
-
-
-def for_text(
-    kind: str,
-    title: str,
-    text: str,
-    template: template_model.Template,
-    variables: Mapping[str, Any],
-) -> Plan:
-    """The plan for a prose specification (an ADR, a user story): the template gives the
-    structure, the AI layer writes the rest."""
-    specification = untrusted.mark({"kind": kind, "title": title, "text": text})
-    context = {**variables, "specification": specification}
-    return Plan(context, (), _entrypoints(template, context))
-
-
-def _entrypoints(
-    template: template_model.Template, context: Mapping[str, Any]
-) -> codetemplate.Entrypoints:
-    entry = template.spec.entrypoints
-    return codetemplate.Entrypoints(
-        package=render.expand(entry.package, context),
-        app=render.expand(entry.app, context) if entry.app else None,
-        openapi=render.expand(entry.openapi, context) if entry.openapi else None,
-    )
+    return plan.Plan(context, tuple(missing), plan.entrypoints(template, context))
 
 
 def _base_path(raw: Mapping[str, Any]) -> str:

@@ -12,8 +12,8 @@ import pydantic
 import pytest
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from kodegen.pipeline import pymodels, pyview
 from kodegen.specs import jsonschema
+from kodegen.views.openapi import pymodels, pyview
 
 
 def view(defs: dict[str, Any]) -> dict[str, Any]:

@@ -7,15 +7,16 @@ import yaml
 from tests import shared_specs
 
 from kodegen import errors
-from kodegen.pipeline import plan, views
 from kodegen.specs import openapi
 from kodegen.templates import registry
+from kodegen.views import plan
+from kodegen.views.openapi import context, routes
 
 
 def build(name: str, **kwargs: Any) -> plan.Plan:
     spec = openapi.parse(yaml.safe_load(shared_specs.path(name).read_text()))
     template = registry.resolve("python-fastapi-service", "^1.0")
-    return plan.build(spec, template, {"packageName": "svc", "port": 8000}, **kwargs)
+    return context.build(spec, template, {"packageName": "svc", "port": 8000}, **kwargs)
 
 
 def operation(result: plan.Plan, operation_id: str) -> dict[str, Any]:
@@ -65,7 +66,7 @@ def test_security_requirements_and_credentials_in_test_requests() -> None:
     assert operation(result, "get-todos")["security"] == []
     post = operation(result, "post-todos")
     assert post["security"] == [[{"scheme": "API Key", "in": "query", "name": "apikey"}]]
-    assert post["test"]["query"] == {"apikey": views.CREDENTIAL}
+    assert post["test"]["query"] == {"apikey": routes.CREDENTIAL}
     assert post["unauthorized"][0] == 403
 
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from kodegen import errors
-from kodegen.pipeline import graphql_plan
-from kodegen.pipeline import plan as plan_
 from kodegen.specs import graphql
 from kodegen.templates import registry
+from kodegen.views import plan as plan_
+from kodegen.views.graphql import context
 
 LIBRARY = """
 type Item { id: ID!, title: String!, labels: [String!]!, note: String }
@@ -36,7 +36,7 @@ type Mutation {
 
 def plan(sdl: str, operations: list[str] | None = None) -> plan_.Plan:
     template = registry.resolve("python-graphql-service", "1.0.0")
-    return graphql_plan.build(graphql.parse(sdl), template, {"packageName": "lib"}, operations)
+    return context.build(graphql.parse(sdl), template, {"packageName": "lib"}, operations)
 
 
 def bodies(context: dict[str, Any]) -> dict[str, list[str]]:

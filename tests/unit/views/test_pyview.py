@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from kodegen.pipeline import pyview
 from kodegen.specs import openapi
+from kodegen.views.openapi import pyview
 
 
 def types(schemas: dict[str, Any]) -> pyview.Types:

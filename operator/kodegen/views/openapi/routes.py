@@ -1,6 +1,6 @@
 """One operation or resource of a spec, seen by a template: its parameters, answers and tests.
 
-Semantics come from `specs.resources`; the Python spelling of types from `pipeline.pyview`.
+Semantics come from `specs.resources`; the Python spelling of types from `pyview`.
 Error answers use the status and body shape the operation declares (INVALID, NOT_FOUND,
 UNAUTHORIZED: the first the operation declares wins), or FALLBACK when it declares none.
 """
@@ -12,9 +12,9 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kodegen.pipeline import pyview
 from kodegen.specs import model, samples, schemas
 from kodegen.templates import untrusted
+from kodegen.views.openapi import pyview
 
 PAGING = {
     "limit": "limit", "pageSize": "limit", "page_size": "limit", "per_page": "limit",

@@ -22,7 +22,7 @@ import referencing.exceptions
 
 from kodegen import errors
 from kodegen.documents import loading
-from kodegen.specs import keywords, model, patterns, refs, resources, swagger2
+from kodegen.specs import bundle, keywords, model, patterns, refs, resources, swagger2
 
 METHODS: tuple[model.Method, ...] = (
     "get",
@@ -52,6 +52,9 @@ def _parse(document: Mapping[str, Any]) -> model.ApiSpec:
     # keys sorted, so the output must not depend on the order the author wrote them in, or
     # `kubectl apply` and `kodegen generate` of one manifest would differ.
     raw = typing.cast(dict[str, Any], loading.plain(document, source="the OpenAPI document"))
+    # References to other documents were inlined where the files are (`bundle` with a
+    # source: the CLI, the operator); one left here is refused with how to give the files.
+    raw = bundle.bundle(raw)
     if swagger2.is_swagger(raw):
         converted = swagger2.convert(raw)  # its refusals name pointers in `raw`
         try:

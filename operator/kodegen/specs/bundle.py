@@ -21,7 +21,8 @@ copies the `jsonschema` package ships, never fetched. Each target is placed once
 and every other `$ref` to it becomes a local one (`#/components/schemas/Pet`). A `$ref` to a
 place inside a document placed whole points into that place. An `example` that is a `$ref`
 to a file (a common habit: `example: {$ref: examples/order.json}`) becomes that file's content.
-Vendor extensions (`x-*`) and data (`enum`, `const`, `default`, `examples` lists) are copied as
+Members beside a `$ref` outside schemas are dropped but `summary` and `description`
+(an OpenAPI Reference Object ignores the others). Vendor extensions (`x-*`) and data (`enum`, `const`, `default`, `examples` lists) are copied as
 they are, `$ref`s included. JSON Schema's `$recursiveRef: "#"` (2019-09) and `$dynamicRef`
 (2020-12) become plain `$ref`s where the dynamic scope is known statically (the entry
 document's anchor, else the holding document's).
@@ -219,6 +220,10 @@ class _Bundler:
         schema: bool,
     ) -> Any:
         target = self.target(document, ref, at=pointer)
+        if not schema and self.kind:
+            # an OpenAPI Reference Object: other members "SHALL be ignored" (3.0 and 3.1);
+            # 3.1's summary and description replace the target's
+            siblings = {k: v for k, v in siblings.items() if k in ("summary", "description")}
         if target.document == ENTRY:
             return {"$ref": "#" + target.pointer, **siblings}
         home = self.home(target, pointer, schema)

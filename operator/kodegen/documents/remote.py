@@ -14,7 +14,6 @@ followed (allow the final URL instead); no proxy, `.netrc` or cookies from the e
 from __future__ import annotations
 
 import dataclasses
-import posixpath
 import urllib.parse
 
 import httpx
@@ -22,7 +21,7 @@ import httpx
 from kodegen import errors
 from kodegen.documents import limits as limits_
 
-__all__ = ["Remote", "allowed", "check_prefix"]
+__all__ = ["HOW_TO_ALLOW", "Remote", "allowed", "check_prefix", "join"]
 
 HOW_TO_ALLOW = (
     "list its URL prefix in spec.specification.allowRemoteRefs (the operator also needs it "
@@ -130,7 +129,3 @@ def join(base: str, reference: str) -> str:
     """`reference` resolved against the remote document `base` (RFC 3986), no fragment."""
     joined = urllib.parse.urljoin(base, reference)
     return urllib.parse.urldefrag(joined).url
-
-
-def normalized_path(path: str) -> str:
-    return posixpath.normpath(path)

@@ -7,7 +7,7 @@ import pytest
 
 from kodegen import errors
 from kodegen.documents import limits, remote
-from tests.unit.documents.conftest import Host
+from tests.schema_host import Host
 
 PREFIX = ("https://schemas.example.com/v1/",)
 

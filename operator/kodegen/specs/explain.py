@@ -27,6 +27,16 @@ _UNRESOLVED = re.compile(r"Path parameter '([^']+)' for '(\w+)' operation in '([
 _UNEXPECTED = re.compile(r"\('([^']+)'(?:, '[^']+')* (?:was|were) unexpected\)")
 _NOT_MATCHING = re.compile(r"^'([^']+)' does not match any of the regexes: '\^x-'")
 _RANGES = {"int32": 2**31, "int64": 2**63}
+_FIELDS = (
+    "openapi info servers paths components security tags externalDocs webhooks summary "
+    "description operationId parameters requestBody responses callbacks deprecated content "
+    "schema schemas required name in style explode allowReserved example examples headers "
+    "links properties items type format enum default nullable discriminator readOnly "
+    "writeOnly additionalProperties allOf oneOf anyOf not title pattern minimum maximum "
+    "minLength maxLength minItems maxItems securitySchemes requestBodies get put post delete "
+    "options head patch trace url variables version license contact termsOfService"
+).split()
+"""The fixed fields of OpenAPI's objects: what a misspelled field most likely meant."""
 
 
 def accepted(error: Any) -> bool:
@@ -139,7 +149,7 @@ def _reason(error: Any, message: str) -> str:
     unexpected = _UNEXPECTED.search(message) or _NOT_MATCHING.search(message)
     if unexpected:
         field = unexpected.group(1)
-        known = list((getattr(error, "schema", None) or {}).get("properties", {}))
+        known = [*(getattr(error, "schema", None) or {}).get("properties", {}), *_FIELDS]
         close = difflib.get_close_matches(field, known, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return (

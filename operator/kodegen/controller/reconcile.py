@@ -455,7 +455,7 @@ def _inline_specification(
         named = sources.config_map_files(data, where=where)
         entry = sources.entry_name(key, data)
         document = inlining.document(
-            sources.Files(named, label=f"{where} file"), entry, remote=remote
+            sources.Files(named, label=f"{where} key"), entry, remote=remote
         )
     except errors.DocumentError as exc:
         raise errors.ManifestError(field=field, reason=str(exc)) from exc

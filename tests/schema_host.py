@@ -25,7 +25,7 @@ class Host:
         host = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            def do_GET(self) -> None:
                 host.seen.append(self.path)
                 time.sleep(host.slow.get(self.path, 0.0))
                 status, headers, body = host.answers.get(self.path, (404, {}, b"not found"))

@@ -123,8 +123,10 @@ class FetchError(KodegenError):
 
     def __init__(self, *, url: str, reason: str) -> None:
         self.url, self.reason = url, reason
-        super().__init__(f"fetching {url}: {reason}; try again, or copy the document into the "
-                         "spec's folder and refer to it by a relative path")
+        super().__init__(
+            f"fetching {url}: {reason}; try again, or copy the document into the "
+            "spec's folder and refer to it by a relative path"
+        )
 
 
 class OutputError(KodegenError):

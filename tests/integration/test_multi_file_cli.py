@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from tests.integration.test_generate_cli import ROOT, kodegen
 
 EXAMPLE = ROOT / "examples" / "multi-file"

@@ -23,12 +23,12 @@ OperationId = Annotated[str, Field(min_length=1, max_length=256)]
 Operations = Annotated[list[OperationId], Field(max_length=1024)]
 """A subset of operations; every operation when omitted."""
 
-SpecFile = Annotated[
-    str, Field(min_length=1, max_length=1024, pattern=r"^[^/\\\x00][^\\\x00]*$")
-]
+SpecFile = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^/\\\x00][^\\\x00]*$")]
 """A path on disk relative to the manifest's folder (no leading slash, no backslash)."""
 
-UrlPrefix = Annotated[str, Field(min_length=8, max_length=2048, pattern=r"^https?://[^/@?#]+(/[^?#]*)?$")]
+UrlPrefix = Annotated[
+    str, Field(min_length=8, max_length=2048, pattern=r"^https?://[^/@?#]+(/[^?#]*)?$")
+]
 """An http(s) URL prefix: scheme, host (and port), optionally a path; no user info."""
 
 

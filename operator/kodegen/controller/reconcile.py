@@ -142,9 +142,7 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
 
     user = rollouts.User(namespace, name, dict(meta.get("labels") or {}), generation.spec.template)
     try:
-        frozen = _inline_specification(
-            op.kube, generation, op.settings.remote_ref_prefixes
-        )
+        frozen = _inline_specification(op.kube, generation, op.settings.remote_ref_prefixes)
         resolution = op.resolver.resolve(
             namespace,
             generation.spec.template,

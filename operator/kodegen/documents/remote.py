@@ -92,7 +92,9 @@ class Remote:
             )
         try:
             with (
-                httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False) as client,
+                httpx.Client(
+                    timeout=self.timeout, follow_redirects=False, trust_env=False
+                ) as client,
                 client.stream("GET", url, headers={"Accept": "application/json, */*"}) as answer,
             ):
                 return self._body(url, answer)

@@ -21,11 +21,11 @@ copies the `jsonschema` package ships, never fetched. Each target is placed once
 and every other `$ref` to it becomes a local one (`#/components/schemas/Pet`). A `$ref` to a
 place inside a document placed whole points into that place. An `example` that is a `$ref`
 to a file (a common habit: `example: {$ref: examples/order.json}`) becomes that file's content.
-Members beside a `$ref` outside schemas are dropped but `summary` and `description`
-(an OpenAPI Reference Object ignores the others). Vendor extensions (`x-*`) and data (`enum`, `const`, `default`, `examples` lists) are copied as
-they are, `$ref`s included. JSON Schema's `$recursiveRef: "#"` (2019-09) and `$dynamicRef`
-(2020-12) become plain `$ref`s where the dynamic scope is known statically (the entry
-document's anchor, else the holding document's).
+Members beside a `$ref` outside schemas are dropped but `summary` and `description` (an
+OpenAPI Reference Object ignores the others). Vendor extensions (`x-*`) and data (`enum`,
+`const`, `default`, `examples` lists) are copied as they are, `$ref`s included. JSON Schema's
+`$recursiveRef: "#"` (2019-09) and `$dynamicRef` (2020-12) become plain `$ref`s where the
+dynamic scope is known statically (the entry document's anchor, else the holding document's).
 
 Refused, with one line naming the reference and the fix: a reference that leaves the source's
 root (`../../etc/passwd`, an absolute path, a symlink out), a document or fragment that is
@@ -458,8 +458,9 @@ class _Bundler:
             raise errors.SpecError(pointer=refs.join(at, "$ref"), reason=exc.reason) from exc
 
     def find(self, target: Target, *, at: str) -> Any:
-        """The node `target` names. The root of another document loses `$id` and `$schema`: inlined, it is no resource of its
-        own, and its references now point into the bundled document."""
+        """The node `target` names. The root of another document loses `$id` and `$schema`:
+        inlined, it is no resource of its own, and its references now point into the bundled
+        document."""
         _, document = self.load(target.document, at)
         try:
             found = refs.lookup(document, "#" + target.pointer, at=at)

@@ -27,15 +27,77 @@ _UNRESOLVED = re.compile(r"Path parameter '([^']+)' for '(\w+)' operation in '([
 _UNEXPECTED = re.compile(r"\('([^']+)'(?:, '[^']+')* (?:was|were) unexpected\)")
 _NOT_MATCHING = re.compile(r"^'([^']+)' does not match any of the regexes: '\^x-'")
 _RANGES = {"int32": 2**31, "int64": 2**63}
-_FIELDS = (
-    "openapi info servers paths components security tags externalDocs webhooks summary "
-    "description operationId parameters requestBody responses callbacks deprecated content "
-    "schema schemas required name in style explode allowReserved example examples headers "
-    "links properties items type format enum default nullable discriminator readOnly "
-    "writeOnly additionalProperties allOf oneOf anyOf not title pattern minimum maximum "
-    "minLength maxLength minItems maxItems securitySchemes requestBodies get put post delete "
-    "options head patch trace url variables version license contact termsOfService"
-).split()
+_FIELDS = [
+    "openapi",
+    "info",
+    "servers",
+    "paths",
+    "components",
+    "security",
+    "tags",
+    "externalDocs",
+    "webhooks",
+    "summary",
+    "description",
+    "operationId",
+    "parameters",
+    "requestBody",
+    "responses",
+    "callbacks",
+    "deprecated",
+    "content",
+    "schema",
+    "schemas",
+    "required",
+    "name",
+    "in",
+    "style",
+    "explode",
+    "allowReserved",
+    "example",
+    "examples",
+    "headers",
+    "links",
+    "properties",
+    "items",
+    "type",
+    "format",
+    "enum",
+    "default",
+    "nullable",
+    "discriminator",
+    "readOnly",
+    "writeOnly",
+    "additionalProperties",
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "not",
+    "title",
+    "pattern",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "securitySchemes",
+    "requestBodies",
+    "get",
+    "put",
+    "post",
+    "delete",
+    "options",
+    "head",
+    "patch",
+    "trace",
+    "url",
+    "variables",
+    "version",
+    "license",
+    "contact",
+    "termsOfService",
+]
 """The fixed fields of OpenAPI's objects: what a misspelled field most likely meant."""
 
 
@@ -102,12 +164,12 @@ def locate(document: Any, path: Sequence[Any], instance: Any) -> str | None:
 
 def _follow(node: Any, path: Sequence[Any], instance: Any) -> bool:
     for segment in path:
-        if isinstance(node, dict) and isinstance(segment, str) and segment in node:
+        if isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
             node = node[segment]
-        elif isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
-            node = node[segment]
-        else:
+            continue
+        if not (isinstance(node, dict) and isinstance(segment, str) and segment in node):
             return False
+        node = node[segment]
     return bool(node == instance and type(node) is type(instance))
 
 
@@ -120,9 +182,7 @@ def _about_default(error: Any) -> bool:
     return bool(error.instance == schema.get("default"))
 
 
-def _path_parameter(
-    document: dict[str, Any], name: str, method: str, path: str
-) -> tuple[str, str]:
+def _path_parameter(document: dict[str, Any], name: str, method: str, path: str) -> tuple[str, str]:
     operation = refs.join("/paths", path, method)
     item = document.get("paths", {}).get(path, {})
     node = item.get(method, {}) if isinstance(item, dict) else {}

@@ -103,9 +103,9 @@ def _named(raw: dict[str, Any]) -> Any:
 
 
 def _validate(raw: dict[str, Any], dialect: str) -> None:
-    """The document against its dialect's metaschema. Draft-07's (and older) metaschema does not know
-    `$defs` (2020-12's name for `definitions`), so its members, which kodegen reads as
-    models all the same, are checked one by one as schemas of that dialect."""
+    """The document against its dialect's metaschema. The metaschemas of draft-07 and older
+    do not know `$defs` (2019-09's name for `definitions`), so its members, which kodegen
+    reads as models all the same, are checked one by one as schemas of that dialect."""
     validator_class = jsonschema.validators.validator_for({"$schema": dialect})
     validator = validator_class(validator_class.META_SCHEMA)
     error = jsonschema.exceptions.best_match(validator.iter_errors(raw))

@@ -39,7 +39,6 @@ from kodegen.controller import (
 )
 from kodegen.gates import report
 from kodegen.pipeline import generate
-
 from tests import schema_host
 
 from . import emulated

@@ -68,16 +68,16 @@ def test_a_symlink_inside_the_folder_is_read(tmp_path: Path) -> None:
 
 def test_a_folder_or_a_device_is_not_a_file(tmp_path: Path) -> None:
     (tmp_path / "dir.yaml").mkdir()
-    with pytest.raises(errors.DocumentError, match="not a file|cannot read"):
+    with pytest.raises(errors.DocumentError, match=r"not a file|cannot read"):
         sources.Folder(tmp_path).read("dir.yaml")
 
 
 def test_a_file_past_the_size_limit_is_refused_without_reading_it_all(tmp_path: Path) -> None:
     (tmp_path / "big.yaml").write_bytes(b"x" * 5000)
     small = limits.Limits(max_bytes=1000)
-    with pytest.raises(errors.DocumentError, match="limits.max_bytes"):
+    with pytest.raises(errors.DocumentError, match=r"limits\.max_bytes"):
         sources.Folder(tmp_path, limits=small).read("big.yaml")
-    with pytest.raises(errors.DocumentError, match="limits.max_bytes"):
+    with pytest.raises(errors.DocumentError, match=r"limits\.max_bytes"):
         sources.Files({"big.yaml": "x" * 5000}, limits=small).read("big.yaml")
 
 

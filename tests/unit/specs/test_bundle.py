@@ -12,7 +12,7 @@ import yaml
 
 from kodegen import errors
 from kodegen.documents import limits, remote, sources
-from kodegen.specs import bundle, inlining, jsonschema, openapi, swagger2
+from kodegen.specs import inlining, jsonschema, openapi, swagger2
 from tests.schema_host import Host
 
 INFO = {"title": "T", "version": "1"}
@@ -85,9 +85,7 @@ PETSTORE = {
     },
     "common.yaml": {
         "requestBodies": {
-            "NewPet": {
-                "content": {"application/json": {"schema": {"$ref": "schemas/Pet.yaml"}}}
-            }
+            "NewPet": {"content": {"application/json": {"schema": {"$ref": "schemas/Pet.yaml"}}}}
         },
         "responses": {
             "Created": {

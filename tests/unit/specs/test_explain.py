@@ -33,9 +33,7 @@ def refused(doc: dict[str, Any]) -> errors.SpecError:
 @pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
 def test_a_path_parameter_missing_from_the_path(version: str) -> None:
     parameter = {"name": "domain", "in": "path", "required": True, "schema": {"type": "string"}}
-    error = refused(
-        document(version, paths={"/check": {"get": operation(parameters=[parameter])}})
-    )
+    error = refused(document(version, paths={"/check": {"get": operation(parameters=[parameter])}}))
     assert error.pointer == "/paths/~1check/get/parameters/0"
     assert "'domain' is not in the path '/check'" in error.reason
     assert "write {domain} into the path, or declare the parameter `in: query`" in error.reason

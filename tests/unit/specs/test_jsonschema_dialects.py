@@ -12,8 +12,14 @@ from kodegen import errors
 from kodegen.specs import jsonschema
 
 SPELLINGS = {
-    "draft-04": ["http://json-schema.org/draft-04/schema#", "https://json-schema.org/draft-04/schema"],
-    "draft-06": ["http://json-schema.org/draft-06/schema#", "https://json-schema.org/draft-06/schema"],
+    "draft-04": [
+        "http://json-schema.org/draft-04/schema#",
+        "https://json-schema.org/draft-04/schema",
+    ],
+    "draft-06": [
+        "http://json-schema.org/draft-06/schema#",
+        "https://json-schema.org/draft-06/schema",
+    ],
     "draft-07": [
         "http://json-schema.org/draft-07/schema#",
         "http://json-schema.org/draft-07/schema",
@@ -42,9 +48,7 @@ def person(dialect: str, keyword: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize(
-    "dialect", [uri for spellings in SPELLINGS.values() for uri in spellings]
-)
+@pytest.mark.parametrize("dialect", [uri for spellings in SPELLINGS.values() for uri in spellings])
 def test_every_spelling_of_every_dialect_is_read(dialect: str) -> None:
     keyword = "$defs" if "/draft/" in dialect else "definitions"
     spec = jsonschema.parse(person(dialect, keyword))

@@ -17,10 +17,13 @@ kodegen's one-line report of its own bug).
 
 Multi-file specs (a folder): GraphQL SDL has no includes, so a folder's schema is every
 `.graphql`/`.graphqls`/`.gql` file in it joined in path order. Otherwise the entry document is
-found by rule (`entry`): the folder's single top-level document; else the single one named like
-a root (openapi, swagger, schema, index, main, api); else the single top-level document no other
-top-level document `$ref`s. Relative `$ref`s to sibling files are left for kodegen to resolve or
-refuse.
+found by rule (`entry`): the folder's single top-level document; else the single top-level one
+named like a root (openapi, swagger, schema, index, main, api); else, among the documents of the
+whole tree (nested folders too), the single one no other document `$ref`s; else (several roots:
+a folder of separate APIs sharing definitions) the root that reaches the most other documents
+through `$ref`s, the larger file on a tie. The entry is read as `kodegen generate` reads a
+`file:` spec: relative `$ref`s resolved from the spec's folder (never outside it), remote ones
+refused unless allowed.
 """
 
 from __future__ import annotations
@@ -92,14 +95,48 @@ def entry(folder: Path) -> Path:
     named = [p for p in top if p.name.split(".")[0].lower() in ROOT_NAMES]
     if len(named) == 1:
         return named[0]
-    texts = {p: p.read_text(encoding="utf-8", errors="replace") for p in top}
-    roots = [p for p in top if not any(o != p and p.name in texts[o] for o in top)]
+    documents = sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix in DOCUMENT_SUFFIXES
+    )
+    refers = {p: _refers(p, folder) for p in documents}
+    roots = [p for p in documents if not any(o != p and p in refers[o] for o in documents)]
     if len(roots) == 1:
         return roots[0]
-    raise NoEntry(
-        f"{folder.name}/: no single entry document ({len(top)} top-level documents, "
-        f"{len(roots)} unreferenced)"
-    )
+    reach = {p: _reach(p, refers) for p in roots}
+    best = max(roots, key=lambda p: (reach[p], p.stat().st_size), default=None)
+    if best is None or reach[best] == 0:
+        raise NoEntry(
+            f"{folder.name}/: no single entry document ({len(top)} top-level documents, "
+            f"{len(roots)} documents no other refers to, none referring to another)"
+        )
+    return best
+
+
+_REF = re.compile(r"""["']?\$ref["']?\s*:\s*["']?([^"'#\s}]+)""")
+
+
+def _refers(document: Path, folder: Path) -> set[Path]:
+    """The documents of `folder` that `document` `$ref`s by relative path."""
+    text = document.read_text(encoding="utf-8", errors="replace")
+    found = set()
+    for reference in _REF.findall(text):
+        if "://" in reference:
+            continue
+        target = (document.parent / reference).resolve()
+        if target.is_file() and target.is_relative_to(folder.resolve()):
+            found.add(target)
+    return {p for p in folder.rglob("*") if p.resolve() in found}
+
+
+def _reach(root: Path, refers: dict[Path, set[Path]]) -> int:
+    """How many other documents `root` reaches through references."""
+    seen, todo = {root}, [root]
+    while todo:
+        for other in refers.get(todo.pop(), set()):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+    return len(seen) - 1
 
 
 def source(spec: Path, kind: str) -> tuple[str, bytes]:
@@ -113,7 +150,6 @@ def source(spec: Path, kind: str) -> tuple[str, bytes]:
 
 def manifest(spec: Path, kind: str, name: str, content: bytes) -> dict[str, Any]:
     """The CodeGeneration for `spec` (cf. examples/*.yaml)."""
-    from kodegen.documents import loading
 
     spec_type, family = TEMPLATES[kind]
     stem = re.sub(r"[^a-z0-9]+", "_", spec.name.split(".")[0].lower()).strip("_") or "spec"
@@ -121,7 +157,7 @@ def manifest(spec: Path, kind: str, name: str, content: bytes) -> dict[str, Any]
         specification: dict[str, Any] = {"graphql": {"schema": content.decode("utf-8-sig")}}
     else:
         key = "jsonSchema" if spec_type == "jsonSchema" else "openapi"
-        specification = {key: {"inline": loading.load(content, source=name)}}
+        specification = {key: {"inline": _bundled(spec, name)}}
     return {
         "apiVersion": "kodegen.dev/v1alpha1",
         "kind": "CodeGeneration",
@@ -132,6 +168,18 @@ def manifest(spec: Path, kind: str, name: str, content: bytes) -> dict[str, Any]
             "variables": {"packageName": stem if stem[0].isalpha() else "p_" + stem},
         },
     }
+
+
+def _bundled(spec: Path, name: str) -> dict[str, Any]:
+    """The document `name` (relative to the spec's parent folder) with the files it refers to
+    inlined, read as the CLI reads a `file:` spec: from the spec's own folder (the folder of a
+    multi-file spec, else the file's folder), nothing outside it, no remote fetches."""
+    from kodegen.documents import sources
+    from kodegen.specs import inlining
+
+    root = spec if spec.is_dir() else spec.parent
+    inside = name.split("/", 1)[1] if spec.is_dir() else name
+    return inlining.document(sources.Folder(root, label=spec.name if spec.is_dir() else ""), inside)
 
 
 # -- one spec (in a worker process) ------------------------------------------------------------

@@ -12,6 +12,8 @@
     │   └── VariableError       a template variable is missing or invalid
     ├── GateError               a quality gate could not run at all (not: it found problems)
     │   └── LeakedKey           a key kodegen holds is in the generated files: nothing published
+    ├── FetchError              a remote `$ref` (allowed) could not be fetched: unreachable,
+    │                           timed out, a server error; trying again may succeed
     ├── OutputError             publishing or reading an output failed: the API refused or
     │                           was unreachable (`retryable` says whether to try again), or a
     │                           stored output is missing or corrupt
@@ -112,6 +114,18 @@ class LeakedKey(GateError):
             reason=f"a key kodegen holds is in the generated files at {shown} (the value is not "
             "shown); nothing was published: the model or the template wrote it, so rotate "
             "that key and check what the model was given",
+        )
+
+
+class FetchError(KodegenError):
+    """An allowed remote document (`url`) could not be fetched for a reason that may pass
+    (connection refused, timeout, a 5xx answer): the operator retries, the CLI exits 1."""
+
+    def __init__(self, *, url: str, reason: str) -> None:
+        self.url, self.reason = url, reason
+        super().__init__(
+            f"fetching {url}: {reason}; try again, or copy the document into the "
+            "spec's folder and refer to it by a relative path"
         )
 
 

@@ -63,10 +63,39 @@ def test_entry_is_the_document_no_other_refers_to(tmp_path: Path) -> None:
             "sig.json": '{"x": {"$ref": "spdx.json#/a"}}',
         },
     )
-    with pytest.raises(harness.script().NoEntry, match="no single entry document"):
-        harness.script().entry(folder)  # bom.json and sig.json: two roots
     (folder / "spdx.json").write_text('{"$ref": "sig.json#/x"}', encoding="utf-8")
     assert harness.script().entry(folder) == folder / "bom.json"
+
+
+def test_entry_is_found_in_nested_folders(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path,
+        {
+            "item-spec/json-schema/item.json": '{"$ref": "common.json"}',
+            "item-spec/json-schema/common.json": '{"a": {"$ref": "basics.json"}}',
+            "item-spec/json-schema/basics.json": "{}",
+            "catalog-spec/json-schema/catalog.json": (
+                '{"$ref": "../../item-spec/json-schema/item.json#/definitions/links"}'
+            ),
+        },
+    )
+    assert harness.script().entry(folder) == folder / "catalog-spec/json-schema/catalog.json"
+
+
+def test_of_several_roots_the_one_reaching_most_documents_is_the_entry(tmp_path: Path) -> None:
+    folder = _write(
+        tmp_path,
+        {
+            "data/api/v2_ping.yaml": "paths: {}\n",
+            "data/api/v2_lookup.yaml": (
+                "a: {$ref: 'definitions/sid.yaml'}\nb: {$ref: '../schemas/sig.yaml'}\n"
+            ),
+            "data/api/v2_terms.yaml": "a: {$ref: 'definitions/sid.yaml'}\n",
+            "data/api/definitions/sid.yaml": "type: string\n",
+            "data/schemas/sig.yaml": "type: object\n",
+        },
+    )
+    assert harness.script().entry(folder) == folder / "data/api/v2_lookup.yaml"
 
 
 def test_a_folder_without_one_root_is_refused_in_one_line(tmp_path: Path) -> None:
@@ -74,4 +103,4 @@ def test_a_folder_without_one_root_is_refused_in_one_line(tmp_path: Path) -> Non
     with pytest.raises(harness.script().NoEntry) as refused:
         harness.script().entry(folder)
     assert "\n" not in str(refused.value)
-    assert "0 top-level documents" in str(refused.value)
+    assert "0 top-level documents, 2 documents no other refers to" in str(refused.value)

@@ -23,54 +23,78 @@ OperationId = Annotated[str, Field(min_length=1, max_length=256)]
 Operations = Annotated[list[OperationId], Field(max_length=1024)]
 """A subset of operations; every operation when omitted."""
 
+SpecFile = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"^[^/\\\x00][^\\\x00]*$")]
+"""A path on disk relative to the manifest's folder (no leading slash, no backslash)."""
+
+UrlPrefix = Annotated[
+    str, Field(min_length=8, max_length=2048, pattern=r"^https?://[^/@?#]+(/[^?#]*)?$")
+]
+"""An http(s) URL prefix: scheme, host (and port), optionally a path; no user info."""
+
 
 class OpenAPISource(base.KodegenModel):
-    """Where the OpenAPI document is: exactly one of `inline`, `configMapRef`, `git`."""
+    """Where the OpenAPI (3.x, or Swagger 2.0) document is: exactly one of `inline`,
+    `configMapRef`, `git`, `file`. A document may `$ref` sibling files (`paths/pets.yaml`,
+    `schemas.yaml#/Pet`), resolved from its own folder: the ConfigMap's other keys, the Git
+    tree, the folder on disk."""
 
     model_config = ConfigDict(
         json_schema_extra={
-            "x-kubernetes-validations": [base.one_of_rule("inline", "configMapRef", "git")]
+            "x-kubernetes-validations": [base.one_of_rule("inline", "configMapRef", "git", "file")]
         }
     )
 
     inline: dict[str, Any] | None = Field(default=None, json_schema_extra=base.PRESERVE)
-    """The OpenAPI 3 document itself, as a YAML/JSON object."""
+    """The OpenAPI document itself, as a YAML/JSON object."""
     config_map_ref: refs.ConfigMapKeyRef | None = None
-    """A ConfigMap key holding the document (YAML or JSON)."""
+    """A ConfigMap holding the document (YAML or JSON) under `key`; the files it `$ref`s are
+    its other keys, each path with `/` written as `__` (`paths__pets.yaml` is
+    `paths/pets.yaml`), or listed in the key `kodegen.index.json` (`{"key": "path"}`)."""
     git: refs.GitFileRef | None = None
     """A file in a Git repository holding the document (YAML or JSON)."""
+    file: SpecFile | None = None
+    """The document on disk, relative to the manifest's folder (`kodegen generate` only; the
+    operator has no disk: use configMapRef or git there)."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> OpenAPISource:
-        found = base.given(self, "inline", "config_map_ref", "git")
+        found = base.given(self, "inline", "config_map_ref", "git", "file")
         if len(found) != 1:
             raise ValueError(
-                "openapi: set exactly one of inline, configMapRef, git "
+                "openapi: set exactly one of inline, configMapRef, git, file "
                 f"(got {', '.join(found) or 'none'})"
             )
         return self
 
 
 class JSONSchemaSource(base.KodegenModel):
-    """Where the JSON Schema document is (draft 2020-12 or draft-07): exactly one of `inline`,
-    `configMapRef`."""
+    """Where the JSON Schema document is (draft-04, -06, -07, 2019-09 or 2020-12): exactly one
+    of `inline`, `configMapRef`, `file`. It may `$ref` sibling files, as an OpenAPI document
+    may."""
 
     model_config = ConfigDict(
-        json_schema_extra={"x-kubernetes-validations": [base.one_of_rule("inline", "configMapRef")]}
+        json_schema_extra={
+            "x-kubernetes-validations": [base.one_of_rule("inline", "configMapRef", "file")]
+        }
     )
 
     inline: dict[str, Any] | None = Field(default=None, json_schema_extra=base.PRESERVE)
     """The JSON Schema document itself, as a YAML/JSON object; its `$defs` (or `definitions`)
     become models, and the root schema too when it is an object with a title."""
     config_map_ref: refs.ConfigMapKeyRef | None = None
-    """A ConfigMap key holding the document (YAML or JSON)."""
+    """A ConfigMap holding the document (YAML or JSON) under `key`; the files it `$ref`s are
+    its other keys, each path with `/` written as `__` (`defs__common.json` is
+    `defs/common.json`), or listed in the key `kodegen.index.json` (`{"key": "path"}`)."""
+    file: SpecFile | None = None
+    """The document on disk, relative to the manifest's folder (`kodegen generate` only; the
+    operator has no disk: use configMapRef there)."""
 
     @model_validator(mode="after")
     def _exactly_one(self) -> JSONSchemaSource:
-        found = base.given(self, "inline", "config_map_ref")
+        found = base.given(self, "inline", "config_map_ref", "file")
         if len(found) != 1:
             raise ValueError(
-                "jsonSchema: set exactly one of inline, configMapRef "
+                "jsonSchema: set exactly one of inline, configMapRef, file "
                 f"(got {', '.join(found) or 'none'})"
             )
         return self
@@ -139,6 +163,10 @@ class Specification(base.KodegenModel):
     """The JSON Schema document (type jsonSchema): models only, no operations."""
     operations: Operations | None = None
     """Operations (`operationId`) to generate; every operation when omitted."""
+    allow_remote_refs: Annotated[list[UrlPrefix], Field(max_length=32)] | None = None
+    """URL prefixes (`https://geojson.org/schema/`) under which the document's remote `$ref`s
+    may be fetched (bounded in time and size); none when omitted: kodegen fetches nothing. In
+    a cluster a prefix also needs the operator's allowance (KODEGEN_REMOTE_REF_PREFIXES)."""
     graphql: GraphQLSpec | None = None
     """The GraphQL schema (type graphql)."""
     adr: ADRSpec | None = None

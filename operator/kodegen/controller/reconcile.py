@@ -40,8 +40,9 @@ from kodegen.controller import (
 )
 from kodegen.controller import resolver as resolver_
 from kodegen.controller import slots as slots_
-from kodegen.documents import loading
+from kodegen.documents import loading, sources
 from kodegen.pipeline import generate
+from kodegen.specs import bundle, inlining
 from kodegen.templates import model as templates_model
 
 __all__ = ["Operator", "complete", "parse", "reconcile"]
@@ -141,7 +142,7 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
 
     user = rollouts.User(namespace, name, dict(meta.get("labels") or {}), generation.spec.template)
     try:
-        frozen = _inline_specification(op.kube, generation)
+        frozen = _inline_specification(op.kube, generation, op.settings.remote_ref_prefixes)
         resolution = op.resolver.resolve(
             namespace,
             generation.spec.template,
@@ -153,6 +154,9 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
         op.slots.release(key)
         report.patch({"observedGeneration": observed}, *missing.conditions, phase=status.phase)
         raise kopf.TemporaryError(str(missing), delay=_backoff(op, report)) from None
+    except errors.FetchError as exc:  # an allowed remote $ref did not answer: try again
+        op.slots.release(key)
+        raise kopf.TemporaryError(str(exc), delay=_backoff(op, report)) from exc
     except errors.InputError as exc:
         op.users.record(user)
         return _rejected(op, report, generation, exc)
@@ -397,51 +401,63 @@ def _validate(
 
 
 def _inline_specification(
-    client: kube.Kube, generation: codegeneration.CodeGeneration
+    client: kube.Kube,
+    generation: codegeneration.CodeGeneration,
+    prefixes: tuple[str, ...] = (),
 ) -> codegeneration.CodeGeneration:
     """The CodeGeneration with its OpenAPI or JSON Schema document inline: read from the
-    ConfigMap it names (in its own namespace, never another's). The Job then needs nothing but
-    the request."""
-    specification = generation.spec.specification
-    member, alias = (
-        ("json_schema", "jsonSchema") if specification.json_schema else ("openapi", "openapi")
-    )
-    source = getattr(specification, member)
-    if source is None or source.config_map_ref is None:
+    ConfigMap it names (in its own namespace, never another's), the files it `$ref`s read
+    from the ConfigMap's other keys, remote `$ref`s fetched only under the prefixes both the
+    manifest (`allowRemoteRefs`) and the operator (`prefixes`) allow. The Job then needs
+    nothing but the request."""
+    found = inlining.member(generation.spec.specification)
+    if found is None:
         return generation
+    _, alias, source = found
+    field = f"spec.specification.{alias}"
+    remote = inlining.remote_for(generation, prefixes)
+    if source.file is not None:
+        raise errors.ManifestError(
+            field=f"{field}.file",
+            reason="is a file on the disk of whoever runs `kodegen generate`; the operator has "
+            "none: put the files in a ConfigMap (configMapRef, one key per file) or use git",
+        )
+    if source.config_map_ref is None:
+        if source.inline is None or not source.inline:
+            return generation
+        with loading.guard(f"{field}.inline"):
+            return inlining.inlined(generation, bundle.bundle(source.inline, remote=remote))
     ref = source.config_map_ref
     namespace = generation.metadata.namespace or "default"
-    field = f"spec.specification.{alias}.configMapRef"
-    found = client.read_config_map(namespace, ref.name)
-    if found is None:
+    field = f"{field}.configMapRef"
+    held = client.read_config_map(namespace, ref.name)
+    if held is None:
         raise _MissingConfigMap(
             f"{field}: ConfigMap {namespace}/{ref.name} does not exist (yet); retrying"
         )
-    data: dict[str, str] = found.get("data") or {}
-    if ref.key is None and len(data) != 1:
+    data: dict[str, str] = held.get("data") or {}
+    files = {key: value for key, value in data.items() if key != sources.INDEX_KEY}
+    if ref.key is None and len(files) != 1:
         raise errors.ManifestError(
             field=f"{field}.key",
-            reason=f"ConfigMap {ref.name} has {len(data)} keys ({', '.join(sorted(data))}); "
-            "name the one holding the document",
+            reason=f"ConfigMap {ref.name} has {len(files)} keys ({', '.join(sorted(files))}); "
+            "name the one holding the entry document",
         )
-    key = ref.key or next(iter(data))
-    if key not in data:
+    key = ref.key or next(iter(files))
+    if key not in files:
         raise errors.ManifestError(
             field=f"{field}.key", reason=f"ConfigMap {ref.name} has no key {key!r}"
         )
-    held = f"ConfigMap {namespace}/{ref.name} key {key}"
+    where = f"ConfigMap {namespace}/{ref.name}"
     try:
-        with loading.guard(held):
-            document = loading.load(data[key], source=held)  # bounded: aliases, depth, size
+        named = sources.config_map_files(data, where=where)
+        entry = sources.entry_name(key, data)
+        document = inlining.document(
+            sources.Files(named, label=f"{where} key"), entry, remote=remote
+        )
     except errors.DocumentError as exc:
         raise errors.ManifestError(field=field, reason=str(exc)) from exc
-    if not isinstance(document, dict):
-        raise errors.ManifestError(field=field, reason=f"{ref.name}/{key} is not a mapping")
-    specification = specification.model_copy(
-        update={member: source.model_copy(update={"inline": document, "config_map_ref": None})}
-    )
-    spec = generation.spec.model_copy(update={"specification": specification})
-    return generation.model_copy(update={"spec": spec})
+    return inlining.inlined(generation, document)
 
 
 # -- completion --------------------------------------------------------------------------------

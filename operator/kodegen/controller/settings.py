@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Literal
 
 import kodegen
+from kodegen.documents import remote
 
 __all__ = ["ExecutorName", "JobSettings", "LimitSettings", "Settings", "from_env"]
 
@@ -68,6 +69,11 @@ class Settings:
     """Port of the Prometheus endpoint (`/metrics`); 0 to serve none."""
     local_workers: int = 2
     """Threads of the local executor: one run uses about one core."""
+    remote_ref_prefixes: tuple[str, ...] = ()
+    """URL prefixes under which specs' remote `$ref`s may be fetched, when a CodeGeneration
+    also lists them in `allowRemoteRefs` (`KODEGEN_REMOTE_REF_PREFIXES`, comma-separated).
+    None by default: the operator fetches nothing a spec names, so no tenant can make it
+    probe the network it runs in."""
 
 
 _ENV = "KODEGEN_"
@@ -82,7 +88,11 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
     def group(cls: type, prefix: str) -> dict[str, object]:
         values: dict[str, object] = {}
         for field in dataclasses.fields(cls):
-            if dataclasses.is_dataclass(field.type) or field.name in ("job", "limits"):
+            if dataclasses.is_dataclass(field.type) or field.name in (
+                "job",
+                "limits",
+                "remote_ref_prefixes",
+            ):
                 continue
             name = f"{_ENV}{prefix}{field.name.upper()}"
             if name not in env:
@@ -102,8 +112,20 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
     executor = top.get("executor", "job")
     if executor not in ("job", "local"):
         raise ValueError(f"{_ENV}EXECUTOR: {executor!r} is neither 'job' nor 'local'")
+    prefixes = _prefixes(env.get(f"{_ENV}REMOTE_REF_PREFIXES", ""))
     return Settings(
         **top,  # type: ignore[arg-type]
+        remote_ref_prefixes=prefixes,
         job=JobSettings(**group(JobSettings, "JOB_")),  # type: ignore[arg-type]
         limits=LimitSettings(**group(LimitSettings, "LIMITS_")),  # type: ignore[arg-type]
     )
+
+
+def _prefixes(raw: str) -> tuple[str, ...]:
+    """`KODEGEN_REMOTE_REF_PREFIXES`: URL prefixes separated by commas or spaces."""
+    found = tuple(part for part in raw.replace(",", " ").split() if part)
+    for prefix in found:
+        reason = remote.check_prefix(prefix)
+        if reason is not None:
+            raise ValueError(f"{_ENV}REMOTE_REF_PREFIXES: {prefix!r} {reason}")
+    return found

@@ -62,6 +62,11 @@ class Limits:
     samples literally, so `minItems: 1000` of `minLength: 1000` strings must not become a
     gigabyte of source. 1 MiB is a thousand times a typical sample."""
 
+    max_documents: int = 1000
+    """Documents one spec may refer to (`$ref` to sibling files, allowed URLs), the entry
+    included; their bytes together are bounded by `max_bytes`. The largest multi-file corpus
+    spec has 60 files."""
+
     max_sdl_tokens: int = 200_000
     """Tokens of one GraphQL SDL document (graphql-core stops there). The largest corpus
     schema has about 10 k."""

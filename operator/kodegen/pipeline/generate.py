@@ -245,6 +245,12 @@ class Generator:
         source = specification.openapi
         if source is None or source.inline is None:
             given = "configMapRef" if source and source.config_map_ref else "git"
+            if source is not None and source.file is not None:
+                raise errors.ManifestError(
+                    field="spec.specification.openapi.file",
+                    reason="is read when the manifest is loaded from disk (kodegen generate "
+                    "MANIFEST); in a cluster use configMapRef or git",
+                )
             if source is None:
                 raise errors.ManifestError(
                     field="spec.specification.openapi",

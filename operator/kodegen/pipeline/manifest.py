@@ -23,6 +23,7 @@ from pydantic_core import ErrorDetails
 from kodegen import errors
 from kodegen.api import codegeneration
 from kodegen.documents import loading
+from kodegen.specs import inlining
 
 __all__ = ["API_VERSION", "KIND", "load", "parse"]
 
@@ -32,7 +33,8 @@ _INPUT_REPR = 60  # characters of a bad value quoted back to the user
 
 
 def load(path: Path) -> codegeneration.CodeGeneration:
-    """Read and parse the manifest file at `path`."""
+    """Read and parse the manifest file at `path`; a `file:` spec is read from its folder
+    and inlined with the files it refers to (`specs.inlining.from_folder`)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -42,7 +44,9 @@ def load(path: Path) -> codegeneration.CodeGeneration:
         text = loading.decode(data, source=str(path))
     except errors.DocumentError as exc:
         raise errors.ManifestError(field=str(path), reason=exc.reason) from exc
-    return parse(text, source=str(path))
+    generation = parse(text, source=str(path))
+    # a `file:` spec (and the files it refers to) is read beside the manifest, now
+    return inlining.from_folder(generation, path.parent)
 
 
 def parse(text: str, *, source: str = "<manifest>") -> codegeneration.CodeGeneration:

@@ -89,7 +89,7 @@ def _check_fixture(template: model.Template, test: codetemplate.TemplateTest) ->
         source = getattr(specification, member, None)
         if source is None:
             continue
-        for field, alias in (("config_map_ref", "configMapRef"), ("git", "git")):
+        for field, alias in (("config_map_ref", "configMapRef"), ("git", "git"), ("file", "file")):
             if getattr(source, field, None) is not None:
                 raise errors.TemplateError(
                     template=template.name,

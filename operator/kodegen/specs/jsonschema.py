@@ -1,11 +1,14 @@
-"""JSON Schema documents (draft 2020-12, draft-07) -> `model.ApiSpec` with schemas, no operations.
+"""JSON Schema documents (draft-04 to 2020-12) -> `model.ApiSpec` with schemas, no operations.
 
 The named schemas are the document's `$defs` (2020-12) and `definitions` (draft-07; either
 keyword is read whatever the dialect), plus the root schema when it is an object with a
 `title`: that is what a models-only template turns into classes. References to a named schema
 stay references (`Schema.ref`, the name), so recursive schemas are finite; every other local
 reference is resolved in place. Validation first (every `$ref`, then the dialect's metaschema
-with the jsonschema package), normalization after; every error names the JSON pointer.
+with the jsonschema package's validator for that dialect), normalization after; every error
+names the JSON pointer. `$recursiveRef` (2019-09) and `$dynamicRef` (2020-12) are read as the
+`$ref` they mean statically (`bundle`); draft-04's boolean `exclusiveMinimum`/`exclusiveMaximum`
+are read as the bounds they flag.
 """
 
 from __future__ import annotations
@@ -19,13 +22,16 @@ import jsonschema.validators  # type: ignore[import-untyped]
 
 from kodegen import errors
 from kodegen.documents import loading
-from kodegen.specs import keywords, model, openapi, patterns, refs
+from kodegen.specs import bundle, keywords, model, openapi, patterns, refs
 
 __all__ = ["DEFINITIONS", "DIALECTS", "parse"]
 
 DIALECTS: dict[str, str] = {
     "https://json-schema.org/draft/2020-12/schema": "draft 2020-12",
+    "https://json-schema.org/draft/2019-09/schema": "draft 2019-09",
     "http://json-schema.org/draft-07/schema": "draft-07",
+    "http://json-schema.org/draft-06/schema": "draft-06",
+    "http://json-schema.org/draft-04/schema": "draft-04",
 }
 """The `$schema` URIs of each dialect as its metaschema spells them, by dialect name. A
 document without `$schema` is read as draft 2020-12. People write them with either scheme,
@@ -35,8 +41,8 @@ reads every such spelling."""
 DEFINITIONS = ("$defs", "definitions")
 """The keywords whose members become named schemas (models)."""
 
-UNSUPPORTED = ("$dynamicRef", "$recursiveRef")
-"""Keywords that need a dynamic scope kodegen does not model."""
+_LEGACY = ("draft-07", "draft-06", "draft-04")
+"""Dialects whose metaschema does not know `$defs` (2019-09's name for `definitions`)."""
 
 
 def parse(document: Mapping[str, Any]) -> model.ApiSpec:
@@ -51,6 +57,7 @@ def _parse(document: Mapping[str, Any]) -> model.ApiSpec:
     # Canonical key order, as for OpenAPI: the API server sorts an inline document's keys.
     raw = typing.cast(dict[str, Any], loading.plain(document, source="the JSON Schema document"))
     dialect = _dialect(raw)
+    raw = bundle.bundle(raw)  # other documents were inlined where the files are
     _check_refs(raw)
     _validate(patterns.checked(raw), dialect)
     return _Builder(raw).build()
@@ -77,16 +84,8 @@ def _dialect(raw: dict[str, Any]) -> str:
 
 
 def _check_refs(raw: dict[str, Any]) -> None:
-    for pointer, ref in refs.walk(raw):
-        if not ref.startswith("#"):
-            raise errors.SpecError(
-                pointer=refs.join(pointer, "$ref"),
-                reason=f"external $ref {ref!r} is not supported; put the schema under $defs "
-                "and refer to it as '#/$defs/<name>'",
-            )
     refs.check(raw)
     refs.check_cycles(raw, named=_named(raw))
-    _check_unsupported(raw, "")
 
 
 def _named(raw: dict[str, Any]) -> Any:
@@ -103,32 +102,17 @@ def _named(raw: dict[str, Any]) -> Any:
     return named
 
 
-def _check_unsupported(node: Any, pointer: str) -> None:
-    if isinstance(node, dict):
-        for key in UNSUPPORTED:
-            if key in node:
-                raise errors.SpecError(
-                    pointer=refs.join(pointer, key),
-                    reason=f"{key} is not supported; use $ref to a schema under $defs",
-                )
-        for key, value in node.items():
-            if key not in ("enum", "const", "examples", "default"):  # data, not schemas
-                _check_unsupported(value, refs.join(pointer, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            _check_unsupported(value, refs.join(pointer, index))
-
-
 def _validate(raw: dict[str, Any], dialect: str) -> None:
-    """The document against its dialect's metaschema. Draft-07's metaschema does not know
-    `$defs` (2020-12's name for `definitions`), so its members, which kodegen reads as
-    models all the same, are checked one by one as schemas of that dialect."""
+    """The document against its dialect's metaschema. The metaschemas of draft-07 and older
+    do not know `$defs` (2019-09's name for `definitions`), so its members, which kodegen
+    reads as models all the same, are checked one by one as schemas of that dialect."""
     validator_class = jsonschema.validators.validator_for({"$schema": dialect})
     validator = validator_class(validator_class.META_SCHEMA)
     error = jsonschema.exceptions.best_match(validator.iter_errors(raw))
     prefix: tuple[str, ...] = ()
     members = raw.get("$defs")
-    if error is None and dialect.endswith("draft-07/schema") and isinstance(members, dict):
+    legacy = DIALECTS[dialect] in _LEGACY
+    if error is None and legacy and isinstance(members, dict):
         for name, member in members.items():
             error = jsonschema.exceptions.best_match(validator.iter_errors(member))
             if error is not None:
@@ -206,7 +190,14 @@ class _Builder:
                 return model.Schema(pointer=pointer)
             return self.schema(refs.deref(self.raw, node, at=pointer), pointer)
         kind, nullable = keywords.declared_type(node)
-        required = tuple(str(name) for name in node.get("required", ()))
+        required = node.get("required", ())
+        required = tuple(str(name) for name in required) if isinstance(required, list) else ()
+        minimum, maximum = node.get("minimum"), node.get("maximum")
+        exclusive_min, exclusive_max = node.get("exclusiveMinimum"), node.get("exclusiveMaximum")
+        if isinstance(exclusive_min, bool):  # draft-04: a flag on `minimum`
+            minimum, exclusive_min = (None, minimum) if exclusive_min else (minimum, None)
+        if isinstance(exclusive_max, bool):
+            maximum, exclusive_max = (None, maximum) if exclusive_max else (maximum, None)
         examples = node.get("examples")
         items = node.get("items")
         additional = node.get("additionalProperties", True)
@@ -238,10 +229,10 @@ class _Builder:
             any_of=self.schemas(node, "anyOf", pointer),
             nullable=nullable,
             example=examples[0] if isinstance(examples, list) and examples else model.MISSING,
-            minimum=node.get("minimum"),
-            maximum=node.get("maximum"),
-            exclusive_minimum=node.get("exclusiveMinimum"),
-            exclusive_maximum=node.get("exclusiveMaximum"),
+            minimum=minimum,
+            maximum=maximum,
+            exclusive_minimum=exclusive_min,
+            exclusive_maximum=exclusive_max,
             pointer=pointer,
         )
 

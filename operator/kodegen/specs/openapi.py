@@ -22,7 +22,7 @@ import referencing.exceptions
 
 from kodegen import errors
 from kodegen.documents import loading
-from kodegen.specs import keywords, model, patterns, refs, resources, swagger2
+from kodegen.specs import bundle, explain, keywords, model, patterns, refs, resources, swagger2
 
 METHODS: tuple[model.Method, ...] = (
     "get",
@@ -52,6 +52,9 @@ def _parse(document: Mapping[str, Any]) -> model.ApiSpec:
     # keys sorted, so the output must not depend on the order the author wrote them in, or
     # `kubectl apply` and `kodegen generate` of one manifest would differ.
     raw = typing.cast(dict[str, Any], loading.plain(document, source="the OpenAPI document"))
+    # References to other documents were inlined where the files are (`bundle` with a
+    # source: the CLI, the operator); one left here is refused with how to give the files.
+    raw = bundle.bundle(raw)
     if swagger2.is_swagger(raw):
         converted = swagger2.convert(raw)  # its refusals name pointers in `raw`
         try:
@@ -105,7 +108,9 @@ def _validate(raw: dict[str, Any], version: str) -> None:
         else openapi_spec_validator.OpenAPIV30SpecValidator
     )
     try:
-        error = next(iter(validator_class(raw).iter_errors()), None)
+        error = next(
+            (e for e in validator_class(raw).iter_errors() if not explain.accepted(e)), None
+        )
     except (referencing.exceptions.Unresolvable, RecursionError, ValueError) as exc:
         raise errors.SpecError(pointer="", reason=f"cannot resolve references: {exc}") from exc
     finally:
@@ -114,12 +119,11 @@ def _validate(raw: dict[str, Any], version: str) -> None:
         return
     if isinstance(error, jsonschema.exceptions.ValidationError):
         error = _explained(raw, version, error)
-        pointer = refs.join("", *error.absolute_path)
-        message = keywords.reason(error)
+        pointer, message = explain.explain(raw, error, version)
     else:
         pointer, message = "", " ".join(str(error).split())
-    if len(message) > 300:
-        message = message[:297] + "..."
+    if len(message) > 400:
+        message = message[:397] + "..."
     raise errors.SpecError(pointer=pointer, reason=message)
 
 

@@ -44,19 +44,66 @@ def lookup(document: Any, ref: str, *, at: str) -> Any:
     return node
 
 
+NAME_MAPS = frozenset(
+    {
+        "$defs",
+        "callbacks",
+        "content",
+        "definitions",
+        "dependencies",
+        "dependentSchemas",
+        "encoding",
+        "examples",
+        "headers",
+        "links",
+        "parameters",
+        "pathItems",
+        "paths",
+        "patternProperties",
+        "properties",
+        "requestBodies",
+        "responses",
+        "schemas",
+        "securityDefinitions",
+        "securitySchemes",
+        "webhooks",
+    }
+)
+"""Members whose keys are names the author chose (a property `default`, a response
+`default`, a schema `x-rate`), not keywords: every member of theirs may hold references."""
+
+
+def referable(names: bool, key: str, value: Any) -> bool:
+    """Whether the member `key` of an object may hold references: always when the object is
+    a map of names (`names`: a member of one of `NAME_MAPS`, itself not a name); else not a
+    vendor extension (`x-*`: its content is the vendor's, kodegen neither resolves nor refuses
+    a `$ref` in it) and not data (`example`, `enum`, `const`, a schema's `default`, the list
+    of `examples`): a `$ref` key there is a value like any other."""
+    if names:
+        return True
+    if key.startswith("x-") or key in ("example", "enum", "const", "default"):
+        return False
+    return not (key == "examples" and isinstance(value, list))
+
+
 def walk(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     """Every `$ref` in the document with the pointer of the object that holds it, in
-    document order (iterative: the depth of a document is bounded, but not by the stack)."""
-    stack: list[tuple[str, Any]] = [(pointer, node)]
+    document order, leaving out vendor extensions and data (`referable`); iterative: the
+    depth of a document is bounded, but not by the stack."""
+    stack: list[tuple[str, bool, Any]] = [(pointer, False, node)]
     while stack:
-        where, current = stack.pop()
+        where, names, current = stack.pop()
         if isinstance(current, dict):
             ref = current.get("$ref")
-            if isinstance(ref, str):
+            if isinstance(ref, str) and not names:
                 yield where, ref
-            stack.extend((join(where, k), v) for k, v in reversed(list(current.items())))
+            stack.extend(
+                (join(where, k), not names and k in NAME_MAPS, v)
+                for k, v in reversed(list(current.items()))
+                if referable(names, k, v)
+            )
         elif isinstance(current, list):
-            stack.extend((join(where, i), v) for i, v in reversed(list(enumerate(current))))
+            stack.extend((join(where, i), False, v) for i, v in reversed(list(enumerate(current))))
 
 
 def check_cycles(document: Any, *, named: Callable[[str], bool]) -> None:

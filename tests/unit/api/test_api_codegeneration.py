@@ -217,7 +217,7 @@ def test_rejects_two_openapi_sources(code_generation: Doc) -> None:
     message = rejection(code_generation)
 
     assert "spec.specification.openapi" in message
-    assert "exactly one of inline, configMapRef, git (got inline, configMapRef)" in message
+    assert "exactly one of inline, configMapRef, git, file (got inline, configMapRef)" in message
 
 
 def test_rejects_no_openapi_source(code_generation: Doc) -> None:

@@ -39,6 +39,7 @@ from kodegen.controller import (
 )
 from kodegen.gates import report
 from kodegen.pipeline import generate
+from tests import schema_host
 
 from . import emulated
 from .emulated import NS
@@ -241,7 +242,7 @@ async def test_a_missing_spec_configmap_is_retried(world: World) -> None:
         ({"a.yaml": "{}", "b.yaml": "{}"}, None, "has 2 keys (a.yaml, b.yaml)"),
         ({"a.yaml": "{}"}, "other.yaml", "has no key 'other.yaml'"),
         ({"a.yaml": "key: [unclosed"}, None, "key a.yaml:2:1: malformed YAML"),
-        ({"a.yaml": "- a list\n"}, None, "petstore-spec/a.yaml is not a mapping"),
+        ({"a.yaml": "- a list\n"}, None, "petstore-spec key a.yaml: is not a mapping"),
     ],
 )
 async def test_a_bad_spec_configmap_is_rejected_naming_the_field(
@@ -254,6 +255,100 @@ async def test_a_bad_spec_configmap_is_rejected_naming_the_field(
     assert "spec.specification.openapi.configMapRef" in str(caught.value)
     assert words in str(caught.value)
     assert world.conditions()["SpecValid"] == ("False", "InvalidSpec")
+
+
+_ENTRY = {
+    "openapi": "3.0.3",
+    "info": {"title": "Pets", "version": "1.0.0"},
+    "paths": {"/pets": {"$ref": "paths/pets.yaml"}},
+    "components": {"schemas": {"Pet": {"$ref": "schemas/Pet.yaml"}}},
+}
+_PETS = {
+    "get": {
+        "operationId": "listPets",
+        "responses": {
+            "200": {
+                "description": "the pets",
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "array", "items": {"$ref": "../schemas/Pet.yaml"}}
+                    }
+                },
+            }
+        },
+    }
+}
+_PET = {"type": "object", "properties": {"name": {"type": "string"}}}
+
+
+async def test_a_multi_file_spec_in_a_configmap_is_bundled_into_the_request(
+    world: World,
+) -> None:
+    await _spec_config_map(
+        world,
+        {
+            "openapi.yaml": yaml.safe_dump(_ENTRY),
+            "paths__pets.yaml": yaml.safe_dump(_PETS),
+            "schemas__Pet.yaml": json.dumps(_PET),
+        },
+    )
+    await world.apply(_manifest(specification=_from_configmap("openapi.yaml")))
+    assert await world.reconcile() == "started"
+    request = world.objects("v1/configmaps")[
+        names.request("petstore-api", world.status()["inputHash"])
+    ]
+    inline = runs.Request.from_config_map(request).generation.spec.specification.openapi
+    assert inline is not None and inline.inline is not None
+    assert inline.inline["components"]["schemas"]["Pet"] == _PET
+    items = inline.inline["paths"]["/pets"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["schema"]["items"]
+    assert items == {"$ref": "#/components/schemas/Pet"}
+
+
+async def test_a_configmap_spec_may_not_refer_outside_the_configmap(world: World) -> None:
+    entry = {**_ENTRY, "paths": {"/pets": {"$ref": "../../etc/passwd"}}, "components": {}}
+    await _spec_config_map(world, {"openapi.yaml": yaml.safe_dump(entry)})
+    await world.apply(_manifest(specification=_from_configmap("openapi.yaml")))
+    with pytest.raises(kopf.PermanentError, match="leaves the spec's folder"):
+        await world.reconcile()
+    assert world.conditions()["SpecValid"] == ("False", "InvalidSpec")
+
+
+async def test_a_file_source_is_refused_in_a_cluster(world: World) -> None:
+    specification = {"type": "openapi", "openapi": {"file": "openapi.yaml"}}
+    await world.apply(_manifest(specification=specification))
+    with pytest.raises(kopf.PermanentError, match=r"spec\.specification\.openapi\.file: .*"):
+        await world.reconcile()
+    assert world.objects("batch/v1/jobs") == {}
+
+
+async def test_remote_refs_need_the_manifests_and_the_operators_allowance(
+    world: World,
+) -> None:
+    with schema_host.running() as host:
+        url = host.serve("/schemas/Pet.json", json.dumps(_PET))
+        entry = {**_ENTRY, "paths": {}, "components": {"schemas": {"Pet": {"$ref": url}}}}
+        specification = {
+            "type": "openapi",
+            "openapi": {"inline": entry},
+            "allowRemoteRefs": [host.url + "/schemas/"],
+        }
+        await world.apply(_manifest(specification=specification))
+        with pytest.raises(kopf.PermanentError, match="KODEGEN_REMOTE_REF_PREFIXES"):
+            await world.reconcile()
+        assert host.seen == []  # the manifest alone allows nothing in a cluster
+        world.op.settings = dataclasses.replace(
+            world.op.settings, remote_ref_prefixes=(host.url + "/",)
+        )
+        assert await world.reconcile() == "started"
+        assert host.seen == ["/schemas/Pet.json"]
+    request = world.objects("v1/configmaps")[
+        names.request("petstore-api", world.status()["inputHash"])
+    ]
+    inline = runs.Request.from_config_map(request).generation.spec.specification.openapi
+    assert inline is not None and inline.inline is not None
+    assert inline.inline["components"]["schemas"]["Pet"] == _PET
 
 
 async def test_an_api_error_is_a_retry(world: World) -> None:

@@ -41,6 +41,7 @@ def test_every_field_has_a_variable() -> None:
         "KODEGEN_JOB_TTL_SECONDS_AFTER_FINISHED": "120",
         "KODEGEN_LIMITS_PER_NAMESPACE": "1",
         "KODEGEN_LIMITS_CLUSTER": "3",
+        "KODEGEN_REMOTE_REF_PREFIXES": "https://geojson.org/schema/",
     }
     assert settings.from_env(environ) == settings.Settings(
         executor="local",
@@ -61,6 +62,7 @@ def test_every_field_has_a_variable() -> None:
             ttl_seconds_after_finished=120,
         ),
         limits=settings.LimitSettings(per_namespace=1, cluster=3),
+        remote_ref_prefixes=("https://geojson.org/schema/",),
     )
     fields = [
         field
@@ -93,3 +95,17 @@ def test_unknown_executor_is_refused() -> None:
 def test_settings_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         settings.Settings().executor = "local"  # type: ignore[misc]
+
+
+def test_remote_ref_prefixes_are_none_by_default_and_read_from_one_variable() -> None:
+    assert settings.from_env({}).remote_ref_prefixes == ()
+    found = settings.from_env(
+        {"KODEGEN_REMOTE_REF_PREFIXES": "https://geojson.org/schema/, https://x.org/a/"}
+    )
+    assert found.remote_ref_prefixes == ("https://geojson.org/schema/", "https://x.org/a/")
+
+
+@pytest.mark.parametrize("prefix", ["ftp://x.org/", "https://u@x.org/", "https://x.org/../"])
+def test_a_bad_remote_ref_prefix_names_the_variable(prefix: str) -> None:
+    with pytest.raises(ValueError, match="KODEGEN_REMOTE_REF_PREFIXES"):
+        settings.from_env({"KODEGEN_REMOTE_REF_PREFIXES": prefix})

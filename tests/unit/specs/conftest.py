@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import yaml
 
+from tests import schema_host as schema_host_
 from tests import shared_specs
 
 
@@ -22,3 +24,9 @@ def minimal(**extra: Any) -> dict[str, Any]:
 def shared_spec(request: pytest.FixtureRequest) -> dict[str, Any]:
     document: dict[str, Any] = yaml.safe_load(request.param.read_text())
     return document
+
+
+@pytest.fixture
+def schema_host() -> Iterator[schema_host_.Host]:
+    with schema_host_.running() as host:
+        yield host

@@ -193,7 +193,7 @@ def test_form_bodies_and_parameter_defaults() -> None:
         (
             lambda d: d["paths"]["/pets"]["get"].update(parameters=[{"$ref": "other.yaml#/p"}]),
             "/paths/~1pets/get/parameters/0",
-            "external $ref",
+            "names another file",
         ),
         (
             lambda d: d["components"]["schemas"].update(

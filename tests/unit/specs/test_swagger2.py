@@ -383,7 +383,7 @@ def test_a_refusal_after_conversion_names_the_original_pointer() -> None:
     document["definitions"]["Pet"]["properties"]["tag"] = {"$ref": "other.yaml#/Tag"}
     with pytest.raises(errors.SpecError) as caught:
         openapi.parse(document)
-    assert caught.value.pointer == "/definitions/Pet/properties/tag"
+    assert caught.value.pointer == "/definitions/Pet/properties/tag/$ref"
 
 
 def test_an_undeclared_path_parameter_is_refused_at_its_operation() -> None:

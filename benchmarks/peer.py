@@ -96,7 +96,11 @@ class Peer:
         """Create the venv and install `REQUIREMENTS` unless a previous run did."""
         wanted = REQUIREMENTS.read_text(encoding="utf-8")
         stamp = self.venv / STAMP
-        if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted and self.codegen.is_file():
+        if (
+            stamp.is_file()
+            and stamp.read_text(encoding="utf-8") == wanted
+            and self.codegen.is_file()
+        ):
             return
         log(f"installing {REQUIREMENTS.name} into {self.venv} (first run only)")
         if not self.python.is_file():

@@ -96,7 +96,8 @@ def test_no_reachable_provider_is_a_clear_error(
     code = cli.main(["generate", str(EXAMPLE), "--out", str(tmp_path / "out"), "--no-ai-cache"])
     err = capsys.readouterr().err
     assert code == 69  # EX_UNAVAILABLE: not "gates failed"
-    assert err.splitlines()[-1].startswith("error: no AI provider answered the plan request: provider ollama: ")
+    last = err.splitlines()[-1]
+    assert last.startswith("error: no AI provider answered the plan request: provider ollama: ")
     assert "unavailable" in err
     assert not (tmp_path / "out").exists()
 
@@ -108,7 +109,8 @@ def test_the_budget_stops_the_run_before_the_first_call(
     code = cli.main(argv)
     err = capsys.readouterr().err
     assert code == 77  # the budget stop: not "gates failed"
-    assert err.splitlines()[-1].startswith("error: AI budget: maxTokens would be exceeded (spent 0, the next call")
+    last = err.splitlines()[-1]
+    assert last.startswith("error: AI budget: maxTokens would be exceeded (spent 0, the next call")
     assert "raise the token budget (kodegen generate --ai-max-tokens)" in err
     assert model.requests == []
     assert not (tmp_path / "out").exists()

@@ -16,7 +16,15 @@ from kodegen.gates import report
 from kodegen.outputs import directory
 from kodegen.pipeline import generate
 
-__all__ = ["Progress", "error", "isolation_warning", "not_implemented", "stderr", "stdout", "summary"]
+__all__ = [
+    "Progress",
+    "error",
+    "isolation_warning",
+    "not_implemented",
+    "stderr",
+    "stdout",
+    "summary",
+]
 
 FINDINGS_SHOWN = 10
 """Findings listed per failed gate; every finding is in the provenance."""
@@ -158,7 +166,9 @@ def _ai_rows(totals: rich.table.Table, result: generate.Result) -> None:
     totals.add_row("AI provider", ", ".join(ai.providers) or "-")
     totals.add_row("AI model", ai.model or "-")
     totals.add_row("AI tokens", f"{ai.tokens} ({ai.input_tokens} in, {ai.output_tokens} out)")
-    totals.add_row("AI cost", f"${ai.cost_usd:.4f}" + (f" ({ai.cached} cached)" if ai.cached else ""))
+    totals.add_row(
+        "AI cost", f"${ai.cost_usd:.4f}" + (f" ({ai.cached} cached)" if ai.cached else "")
+    )
     totals.add_row("AI attempts", f"{ai.attempts} (kept: {ai.chosen})")
     if ai.failures:
         totals.add_row("AI failovers", f"{ai.failures} (see .kodegen/transcript.jsonl)")

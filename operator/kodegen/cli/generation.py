@@ -80,7 +80,7 @@ def init_command(args: argparse.Namespace) -> int:
     header = (
         f"# A CodeGeneration written by `kodegen init --spec {args.spec}`.\n"
         "# Generate with `kodegen generate THIS_FILE --out DIR`, or `kubectl apply -f` it\n"
-        "# to a cluster running kodegen. Every field: see examples/ and DESIGN.md.\n"
+        "# to a cluster running kodegen. Every field: see examples/ and the README.\n"
     )
     body = header + userspec.text(_request(args))
     if target is None:

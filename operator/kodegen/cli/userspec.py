@@ -205,7 +205,9 @@ def _variables(
         variables_.validate(template.spec.variables, given)
     except errors.VariableError as exc:
         if exc.variable in raw:
-            raise errors.FlagError(flag="--set", value=raw[exc.variable], reason=exc.reason) from exc
+            raise errors.FlagError(
+                flag="--set", value=raw[exc.variable], reason=exc.reason
+            ) from exc
         raise errors.FlagError(
             flag="--set",
             value=exc.variable,
@@ -221,7 +223,9 @@ def _typed(item: str, value: str, kind: str) -> Any:
     try:
         return loading.load(value, source="--set")
     except errors.DocumentError as exc:
-        raise errors.FlagError(flag="--set", value=item, reason=f"not {kind}: {exc.reason}") from exc
+        raise errors.FlagError(
+            flag="--set", value=item, reason=f"not {kind}: {exc.reason}"
+        ) from exc
 
 
 def _package_name(spec: Path) -> str:

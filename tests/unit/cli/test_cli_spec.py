@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 import yaml
+from tests.unit.cli.conftest import example
 
 from kodegen import cli, provenance
 from kodegen.gates import report
 from kodegen.pipeline import generate
-
-from tests.unit.cli.conftest import example
 
 EXAMPLES = Path(__file__).parents[3] / "examples"
 
@@ -93,14 +92,31 @@ def swagger2() -> dict[str, Any]:
 
 
 DETECTED: dict[str, tuple[str, Callable[[], str], str, str]] = {
-    "OpenAPI YAML": ("api.yaml", lambda: yaml.safe_dump(openapi_document()), "openapi", "python-fastapi-service"),
-    "Swagger 2.0 JSON": ("notes.json", lambda: json.dumps(swagger2()), "openapi", "python-fastapi-service"),
+    "OpenAPI YAML": (
+        "api.yaml",
+        lambda: yaml.safe_dump(openapi_document()),
+        "openapi",
+        "python-fastapi-service",
+    ),
+    "Swagger 2.0 JSON": (
+        "notes.json",
+        lambda: json.dumps(swagger2()),
+        "openapi",
+        "python-fastapi-service",
+    ),
     "GraphQL by suffix": ("shop.graphql", graphql_schema, "graphql", "python-graphql-service"),
     "GraphQL by content": ("shop.txt", graphql_schema, "graphql", "python-graphql-service"),
-    "JSON Schema with $schema": ("catalog.json", lambda: json.dumps(json_schema()), "jsonSchema", "python-pydantic-models"),
+    "JSON Schema with $schema": (
+        "catalog.json",
+        lambda: json.dumps(json_schema()),
+        "jsonSchema",
+        "python-pydantic-models",
+    ),
     "JSON Schema without $schema": (
         "thing.yaml",
-        lambda: yaml.safe_dump({"title": "Thing", "type": "object", "properties": {"a": {"type": "integer"}}}),
+        lambda: yaml.safe_dump(
+            {"title": "Thing", "type": "object", "properties": {"a": {"type": "integer"}}}
+        ),
         "jsonSchema",
         "python-pydantic-models",
     ),
@@ -161,9 +177,15 @@ FLAG_ERRORS: dict[str, tuple[list[str], str]] = {
         ["--set", "packageName=1x"],
         r"^error: --set packageName=1x: .*\^\[a-z_\]\[a-z0-9_\]\*\$",
     ),
-    "variable of the wrong type": (["--set", "port=eighty"], r"^error: --set port=eighty: .*integer"),
+    "variable of the wrong type": (
+        ["--set", "port=eighty"],
+        r"^error: --set port=eighty: .*integer",
+    ),
     "unknown variable": (["--set", "colour=blue"], r"^error: --set colour=blue: .*unknown"),
-    "no equals sign": (["--set", "packageName"], r"^error: --set packageName: expected NAME=VALUE$"),
+    "no equals sign": (
+        ["--set", "packageName"],
+        r"^error: --set packageName: expected NAME=VALUE$",
+    ),
     "variable given twice": (
         ["--set", "packageName=a", "--set", "packageName=b"],
         r"^error: --set packageName=b: packageName is given twice$",
@@ -228,8 +250,14 @@ def test_a_malformed_spec_file_names_the_line(
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["--type", "openapi"], "error: --type openapi: only with --spec; a manifest sets it itself"),
-        (["--set", "port=1"], "error: --set port=1: only with --spec; a manifest sets spec.variables"),
+        (
+            ["--type", "openapi"],
+            "error: --type openapi: only with --spec; a manifest sets it itself",
+        ),
+        (
+            ["--set", "port=1"],
+            "error: --set port=1: only with --spec; a manifest sets spec.variables",
+        ),
         (["--spec", "x.yaml"], "error: --spec x.yaml: give either a MANIFEST"),
         ([], "error: MANIFEST: give a CodeGeneration manifest, or --spec FILE"),
     ],

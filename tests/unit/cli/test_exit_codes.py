@@ -79,13 +79,17 @@ def test_an_unwritable_init_file_is_73(tmp_path: Path, capsys: pytest.CaptureFix
     spec.write_text(json.dumps({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}}))
     code, _, err = run(capsys, "init", "--spec", spec, "-f", tmp_path / "file" / "cg.yaml")
     assert code == 73
-    assert one_error_line(err).startswith(f"error: cannot write the file {tmp_path / 'file'}/cg.yaml: ")
+    assert one_error_line(err).startswith(
+        f"error: cannot write the file {tmp_path / 'file'}/cg.yaml: "
+    )
 
 
 def test_json_output_carries_the_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "file").write_text("x")
     out = tmp_path / "file" / "out"
-    code, stdout, _ = run(capsys, "generate", EXAMPLES / "petstore.yaml", "--out", out, "-o", "json")
+    code, stdout, _ = run(
+        capsys, "generate", EXAMPLES / "petstore.yaml", "--out", out, "-o", "json"
+    )
     assert code == 73
     summary = json.loads(stdout)
     assert (summary["result"], summary["exitCode"]) == ("error", 73)
@@ -125,7 +129,7 @@ def test_an_unreachable_cluster_is_75(tmp_path: Path, capsys: pytest.CaptureFixt
 @contextlib.contextmanager
 def api_answering_404() -> Iterator[str]:
     class NotFound(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             body = json.dumps(
                 {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404}
             ).encode()

@@ -116,9 +116,9 @@ def _generate(commands: Any, templates: argparse.ArgumentParser) -> None:
         "generate",
         parents=[templates],
         help="generate, test and publish a service",
-        description="kodegen generate MANIFEST --out DIR, or kodegen generate --spec FILE "
-        "[--template FAMILY@RANGE] [--set NAME=VALUE]... --out DIR. Progress goes to "
-        "stderr, results to stdout.",
+        description="  kodegen generate MANIFEST --out DIR\n"
+        "  kodegen generate --spec FILE [--template FAMILY@RANGE] [--set NAME=VALUE]... "
+        "--out DIR\n\nProgress goes to stderr, results to stdout (-o json: one summary object).",
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -326,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--only", default="", help="only specs whose path contains this")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=90.0, help="seconds per tool per spec")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per tool per spec")
     parser.add_argument("--peer-venv", type=Path, default=HERE.parent / ".venv-bench")
     parser.add_argument("--json", type=Path, metavar="PATH", help="write every row here")
     args = parser.parse_args(argv)

@@ -47,8 +47,14 @@ def operator_command(args: argparse.Namespace) -> int:
         if value is not None
     }
     config = dataclasses.replace(config, **overrides)
+    try:
+        client = kube.connect()
+    except Exception as exc:  # the client's config errors have no common base
+        raise errors.InputError(
+            f"no usable cluster configuration (in-cluster, KUBECONFIG or ~/.kube/config): {exc}"
+        ) from exc
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    op = main.build(config, kube.connect())
+    op = main.build(config, client)
     if config.metrics_port:
         op.metrics.serve(config.metrics_port)
     asyncio.run(

@@ -169,6 +169,10 @@ def _template_flag(value: str) -> tuple[str, str]:
 def _resolve(
     value: str, family: str, version_range: str, kind: str, root: Path | None
 ) -> template_model.Template:
+    if root is not None and not root.is_dir():
+        raise errors.FlagError(
+            flag="--templates", value=str(root), reason="not a folder of <family>/<version>/"
+        )
     try:
         template = registry.resolve(family, version_range, root)
     except errors.TemplateError as exc:

@@ -448,3 +448,30 @@ def test_validate_text_output_counts_operations(
         "0 not implemented"
     )
     assert "plan" in err and "plan" not in stdout
+
+
+def test_the_name_flag_sets_metadata_name(
+    openapi_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "init", "--spec", openapi_file, "--name", "pets-api")
+    assert code == 0
+    assert yaml.safe_load(out)["metadata"]["name"] == "pets-api"
+
+
+def test_the_templates_flag_picks_the_folder_templates_come_from(
+    openapi_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none"
+    code, _, err = run(capsys, "init", "--spec", openapi_file, "--templates", missing)
+    assert code == 2
+    assert one_error_line(err) == (
+        f"error: --templates {missing}: not a folder of <family>/<version>/"
+    )
+    empty = tmp_path / "templates"
+    empty.mkdir()
+    code, _, err = run(capsys, "init", "--spec", openapi_file, "--templates", empty)
+    assert code == 2
+    assert one_error_line(err) == (
+        "error: --template python-fastapi-service@^1.0: unknown template family; there are no "
+        f"templates under {empty}"
+    )

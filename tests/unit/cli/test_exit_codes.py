@@ -174,6 +174,17 @@ def test_an_unusable_kubeconfig_is_bad_input(
     assert one_error_line(err).startswith(f"error: --kubeconfig {config}: no usable cluster")
 
 
+def test_the_operator_without_a_cluster_configuration_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    code, _, err = run(capsys, "operator", "--standalone")
+    assert code == 2
+    assert one_error_line(err).startswith("error: no usable cluster configuration")
+
+
 # -- 69 and 77: AI ---------------------------------------------------------------------------------
 
 

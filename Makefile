@@ -31,10 +31,15 @@ lint: $(STAMP)
 	# every {{ }} of a builtin template ends in a context filter (issue 9: escaping)
 	$(BIN)/python -m kodegen.templates.escaping templates
 
+# The last step: kodegen vs fastapi-code-generator (pinned in benchmarks/requirements-peer.txt, its
+# own .venv-bench) on the corpus's OpenAPI specs; one line and nothing else without ../shared.
+# VERSUS_ARGS: e.g. `--only lakefs --jobs 1 --timeout 60 --kinds openapi swagger2`.
+VERSUS_ARGS ?= --jobs 2
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 	$(BIN)/python benchmarks/operator_bench.py
 	$(BIN)/python benchmarks/ai_bench.py
+	nice -n 10 $(BIN)/python benchmarks/versus.py $(VERSUS_ARGS)
 
 # Mutation testing (benchmarks/mutation.py, mutmut): `mutate` runs every module, `mutate-changed`
 # the modules changed since the merge base with main.

@@ -27,14 +27,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-PACKAGES = ("fastapi-code-generator", "fastapi", "uvicorn", "schemathesis", "ruff", "bandit")
-"""What the peer's venv gets: the generator, and the tools that judge its output."""
+REQUIREMENTS = Path(__file__).resolve().parent / "requirements-peer.txt"
+"""What the peer's venv gets: the generator (pinned), and the tools that judge its output."""
 
 VERSIONS = ("fastapi-code-generator", "fastapi", "pydantic", "schemathesis", "ruff", "bandit")
 """Packages whose versions the report names."""
 
 STAMP = ".bench-installed"
-"""Written into the venv once `PACKAGES` installed; without it the venv is (re)built."""
+"""Written into the venv once `REQUIREMENTS` installed (its text); when it is missing or holds
+other text, the venv is (re)installed."""
 
 TIMEOUT = 300.0
 """Seconds any one peer command may take."""
@@ -92,18 +93,24 @@ class Peer:
         self.codegen = venv / "bin" / "fastapi-codegen"
 
     def ensure(self, log: Any) -> None:
-        """Create the venv and install `PACKAGES` unless a previous run did."""
-        if (self.venv / STAMP).is_file() and self.codegen.is_file():
+        """Create the venv and install `REQUIREMENTS` unless a previous run did."""
+        wanted = REQUIREMENTS.read_text(encoding="utf-8")
+        stamp = self.venv / STAMP
+        if (
+            stamp.is_file()
+            and stamp.read_text(encoding="utf-8") == wanted
+            and self.codegen.is_file()
+        ):
             return
-        log(f"creating {self.venv} with {', '.join(PACKAGES)} (first run only)")
+        log(f"installing {REQUIREMENTS.name} into {self.venv} (first run only)")
         if not self.python.is_file():
             # The base interpreter, so that the venv does not depend on kodegen's .venv.
             base = getattr(sys, "_base_executable", sys.executable)
             _check([base, "-m", "venv", str(self.venv)], "python -m venv")
         pip = [str(self.python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         _check([*pip, "--upgrade", "pip"], "pip install --upgrade pip")
-        _check([*pip, *PACKAGES], f"pip install {' '.join(PACKAGES)}")
-        (self.venv / STAMP).write_text(" ".join(PACKAGES) + "\n", encoding="utf-8")
+        _check([*pip, "-r", str(REQUIREMENTS)], f"pip install -r {REQUIREMENTS.name}")
+        stamp.write_text(wanted, encoding="utf-8")
 
     def versions(self) -> dict[str, str]:
         code = (

@@ -9,22 +9,64 @@
     │   ├── UnexpectedInputError  kodegen failed unexpectedly on an input (a bug to report;
     │   │                       still one line, exit 2, SpecValid=False, never a traceback)
     │   ├── TemplateError       template resolution, template files, sandbox escapes
-    │   └── VariableError       a template variable is missing or invalid
+    │   ├── VariableError       a template variable is missing or invalid
+    │   └── FlagError           a command-line flag's value (names the flag and the value)
     ├── GateError               a quality gate could not run at all (not: it found problems)
     │   └── LeakedKey           a key kodegen holds is in the generated files: nothing published
     ├── FetchError              a remote `$ref` (allowed) could not be fetched: unreachable,
     │                           timed out, a server error; trying again may succeed
     ├── OutputError             publishing or reading an output failed: the API refused or
-    │                           was unreachable (`retryable` says whether to try again), or a
-    │                           stored output is missing or corrupt
+    │   │                       was unreachable (`retryable` says whether to try again), or a
+    │   │                       stored output is missing or corrupt
+    │   └── DestinationError    the output folder cannot be written (a path under a file, no
+    │                           permission, a read-only or full filesystem)
     └── AIError                 the AI layer could not produce an answer
         ├── ProviderError       one provider failed (retryable or not); the router fails over
         └── BudgetExceeded      the next call would exceed spec.ai.maxCostUSD or max tokens
 
 Messages are built from keyword arguments and say where the problem is and how to fix it.
+
+Exit codes of the `kodegen` command (`ExitCode`, chosen by `exit_code` from the error's type;
+sysexits.h codes for the operational failures, so a script tells "the service is bad" from "the
+world is not ready"):
+
+     0  success: every quality gate passed
+     1  quality gates failed (the output is still written, marked failed in its provenance),
+        or a gate could not run (GateError, LeakedKey)
+     2  bad input: a flag, the manifest, the specification, the template or a variable
+        (InputError); nothing written
+    69  EX_UNAVAILABLE: no AI provider answered (AIError): a provider down, unreachable,
+        refusing the key, or its circuit open
+    70  EX_SOFTWARE: kodegen itself failed (a bug)
+    73  EX_CANTCREAT: the output folder cannot be written (DestinationError)
+    74  EX_IOERR: an output in the cluster could not be read or written: the API refused (401,
+        403, 404), or the stored output is missing or corrupt (OutputError, not retryable)
+    75  EX_TEMPFAIL: the Kubernetes API (or a Git remote) is unreachable or answered 409, 429 or
+        5xx (OutputError, retryable): try again
+    77  EX_NOPERM: the AI budget stopped the run before the first answer (BudgetExceeded):
+        spec.ai.maxCostUSD or --ai-max-tokens
+   130  interrupted (SIGINT); 143 terminated (SIGTERM)
 """
 
 from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """The exit codes of `kodegen` (see the module docstring for when each is used)."""
+
+    OK = 0
+    GATES_FAILED = 1
+    BAD_INPUT = 2
+    AI_UNAVAILABLE = 69
+    INTERNAL = 70
+    OUTPUT_UNWRITABLE = 73
+    OUTPUT_FAILED = 74
+    UNREACHABLE = 75
+    AI_BUDGET = 77
+    INTERRUPTED = 130
+    TERMINATED = 143
 
 
 class KodegenError(Exception):
@@ -94,6 +136,14 @@ class VariableError(InputError):
         super().__init__(f"variable {variable!r}: {reason}")
 
 
+class FlagError(InputError):
+    """A command-line flag's value is refused: `--set packageName=1x: must match ...`."""
+
+    def __init__(self, *, flag: str, value: str, reason: str) -> None:
+        self.flag, self.value, self.reason = flag, value, reason
+        super().__init__(f"{flag} {value}: {reason}" if value else f"{flag}: {reason}")
+
+
 class GateError(KodegenError):
     def __init__(self, *, gate: str, reason: str) -> None:
         self.gate, self.reason = gate, reason
@@ -142,6 +192,20 @@ class OutputError(KodegenError):
         super().__init__(f"output {output}: {reason}")
 
 
+class DestinationError(OutputError):
+    """Where the output goes (`destination`: "the output folder out/x", "the file m.yaml")
+    cannot be written; `reason` is the filesystem's, or why a check before any work found it
+    unwritable. Nothing was written."""
+
+    def __init__(self, *, destination: str, reason: str) -> None:
+        self.output, self.reason, self.status, self.retryable = destination, reason, None, False
+        KodegenError.__init__(
+            self,
+            f"cannot write {destination}: {reason}; nothing was written "
+            "(check the path, its permissions and the free space)",
+        )
+
+
 class AIError(KodegenError):
     """The AI layer could not produce an answer."""
 
@@ -174,3 +238,18 @@ class BudgetExceeded(AIError):
             f"AI budget: {limit} would be exceeded (spent {spent:g}, the next call needs up to "
             f"{needed:g}); {fix or f'raise spec.ai.{limit} or shorten the specification'}"
         )
+
+
+def exit_code(error: KodegenError) -> ExitCode:
+    """The exit code of the `kodegen` command that stopped on `error`."""
+    if isinstance(error, InputError):
+        return ExitCode.BAD_INPUT
+    if isinstance(error, DestinationError):
+        return ExitCode.OUTPUT_UNWRITABLE
+    if isinstance(error, OutputError):
+        return ExitCode.UNREACHABLE if error.retryable else ExitCode.OUTPUT_FAILED
+    if isinstance(error, BudgetExceeded):
+        return ExitCode.AI_BUDGET
+    if isinstance(error, AIError):
+        return ExitCode.AI_UNAVAILABLE
+    return ExitCode.GATES_FAILED  # GateError, LeakedKey: the gates did not pass

@@ -95,8 +95,9 @@ def test_no_reachable_provider_is_a_clear_error(
     monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")  # nothing listens on port 9
     code = cli.main(["generate", str(EXAMPLE), "--out", str(tmp_path / "out"), "--no-ai-cache"])
     err = capsys.readouterr().err
-    assert code == 1
-    assert err.startswith("error: no AI provider answered the plan request: provider ollama: ")
+    assert code == 69  # EX_UNAVAILABLE: not "gates failed"
+    last = err.splitlines()[-1]
+    assert last.startswith("error: no AI provider answered the plan request: provider ollama: ")
     assert "unavailable" in err
     assert not (tmp_path / "out").exists()
 
@@ -107,8 +108,9 @@ def test_the_budget_stops_the_run_before_the_first_call(
     argv = ["generate", str(EXAMPLE), "--out", str(tmp_path / "out"), "--ai-max-tokens", "500"]
     code = cli.main(argv)
     err = capsys.readouterr().err
-    assert code == 1
-    assert err.startswith("error: AI budget: maxTokens would be exceeded (spent 0, the next call")
+    assert code == 77  # the budget stop: not "gates failed"
+    last = err.splitlines()[-1]
+    assert last.startswith("error: AI budget: maxTokens would be exceeded (spent 0, the next call")
     assert "raise the token budget (kodegen generate --ai-max-tokens)" in err
     assert model.requests == []
     assert not (tmp_path / "out").exists()

@@ -45,8 +45,8 @@ def publish(files: Mapping[str, bytes], out: Path, *, force: bool = False) -> No
 
     Raises `errors.InputError` when `out` is a file, or a non-empty folder whose content is not
     what kodegen recorded writing there (unless `force`), or when a path would land outside
-    `out`, or when the filesystem refuses a write (permissions, no space left). Nothing is
-    changed in any of these cases.
+    `out`; `errors.DestinationError` when the filesystem refuses a write (permissions, no
+    space left, a path under a file). Nothing is changed in any of these cases.
     """
     relative = [_checked(name) for name in files]
     if str(RECORD) in files:
@@ -71,13 +71,13 @@ def publish(files: Mapping[str, bytes], out: Path, *, force: bool = False) -> No
 
 @contextlib.contextmanager
 def _refused(out: Path) -> Iterator[None]:
-    """The filesystem's refusals as an `InputError` naming the folder (the cause is chained)."""
+    """The filesystem's refusals as a `DestinationError` naming the folder (the cause is
+    chained)."""
     try:
         yield
     except OSError as exc:
-        raise errors.InputError(
-            f"cannot write the output folder {out}: {exc.strerror or exc}; nothing was written "
-            "(check the path, its permissions and the free space)"
+        raise errors.DestinationError(
+            destination=f"the output folder {out}", reason=str(exc.strerror or exc)
         ) from exc
 
 
@@ -92,9 +92,28 @@ def _checked(name: str) -> PurePosixPath:
 
 
 def check(out: Path, *, force: bool = False) -> None:
-    """Raise `errors.InputError` unless `publish` may replace `out` (see the module doc)."""
+    """Raise `errors.InputError` unless `publish` may replace `out` (see the module doc), or
+    `errors.DestinationError` when it could not write there: the nearest existing folder
+    above `out` is a file or not writable (so a run finds out before any work, and creates
+    nothing to find out)."""
     with _refused(out):
+        _writable(out)
         _check(out, force)
+
+
+def _writable(out: Path) -> None:
+    parent = out.parent
+    while not os.path.lexists(parent) and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise errors.DestinationError(
+            destination=f"the output folder {out}", reason=f"{parent} is not a folder"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise errors.DestinationError(
+            destination=f"the output folder {out}",
+            reason=f"{parent} is not writable (permissions or a read-only mount)",
+        )
 
 
 def _check(out: Path, force: bool) -> None:

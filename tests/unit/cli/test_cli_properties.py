@@ -131,8 +131,9 @@ def check(
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     assert code in (0, 2), (code, err)
-    if code == 0:
-        assert err == ""
+    if code == 0:  # only progress on stderr: one line per input stage
+        stages = [line.split()[0] for line in err.splitlines()]
+        assert stages == ["parse", "resolve", "variables", "plan"], err
         return
     lines = err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), err

@@ -86,7 +86,7 @@ def test_files_honour_the_umask_not_mkdtemp_0700(tmp_path: Path) -> None:
 
 
 FAILURES = [
-    (OSError(28, "No space left on device"), errors.InputError),
+    (OSError(28, "No space left on device"), errors.DestinationError),
     (KeyboardInterrupt(), KeyboardInterrupt),
 ]
 
@@ -169,10 +169,10 @@ def _umask() -> int:
     return current
 
 
-def test_a_disk_error_is_one_clear_input_error(tmp_path: Path) -> None:
+def test_a_disk_error_is_one_clear_destination_error(tmp_path: Path) -> None:
     out = tmp_path / "out"
     failing = Exploding(GOOD, after=1, error=OSError(28, "No space left on device"))
-    with pytest.raises(errors.InputError) as caught:
+    with pytest.raises(errors.DestinationError) as caught:
         directory.publish(failing, out)
     assert str(caught.value).startswith(
         f"cannot write the output folder {out}: No space left on device; nothing was written"
@@ -180,7 +180,17 @@ def test_a_disk_error_is_one_clear_input_error(tmp_path: Path) -> None:
     assert isinstance(caught.value.__cause__, OSError)
 
 
-def test_a_file_in_the_way_of_the_parent_is_an_input_error(tmp_path: Path) -> None:
+def test_a_file_in_the_way_of_the_parent_is_a_destination_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
-    with pytest.raises(errors.InputError, match="cannot write the output folder"):
+    with pytest.raises(errors.DestinationError, match="cannot write the output folder") as caught:
         directory.publish(GOOD, tmp_path / "file" / "out")
+    assert f"{tmp_path / 'file'} is not a folder" in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_the_check_before_any_work_finds_an_unwritable_destination(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(errors.DestinationError, match="is not a folder"):
+        directory.check(tmp_path / "file" / "a" / "b" / "out")
+    directory.check(tmp_path / "new" / "deeper" / "out")  # missing folders are created later
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]

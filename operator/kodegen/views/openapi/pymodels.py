@@ -21,7 +21,7 @@ from typing import Any
 
 from kodegen.documents import limits
 from kodegen.specs import model, patterns, samples, schemas
-from kodegen.views.openapi import pyview
+from kodegen.views.openapi import conforming, pyview
 
 __all__ = ["UNEXPECTED", "view"]
 
@@ -42,23 +42,32 @@ _WRONG = {
 """A value of the wrong JSON type, by schema type (pydantic's lax mode rejects each)."""
 
 
-def view(types: pyview.Types) -> dict[str, Any]:
-    """`models` (pyview's, adjusted, each with `invalid` cases) and `import_lines`."""
-    builder = _Builder(types)
-    models = [builder.adjust(m) for m in types.models.values()]
+def view(types: pyview.Types, raw: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """`models` (pyview's, adjusted, each with `invalid` cases and `checked`: its sample
+    validates against the schema at its pointer in `raw`, the source document, when given)
+    and `import_lines`."""
+    builder = _Builder(types, raw)
+    models = [builder.adjust(m) for m in types.ordered()]
     return {"models": models, "import_lines": _import_lines(models)}
 
 
 class _Builder:
-    def __init__(self, types: pyview.Types) -> None:
+    def __init__(self, types: pyview.Types, raw: Mapping[str, Any] | None) -> None:
         self.types = types
+        self.source = conforming.Source(raw, _matching) if raw is not None else None
         self.components: Mapping[str, model.Schema] = types.components
         self.roots = {name for name, m in types.models.items() if m.root is not None}
 
     def adjust(self, found: pyview.Model) -> dict[str, Any]:
         source = self.types.sources[found.name]  # pyview records one for every model
         found = dataclasses.replace(found, sample=self.conform(found.sample, source, 0))
+        checked = found.sample
+        if self.source is not None:
+            checked = self.source.conforming(found.sample, source.pointer)
+        if checked is not model.MISSING:
+            found = dataclasses.replace(found, sample=checked)
         data = dataclasses.asdict(found)
+        data["checked"] = checked is not model.MISSING
         if found.root is not None:
             constraints = self.constraints(source)
             if constraints:

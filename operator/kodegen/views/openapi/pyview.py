@@ -7,12 +7,14 @@ Inline object schemas are lifted into named models so every object is typed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from kodegen.specs import model, samples, schemas
 from kodegen.templates import filters, untrusted
+from kodegen.views.openapi import order
 
 FORMATS = {"date-time": "datetime", "date": "date", "uuid": "UUID", "email": "EmailStr"}
 PYDANTIC = {"self", "json", "dict", "copy", "schema", "validate", "construct", "fields"}
@@ -65,6 +67,10 @@ class Model:
     extra: str  # "ignore" | "forbid"
     root: str | None = None  # RootModel[...] type for non-object component schemas
     sample: Any = None  # a conforming value, for the generated tests
+    forward: bool = False
+    """The root type names a model not defined before this one (a cycle): a template writes
+    it as the class body's `root:` annotation, resolved by `model_rebuild()`, rather than as
+    `RootModel[...]`'s type argument, which Python evaluates at once (see `order`)."""
 
 
 @dataclass
@@ -83,6 +89,22 @@ class Types:
             self.names[name] = self._unique(pascal(name))
         for name, schema in self.components.items():
             self._component(name, schema)
+
+    def ordered(self) -> list[Model]:
+        """Every model, each after the models its types name (`order`), the roots that
+        still name a later model marked `forward`. Ask last: `expr` may add models."""
+        references = {
+            name: order.names_in([m.root or "", *(f.type for f in m.fields)])
+            for name, m in self.models.items()
+        }
+        defined: set[str] = set()
+        result = []
+        for name in order.dependencies_first(references):
+            found = self.models[name]
+            later = [r for r in references[name] if r in self.models and r not in defined]
+            defined.add(name)
+            result.append(dataclasses.replace(found, forward=found.root is not None and bool(later)))
+        return result
 
     def _unique(self, base: str) -> str:
         taken = set(self.names.values()) | set(self.models) | RESERVED_CLASSES

@@ -43,12 +43,14 @@ _WRONG = {
 
 
 def view(types: pyview.Types, raw: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """`models` (pyview's, adjusted, each with `invalid` cases and `checked`: its sample
-    validates against the schema at its pointer in `raw`, the source document, when given)
-    and `import_lines`."""
+    """`models` (pyview's in dependency order, adjusted, each with `invalid` cases and
+    `checked`: its sample validates against the schema at its pointer in `raw`, the source
+    document, when given), `import_lines`, and `requirements` (the pyproject dependencies
+    those imports need)."""
     builder = _Builder(types, raw)
     models = [builder.adjust(m) for m in types.ordered()]
-    return {"models": models, "import_lines": _import_lines(models)}
+    lines = _import_lines(models)
+    return {"models": models, "import_lines": lines, "requirements": _requirements(lines)}
 
 
 class _Builder:
@@ -356,7 +358,7 @@ def _strings(schema: model.Schema) -> list[dict[str, Any]]:
         cases.append({"id": "minLength", "value": "x" * (schema.min_length - 1)})
     if schema.max_length is not None and schema.max_length < limits.DEFAULT.max_count:
         cases.append({"id": "maxLength", "value": "x" * (schema.max_length + 1)})
-    if schema.pattern is not None:
+    if pyview.enforced_pattern(schema) is not None:
         low, high = schema.min_length or 0, schema.max_length
         tried = [*_NON_MATCHING, *(char * max(low, 1) for char in "!~ 0aAZ_-")]
         fitting = [t for t in tried if len(t) >= low and (high is None or len(t) <= high)]
@@ -379,6 +381,20 @@ def _not_in(values: tuple[Any, ...]) -> Any:
     while candidate in values:
         candidate += "-"
     return candidate
+
+
+def _requirements(import_lines: list[str]) -> list[str]:
+    """The distributions the imports need, exactly: pydantic when it is imported, with its
+    `email` extra (email-validator) when `EmailStr` is."""
+    names = {
+        name.strip()
+        for line in import_lines
+        if line.startswith("from pydantic import ")
+        for name in line.removeprefix("from pydantic import ").split(",")
+    }
+    if not names:
+        return []
+    return ["pydantic[email]>=2.8" if "EmailStr" in names else "pydantic>=2.8"]
 
 
 def _import_lines(models: list[dict[str, Any]]) -> list[str]:

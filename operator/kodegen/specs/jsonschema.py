@@ -128,10 +128,18 @@ def _validate(raw: dict[str, Any], dialect: str) -> None:
     )
 
 
+_SIBLINGS = frozenset({
+    "type", "properties", "required", "items", "enum", "const", "allOf", "oneOf", "anyOf",
+    "additionalProperties", "minimum", "maximum", "minLength", "maxLength", "pattern",
+})  # fmt: skip
+"""Keywords beside a `$ref` that change what a value may be (annotations do not count)."""
+
+
 class _Builder:
     def __init__(self, raw: dict[str, Any]) -> None:
         self.raw = raw
         self.root_name = self._root_name()
+        self.siblings_apply = "draft/20" in str(raw.get("$schema", "draft/2020-12"))
         self.named: dict[str, tuple[str, Any]] = {}  # ref -> (name, node)
         for keyword in DEFINITIONS:
             members = raw.get(keyword, {})
@@ -183,6 +191,10 @@ class _Builder:
         if isinstance(node, bool):  # `true` / `false` schemas
             return model.Schema(pointer=pointer)
         ref = node.get("$ref")
+        if isinstance(ref, str) and self.siblings_apply and _SIBLINGS & set(node):
+            # 2019-09 on: keywords beside `$ref` apply too, as if both were under `allOf`
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return self.schema({"allOf": [{"$ref": ref}, rest]}, pointer)
         if isinstance(ref, str):
             if ref in self.named:
                 return model.Schema(ref=self.named[ref][0], pointer=pointer)

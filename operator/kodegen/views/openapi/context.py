@@ -61,8 +61,8 @@ def build(
             }
         ),
         "openapi_json": json.dumps(spec.raw, indent=2, ensure_ascii=False) + "\n",
-        "models": [dataclasses.asdict(m) for m in types.models.values()],
-        "pydantic_models": pymodels.view(types),
+        "models": [dataclasses.asdict(m) for m in types.ordered()],
+        "pydantic_models": pymodels.view(types, spec.raw),
         **_imports(types, rendered_ops),
         "operations": rendered_ops,
         "resources": resource_views,

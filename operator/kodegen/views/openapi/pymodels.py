@@ -21,7 +21,7 @@ from typing import Any
 
 from kodegen.documents import limits
 from kodegen.specs import model, patterns, samples, schemas
-from kodegen.views.openapi import pyview
+from kodegen.views.openapi import conforming, pyview
 
 __all__ = ["UNEXPECTED", "view"]
 
@@ -42,23 +42,34 @@ _WRONG = {
 """A value of the wrong JSON type, by schema type (pydantic's lax mode rejects each)."""
 
 
-def view(types: pyview.Types) -> dict[str, Any]:
-    """`models` (pyview's, adjusted, each with `invalid` cases) and `import_lines`."""
-    builder = _Builder(types)
-    models = [builder.adjust(m) for m in types.models.values()]
-    return {"models": models, "import_lines": _import_lines(models)}
+def view(types: pyview.Types, raw: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """`models` (pyview's in dependency order, adjusted, each with `invalid` cases and
+    `checked`: its sample validates against the schema at its pointer in `raw`, the source
+    document, when given), `import_lines`, and `requirements` (the pyproject dependencies
+    those imports need)."""
+    builder = _Builder(types, raw)
+    models = [builder.adjust(m) for m in types.ordered()]
+    lines = _import_lines(models)
+    return {"models": models, "import_lines": lines, "requirements": _requirements(lines)}
 
 
 class _Builder:
-    def __init__(self, types: pyview.Types) -> None:
+    def __init__(self, types: pyview.Types, raw: Mapping[str, Any] | None) -> None:
         self.types = types
+        self.source = conforming.Source(raw, _matching) if raw is not None else None
         self.components: Mapping[str, model.Schema] = types.components
         self.roots = {name for name, m in types.models.items() if m.root is not None}
 
     def adjust(self, found: pyview.Model) -> dict[str, Any]:
         source = self.types.sources[found.name]  # pyview records one for every model
         found = dataclasses.replace(found, sample=self.conform(found.sample, source, 0))
+        checked = found.sample
+        if self.source is not None:
+            checked = self.source.conforming(found.sample, source.pointer)
+        if checked is not model.MISSING:
+            found = dataclasses.replace(found, sample=checked)
         data = dataclasses.asdict(found)
+        data["checked"] = checked is not model.MISSING
         if found.root is not None:
             constraints = self.constraints(source)
             if constraints:
@@ -347,7 +358,7 @@ def _strings(schema: model.Schema) -> list[dict[str, Any]]:
         cases.append({"id": "minLength", "value": "x" * (schema.min_length - 1)})
     if schema.max_length is not None and schema.max_length < limits.DEFAULT.max_count:
         cases.append({"id": "maxLength", "value": "x" * (schema.max_length + 1)})
-    if schema.pattern is not None:
+    if pyview.enforced_pattern(schema) is not None:
         low, high = schema.min_length or 0, schema.max_length
         tried = [*_NON_MATCHING, *(char * max(low, 1) for char in "!~ 0aAZ_-")]
         fitting = [t for t in tried if len(t) >= low and (high is None or len(t) <= high)]
@@ -370,6 +381,20 @@ def _not_in(values: tuple[Any, ...]) -> Any:
     while candidate in values:
         candidate += "-"
     return candidate
+
+
+def _requirements(import_lines: list[str]) -> list[str]:
+    """The distributions the imports need, exactly: pydantic when it is imported, with its
+    `email` extra (email-validator) when `EmailStr` is."""
+    names = {
+        name.strip()
+        for line in import_lines
+        if line.startswith("from pydantic import ")
+        for name in line.removeprefix("from pydantic import ").split(",")
+    }
+    if not names:
+        return []
+    return ["pydantic[email]>=2.8" if "EmailStr" in names else "pydantic>=2.8"]
 
 
 def _import_lines(models: list[dict[str, Any]]) -> list[str]:

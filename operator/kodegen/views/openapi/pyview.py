@@ -7,12 +7,18 @@ Inline object schemas are lifted into named models so every object is typed.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pydantic_core
+
 from kodegen.specs import model, samples, schemas
 from kodegen.templates import filters, untrusted
+from kodegen.views.openapi import order
 
 FORMATS = {"date-time": "datetime", "date": "date", "uuid": "UUID", "email": "EmailStr"}
 PYDANTIC = {"self", "json", "dict", "copy", "schema", "validate", "construct", "fields"}
@@ -29,10 +35,24 @@ RESERVED_CLASSES = frozenset({
 """Names a model class may not take: Python constants and what the generated modules import."""
 
 
+MAX_LIFTED = 64
+"""Longest class name made for an inline schema (its owner's name and the path to it)."""
+
+
+def spelled(text: str) -> str:
+    """`text` with each letter or digit that has no ASCII spelling (`名前`, not `é`, which
+    is `e`) written as its code point (`u540d`), so such names stay apart and readable."""
+    out = []
+    for char in text:
+        plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore")
+        out.append(f" u{ord(char):x} " if char.isalnum() and not plain.strip() else char)
+    return "".join(out)
+
+
 def snake(text: str) -> str:
     """A Python identifier for a spec name, clear of pydantic's own attributes, of the type
     names it could shadow, and of a leading underscore (pydantic's private attributes)."""
-    name = filters.pyident(text)
+    name = filters.pyident(spelled(text))
     if len(name) > MAX_NAME:  # a long name from a spec would break the line length
         name = filters.pyident(name[:MAX_NAME].rstrip("_"))
     if name.startswith("_"):
@@ -43,7 +63,7 @@ def snake(text: str) -> str:
 
 
 def pascal(text: str) -> str:
-    name = filters.pascal(text)
+    name = filters.pascal(spelled(text))
     return name if len(name) <= MAX_NAME else filters.pascal(name[:MAX_NAME])
 
 
@@ -65,6 +85,10 @@ class Model:
     extra: str  # "ignore" | "forbid"
     root: str | None = None  # RootModel[...] type for non-object component schemas
     sample: Any = None  # a conforming value, for the generated tests
+    forward: bool = False
+    """The root type names a model not defined before this one (a cycle): a template writes
+    it as the class body's `root:` annotation, resolved by `model_rebuild()`, rather than as
+    `RootModel[...]`'s type argument, which Python evaluates at once (see `order`)."""
 
 
 @dataclass
@@ -84,7 +108,26 @@ class Types:
         for name, schema in self.components.items():
             self._component(name, schema)
 
+    def ordered(self) -> list[Model]:
+        """Every model, each after the models its types name (`order`), the roots that
+        still name a later model marked `forward`. Ask last: `expr` may add models."""
+        references = {
+            name: order.names_in([m.root or "", *(f.type for f in m.fields)])
+            for name, m in self.models.items()
+        }
+        defined: set[str] = set()
+        result = []
+        for name in order.dependencies_first(references):
+            found = self.models[name]
+            later = [r for r in references[name] if r in self.models and r not in defined]
+            defined.add(name)
+            result.append(
+                dataclasses.replace(found, forward=found.root is not None and bool(later))
+            )
+        return result
+
     def _unique(self, base: str) -> str:
+        base = base[:MAX_LIFTED]
         taken = set(self.names.values()) | set(self.models) | RESERVED_CLASSES
         candidate, n = base, 2
         while candidate in taken:
@@ -148,7 +191,7 @@ class Types:
         }
         if schema.type in ("string", "any") and schema.format not in FORMATS:
             pairs |= {"min_length": schema.min_length, "max_length": schema.max_length}
-            pairs["pattern"] = schema.pattern
+            pairs["pattern"] = enforced_pattern(schema)
         if schema.type == "array":
             pairs |= {"min_length": schema.min_items, "max_length": schema.max_items}
         return ", ".join(f"{k}={_literal(v)}" for k, v in pairs.items() if v is not None)
@@ -195,6 +238,24 @@ class Types:
         return {"integer": "int", "number": "float", "boolean": "bool", "null": "None"}.get(
             kind, "Any"
         )
+
+
+def enforced_pattern(schema: model.Schema) -> str | None:
+    """The schema's `pattern` when pydantic can enforce it; None for one its regex engine
+    (Rust's `regex`: no look-around, no back-reference) refuses, which would make the
+    generated module fail at import. Such a pattern is left unchecked, as the README says."""
+    if schema.pattern is None or not _compiles(schema.pattern):
+        return None
+    return schema.pattern
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiles(pattern: str) -> bool:
+    try:
+        pydantic_core.SchemaValidator(pydantic_core.core_schema.str_schema(pattern=pattern))
+    except pydantic_core.SchemaError:
+        return False
+    return True
 
 
 def _optional(type_: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kodegen import errors
-from kodegen.specs import model
+from kodegen.specs import conformance, model
 from kodegen.templates import model as template_model
 from kodegen.templates import untrusted
 from kodegen.views import plan
@@ -68,7 +68,39 @@ def build(
         "resources": resource_views,
         "not_implemented": untrusted.mark([m.to_dict() for m in missing]),
     }
-    return plan.Plan(context, tuple(missing), plan.entrypoints(template, context))
+    gaps = tuple(
+        sorted(
+            plan.SpecGap(
+                method=op.method.upper(),
+                path=op.path,
+                status=gap["status"],
+                case=gap["case"],
+                operation_id=op.operation_id,
+            )
+            for op, view in zip(selected, rendered_ops, strict=True)
+            for gap in view["gaps"]
+        )
+    )
+    return plan.Plan(
+        context,
+        tuple(missing),
+        plan.entrypoints(template, context),
+        spec_gaps=gaps,
+        warnings=_warnings(spec, gaps),
+    )
+
+
+def _warnings(spec: model.ApiSpec, gaps: Sequence[plan.SpecGap]) -> tuple[plan.SpecWarning, ...]:
+    found = [plan.SpecWarning("spec-gap", f"{g.method} {g.path}", g.message()) for g in gaps]
+    found += [
+        plan.SpecWarning(
+            "invalid-example",
+            bad.pointer,
+            f"the example does not meet its schema ({bad.reason}); a generated sample is used",
+        )
+        for bad in conformance.invalid_examples(spec)
+    ]
+    return tuple(sorted(found))
 
 
 def _base_path(raw: Mapping[str, Any]) -> str:

@@ -25,6 +25,13 @@ class NotImplementedOp:
         return dataclasses.asdict(self)
 
 
+CASES = {
+    "invalid": "an invalid request",
+    "not_found": "an unknown item",
+    "unauthorized": "a request without credentials",
+}
+
+
 @dataclass(frozen=True, order=True)
 class SpecGap:
     """A case the generated service must answer that the operation documents no status for
@@ -44,10 +51,8 @@ class SpecGap:
         return dataclasses.asdict(self)
 
     def message(self) -> str:
-        return (
-            f"{self.method} {self.path} documents no status for {self.case.replace('_', ' ')}; "
-            f"the service answers {self.status}"
-        )
+        case = CASES.get(self.case, self.case)
+        return f"documents no status for {case}; the service answers {self.status}"
 
 
 @dataclass(frozen=True, order=True)

@@ -58,9 +58,10 @@ def build(
                 "version": spec.version,
                 "description": spec.description or "",
                 "base_path": _base_path(spec.raw),
+                "server": _base_path(spec.raw) or "/",
             }
         ),
-        "openapi_json": json.dumps(spec.raw, indent=2, ensure_ascii=False) + "\n",
+        "openapi_json": json.dumps(served(spec), indent=2, ensure_ascii=False) + "\n",
         "models": [dataclasses.asdict(m) for m in types.models.values()],
         "pydantic_models": pymodels.view(types),
         **_imports(types, rendered_ops),
@@ -101,6 +102,13 @@ def _warnings(spec: model.ApiSpec, gaps: Sequence[plan.SpecGap]) -> tuple[plan.S
         for bad in conformance.invalid_examples(spec)
     ]
     return tuple(sorted(found))
+
+
+def served(spec: model.ApiSpec) -> dict[str, Any]:
+    """The document the service serves at `/openapi.json`: the specification as written (a
+    Swagger 2.0 one as converted to OpenAPI 3), with one server, the base path it is served
+    under. The contract gate tests the service against the same document."""
+    return {**spec.raw, "servers": [{"url": _base_path(spec.raw) or "/"}]}
 
 
 def _base_path(raw: Mapping[str, Any]) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
 
-from kodegen.specs import model, patterns
+from kodegen.specs import model, patterns, secret_shapes
 
 __all__ = ["Invalid", "conforms", "invalid_examples", "problem"]
 
@@ -60,11 +60,13 @@ class Invalid:
     pointer: str
     """Where the example is: a JSON pointer into the document, or `GET /path` and a status."""
     reason: str
+    secret: bool = False
+    """The example meets its schema but is secret-shaped (`secret_shapes`): not copied."""
 
 
 def invalid_examples(spec: model.ApiSpec) -> tuple[Invalid, ...]:
-    """Every `example` and `default` of `spec` that its schema refuses, sorted by pointer: the
-    samples use a built value in their place."""
+    """Every `example` and `default` of `spec` that its schema refuses or that is secret-shaped,
+    sorted by pointer: the samples use a built value in their place."""
     found: dict[str, Invalid] = {}
     walker = _Walker(spec.schemas, found)
     for schema in spec.schemas.values():
@@ -94,6 +96,9 @@ class _Walker:
         reason = problem(value, schema, self.components)
         if reason is not None:
             self.found.setdefault(pointer, Invalid(pointer, reason))
+        elif value is not model.MISSING and secret_shapes.contains(value):
+            reason = "detect-secrets would report a value in it"
+            self.found.setdefault(pointer, Invalid(pointer, reason, secret=True))
 
     def schema(self, schema: model.Schema) -> None:
         for node in _nodes(schema, self.seen):

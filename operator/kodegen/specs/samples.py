@@ -1,9 +1,10 @@
 """JSON values that conform to a schema: the spec's own examples first, then built ones.
 
 Used for answers of operations kodegen cannot implement, error bodies, and generated tests.
-A spec's `example` or `default` is used only when it meets its schema (`conformance`): real
-specs carry examples their own schemas refuse, and those are replaced by a built value
-(`invalid_examples` lists them for the run's summary). Built strings honour `format`,
+A spec's `example` or `default` is used only when it meets its schema (`conformance`) and is
+not secret-shaped (`secret_shapes`): real specs carry examples their own schemas refuse, and
+sample tokens; those are replaced by a built value (`conformance.invalid_examples` lists them
+for the run's summary). Built strings honour `format`,
 `pattern` (`patterns.example`), `enum` and the length bounds.
 Deterministic: the same schema gives the same value.
 """
@@ -17,7 +18,7 @@ from typing import Any
 
 from kodegen import errors
 from kodegen.documents import limits as limits_
-from kodegen.specs import conformance, model, patterns, schemas
+from kodegen.specs import conformance, model, patterns, schemas, secret_shapes
 
 STRINGS = {
     "date-time": "2024-01-01T00:00:00Z",
@@ -68,7 +69,11 @@ def example_or_sample(
 ) -> Any:
     """`given` (an operation's example of a parameter or response) when it meets `schema`, else
     a sample of `schema`."""
-    if given is not model.MISSING and conformance.conforms(given, schema, components):
+    if (
+        given is not model.MISSING
+        and conformance.conforms(given, schema, components)
+        and not secret_shapes.contains(given)
+    ):
         return given
     return sample(schema, components)
 
@@ -110,6 +115,7 @@ class _Sampler:
                 given is not model.MISSING
                 and not (self.writing and schema.type == "object")
                 and conformance.conforms(given, schema, self.components)
+                and not secret_shapes.contains(given)
             ):
                 return given
         if schema.enum:

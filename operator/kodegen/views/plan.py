@@ -60,7 +60,8 @@ class SpecWarning:
     """Something in the specification kodegen worked around: reported, not a failure."""
 
     kind: str
-    """`spec-gap` (see SpecGap) or `invalid-example` (replaced by a generated sample)."""
+    """`spec-gap` (see SpecGap), `invalid-example` (its schema refuses it) or
+    `secret-shaped-example` (the secrets gate would report it): both replaced by a sample."""
     where: str
     """A JSON pointer into the specification, or `METHOD /path`."""
     message: str

@@ -93,14 +93,13 @@ def build(
 
 def _warnings(spec: model.ApiSpec, gaps: Sequence[plan.SpecGap]) -> tuple[plan.SpecWarning, ...]:
     found = [plan.SpecWarning("spec-gap", f"{g.method} {g.path}", g.message()) for g in gaps]
-    found += [
-        plan.SpecWarning(
-            "invalid-example",
-            bad.pointer,
-            f"the example does not meet its schema ({bad.reason}); a generated sample is used",
-        )
-        for bad in conformance.invalid_examples(spec)
-    ]
+    for bad in conformance.invalid_examples(spec):
+        if bad.secret:
+            text = f"the example is secret-shaped ({bad.reason}); code and tests use a sample"
+            found.append(plan.SpecWarning("secret-shaped-example", bad.pointer, text))
+        else:
+            text = f"the example does not meet its schema ({bad.reason}); a sample is used"
+            found.append(plan.SpecWarning("invalid-example", bad.pointer, text))
     return tuple(sorted(found))
 
 

@@ -56,6 +56,7 @@ def build(
             {
                 "title": spec.title,
                 "version": spec.version,
+                "app_version": spec.version.strip() or "0.0.0",
                 "description": spec.description or "",
                 "base_path": _base_path(spec.raw),
                 "server": _base_path(spec.raw) or "/",

@@ -192,7 +192,9 @@ def operation(
         if p.location == "path" and p.name != id_param
     ]
     body = None
-    if op.body is not None:
+    if op.body is not None and _body_kind(op.body.media_type) != "raw":
+        # a body neither JSON nor a form (`*/*`, octet-stream, text) is not bound: FastAPI
+        # would parse it as a form and refuse what is not one
         body = {
             "type": types.expr(op.body.schema, pyview.pascal(func) + "Body"),
             "kind": _body_kind(op.body.media_type),

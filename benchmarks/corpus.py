@@ -1,6 +1,7 @@
 """`make corpus`: every real public spec in `../shared/specs/corpus/` through kodegen, every gate.
 
     python benchmarks/corpus.py [--corpus DIR] [--only SUBSTRING] [--jobs N] [--twice] [-o json]
+                                [--findings DIR]
 
 Each spec becomes the CodeGeneration a user would write, by its folder: `openapi/` and
 `swagger2/` -> `type: openapi` with `python-fastapi-service` (Swagger 2.0 goes in as it is:
@@ -185,7 +186,7 @@ def _bundled(spec: Path, name: str) -> dict[str, Any]:
 # -- one spec (in a worker process) ------------------------------------------------------------
 
 
-def run_one(spec: Path, twice: bool) -> Row:
+def run_one(spec: Path, twice: bool, findings: Path | None = None) -> Row:
     from kodegen import errors
     from kodegen.api import codegeneration
     from kodegen.pipeline import generate
@@ -213,11 +214,31 @@ def run_one(spec: Path, twice: bool) -> Row:
         spec_model = result.prepared.spec  # GraphQL: its root fields are the operations
         row.total = len(getattr(spec_model, "roots", None) or spec_model.operations or ())
         row.implemented = max(0, row.total - len(result.not_implemented))
+        if findings is not None:
+            _keep(findings / row.spec.strip("/").replace("/", "__"), result)
         if twice:
             again = generate.Generator().run(cg)
             row.identical = dict(again.files) == dict(result.files)
     row.seconds = time.perf_counter() - start
     return row
+
+
+def _keep(folder: Path, result: Any) -> None:
+    """Write the generated files and every gate's findings (`findings.json`) under `folder`."""
+    for name, content in result.files.items():
+        target = folder / "output" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    gates = [
+        {
+            "name": gate.name,
+            "passed": gate.passed,
+            "reason": gate.reason,
+            "findings": [finding.to_dict() for finding in gate.findings],
+        }
+        for gate in result.gates
+    ]
+    (folder / "findings.json").write_text(json.dumps(gates, indent=2), encoding="utf-8")
 
 
 def _where(exc: BaseException) -> str:
@@ -292,6 +313,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--twice", action="store_true", help="re-run and compare every byte")
     parser.add_argument("-o", "--output", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--findings",
+        type=Path,
+        default=None,
+        help="write each spec's output and gate findings under this folder",
+    )
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"corpus: {args.corpus} is absent; nothing to run", file=sys.stderr)
@@ -299,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = [s for s in specs(args.corpus) if args.only in str(s.relative_to(args.corpus))]
     rows: dict[Path, Row] = {}
     with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(run_one, spec, args.twice): spec for spec in chosen}
+        futures = {pool.submit(run_one, spec, args.twice, args.findings): spec for spec in chosen}
         for future in concurrent.futures.as_completed(futures):
             spec = futures[future]
             try:

@@ -70,6 +70,7 @@ def statement(
     passed: bool,
     ai: Mapping[str, Any] | None = None,
     isolation: Mapping[str, Any] | None = None,
+    warnings: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Build the statement.
 
@@ -85,6 +86,8 @@ def statement(
         is then absent) when AI took no part.
     isolation: how the gates contained the generated code they ran (policy, whether contained,
         what was missing); None (the key is then absent) when not told.
+    warnings: what the specification lacked or got wrong and kodegen worked around (spec gaps,
+        invalid examples), each `{kind, where, message}`; the key is absent when there are none.
     """
     version = kodegen.__version__
     document: dict[str, Any] = {
@@ -125,6 +128,8 @@ def statement(
             "passed": passed,
         },
     }
+    if warnings:
+        document["predicate"]["specWarnings"] = [dict(warning) for warning in warnings]
     if isolation is not None:
         document["predicate"]["isolation"] = dict(isolation)
     if ai is not None:

@@ -93,6 +93,12 @@ class GateConfig:
     manifest does not say, `KODEGEN_ISOLATION` (`required` in the operator image).
     """
 
+    spec_gaps: tuple[tuple[str, str, int], ...] = ()
+    """(method, path, status) answers the contract gate accepts though the specification does
+    not document them: the spec gaps the generator reported (a case the service must answer,
+    such as an unknown id, for which the operation documents no status). Nothing else is
+    accepted; `path` is spelled as in the specification, `method` in upper case."""
+
     def contract_skipped(self) -> str | None:
         """Why the contract gate does not run (it then passes, by design), or None if it runs.
 

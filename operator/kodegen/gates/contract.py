@@ -7,12 +7,16 @@ faithfully. Valid requests only, `GateConfig.max_examples` per operation, derand
 checks are schemathesis' response checks: `not_a_server_error`, `status_code_conformance`,
 `content_type_conformance`, `response_schema_conformance`, `response_headers_conformance`.
 The work happens in `_contract_probe.py`, run in the sandbox; zero failures are required.
+The one exception is `GateConfig.spec_gaps`: an answer the generator reported as a spec gap
+(that status, for that operation, which documents none for the case) is not an undocumented
+status code; every other check still applies to it.
 A GraphQL service (`GateConfig.graphql` set) is judged by `graphql_contract` instead.
 """
 
 from __future__ import annotations
 
 import importlib.resources
+import json
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,9 +46,13 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
     with tempfile.TemporaryDirectory(prefix="kodegen-contract-") as scratch:
         script, result = Path(scratch, "contract_probe.py"), Path(scratch, "result.json")
         script.write_text(probe, encoding="utf-8")
+        gaps = Path(scratch, "spec_gaps.json")
+        gaps.write_text(json.dumps(_gaps(config.spec_gaps)), encoding="utf-8")
         storage = Path(scratch, "hypothesis")
         await unicode_cache.seed(storage, build_if_missing=True)
-        argv = gate.python(str(script), spec, config.app, str(config.max_examples), str(result))
+        argv = gate.python(
+            str(script), spec, config.app, str(config.max_examples), str(result), str(gaps)
+        )
         env = {unicode_cache.ENV: str(storage)}
         outcome = await gate.tool(
             NAME,
@@ -61,6 +69,14 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
             NAME, "the contract probe's result", result.read_text("utf-8"), outcome
         )
     return _report(spec, data, outcome)
+
+
+def _gaps(spec_gaps: tuple[tuple[str, str, int], ...]) -> dict[str, list[int]]:
+    """`{"GET /pets/{petId}": [404]}`: the statuses accepted per operation label."""
+    accepted: dict[str, set[int]] = {}
+    for method, path, status in spec_gaps:
+        accepted.setdefault(f"{method.upper()} {path}", set()).add(status)
+    return {label: sorted(statuses) for label, statuses in sorted(accepted.items())}
 
 
 def _report(spec: str, data: Mapping[str, Any], outcome: sandbox.Outcome) -> report.GateReport:

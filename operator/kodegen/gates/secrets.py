@@ -9,7 +9,9 @@ positive can carry detect-secrets' `# pragma: allowlist secret` marker.
 Values the source specification itself carries (`GateConfig.openapi`: its examples, say an
 `apiKey: oa_citations` example) are what the user asked to be generated from, not secrets the
 generation introduced: they are counted as `from_specification` and do not fail the gate. They
-are recognised by detect-secrets' own SHA-1 of the value, so no value is ever compared in clear.
+are recognised by detect-secrets' own SHA-1 of the value, so no value is ever compared in clear;
+a finding inside the specification file itself is one of them by definition (detect-secrets may
+report part of a value, such as a JWT without its signature, whose hash no whole string has).
 
 `held` is the other half of the secret scan, run where the keys are (the author step, never
 the gates step, which holds none): every output file searched for the exact values of the
@@ -47,7 +49,10 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
     try:
         found = [secret for secrets in data["results"].values() for secret in secrets]
         findings = tuple(
-            _finding(project, secret) for secret in found if secret["hashed_secret"] not in known
+            _finding(project, secret)
+            for secret in found
+            if secret["hashed_secret"] not in known
+            and gate.relative(secret["filename"], project) != config.openapi
         )
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise gate.unparseable(NAME, "detect-secrets output", repr(exc), outcome) from exc

@@ -328,6 +328,7 @@ class Generator:
             fail_on_severity=wanted.fail_on_severity,
             contract=wanted.contract,
             isolation=runner.policy(wanted.isolation),
+            spec_gaps=tuple((g.method, g.path, g.status) for g in prepared.plan.spec_gaps),
             **settings,
         )
         with tempfile.TemporaryDirectory(prefix="kodegen-gates-") as scratch:
@@ -365,6 +366,7 @@ class Generator:
             passed=passed,
             ai=ai,
             isolation=runner.isolation_record(runner.policy(manifest.spec.quality_gates.isolation)),
+            warnings=[warning.to_dict() for warning in prepared.plan.warnings],
         )
         files = {**rendered, provenance.PATH: provenance.dump(statement)}
         return {path: files[path] for path in sorted(files)}

@@ -9,6 +9,7 @@ goes through `search` here, on RE2 only.
     check(pattern, pointer)   SpecError unless RE2 or Python can read it (at parse time)
     search(pattern, text)     True/False, or None when RE2 cannot run the pattern
     format_checker(...)       a jsonschema FormatChecker whose "regex" format means this
+    example(pattern, lo, hi)  a short string the pattern matches, or None (samples use it)
 
 Patterns only RE2 lacks features for (lookaround, backreferences) stay valid: kodegen does no
 matching with them (`search` says None: unknown), which is deterministic, unlike a timeout.
@@ -19,6 +20,7 @@ machine's speed, and generated output must not.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
@@ -29,7 +31,7 @@ from kodegen.documents import limits as limits_
 from kodegen.documents import regex
 from kodegen.specs import refs
 
-__all__ = ["DATA_KEYWORDS", "check", "checked", "format_checker", "search"]
+__all__ = ["DATA_KEYWORDS", "check", "checked", "example", "format_checker", "search"]
 
 
 def search(pattern: str, text: str, *, limits: limits_.Limits = limits_.DEFAULT) -> bool | None:
@@ -146,3 +148,113 @@ class _Checker:
                 f"{pattern[:60]!r} beside it",
             )
         return result
+
+
+def example(pattern: str, low: int | None, high: int | None) -> str | None:
+    """A short string `pattern` matches within the length bounds, or None if the simple
+    construction below finds none (back-references, look-arounds that fail, ...)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import sre_parse  # the standard library's own regex parser: exact, no new dependency
+
+            parsed = sre_parse.parse(pattern)
+    except (re.error, RecursionError):
+        return None
+    for extra in range(0, (low or 0) + 2):
+        try:
+            text = _shortest(list(parsed.data), extra)
+        except _Unsupported:
+            return None
+        padded = text + "a" * max(0, (low or 0) - len(text))  # an unanchored end takes more
+        for candidate in (text, padded):
+            fits = (low is None or len(candidate) >= low) and (
+                high is None or len(candidate) <= high
+            )
+            if fits and search(pattern, candidate):
+                return candidate
+    return None
+
+
+class _Unsupported(Exception):
+    """A construct `_shortest` does not build strings for."""
+
+
+_CATEGORIES = {
+    "CATEGORY_DIGIT": "0",
+    "CATEGORY_NOT_DIGIT": "a",
+    "CATEGORY_SPACE": " ",
+    "CATEGORY_NOT_SPACE": "a",
+    "CATEGORY_WORD": "a",
+    "CATEGORY_NOT_WORD": "-",
+}
+
+
+def _shortest(items: list[Any], extra: int) -> str:
+    """The string a parsed pattern matches with each repeat taken `extra` more times than its
+    minimum (within its maximum), every class at its first member and every branch at its
+    first alternative."""
+    out = []
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            out.append(chr(arg))
+        elif name == "NOT_LITERAL":
+            out.append("b" if chr(arg) == "a" else "a")
+        elif name == "ANY":
+            out.append("a")
+        elif name == "IN":
+            out.append(_member(arg))
+        elif name == "CATEGORY":
+            out.append(_CATEGORIES.get(str(arg), "a"))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            least, most, sub = arg
+            count = least + extra if most == sre_constants_maxrepeat() else min(most, least + extra)
+            out.append(_shortest(list(sub), extra) * count)
+        elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
+            out.append(_shortest(list(arg[-1]), extra))
+        elif name == "BRANCH":
+            out.append(_shortest(list(arg[1][0]), extra))
+        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # anchors and look-arounds add nothing; re.search checks the result
+        else:
+            raise _Unsupported(name)
+    return "".join(out)
+
+
+def _member(members: list[Any]) -> str:
+    if members and str(members[0][0]) == "NEGATE":
+        rest = members[1:]
+        for char in "a0A_- ":
+            if not _in(char, rest):
+                return char
+        raise _Unsupported("NEGATE")
+    op, arg = members[0]
+    name = str(op)
+    if name == "LITERAL":
+        return chr(arg)
+    if name == "RANGE":
+        return chr(arg[0])
+    if name == "CATEGORY":
+        return _CATEGORIES.get(str(arg), "a")
+    raise _Unsupported(name)
+
+
+def _in(char: str, members: list[Any]) -> bool:
+    for op, arg in members:
+        name = str(op)
+        if name == "LITERAL" and chr(arg) == char:
+            return True
+        if name == "RANGE" and arg[0] <= ord(char) <= arg[1]:
+            return True
+        if name == "CATEGORY" and _CATEGORIES.get(str(arg)) == char:
+            return True
+    return False
+
+
+def sre_constants_maxrepeat() -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import sre_constants
+
+        return int(sre_constants.MAXREPEAT)

@@ -1,6 +1,11 @@
 """JSON values that conform to a schema: the spec's own examples first, then built ones.
 
 Used for answers of operations kodegen cannot implement, error bodies, and generated tests.
+A spec's `example` or `default` is used only when it meets its schema (`conformance`) and is
+not secret-shaped (`secret_shapes`): real specs carry examples their own schemas refuse, and
+sample tokens; those are replaced by a built value (`conformance.invalid_examples` lists them
+for the run's summary). Built strings honour `format`,
+`pattern` (`patterns.example`), `enum` and the length bounds.
 Deterministic: the same schema gives the same value.
 """
 
@@ -13,7 +18,7 @@ from typing import Any
 
 from kodegen import errors
 from kodegen.documents import limits as limits_
-from kodegen.specs import model, schemas
+from kodegen.specs import conformance, model, patterns, schemas, secret_shapes
 
 STRINGS = {
     "date-time": "2024-01-01T00:00:00Z",
@@ -59,6 +64,20 @@ def sample(
     return value
 
 
+def example_or_sample(
+    given: Any, schema: model.Schema, components: Mapping[str, model.Schema]
+) -> Any:
+    """`given` (an operation's example of a parameter or response) when it meets `schema`, else
+    a sample of `schema`."""
+    if (
+        given is not model.MISSING
+        and conformance.conforms(given, schema, components)
+        and not secret_shapes.contains(given)
+    ):
+        return given
+    return sample(schema, components)
+
+
 def _size(value: Any, seen: dict[int, int]) -> int:
     """Bytes of `value` as JSON, about; shared parts (`[item] * count`) computed once."""
     known = seen.get(id(value))
@@ -92,7 +111,12 @@ class _Sampler:
             seen = seen | {schema.ref}
         schema = schemas.flatten(schema, self.components)
         for given in (schema.example, schema.default):
-            if given is not model.MISSING and not (self.writing and schema.type == "object"):
+            if (
+                given is not model.MISSING
+                and not (self.writing and schema.type == "object")
+                and conformance.conforms(given, schema, self.components)
+                and not secret_shapes.contains(given)
+            ):
                 return given
         if schema.enum:
             return next((v for v in schema.enum if v is not None), schema.enum[0])
@@ -118,9 +142,12 @@ class _Sampler:
             )
             if not prop.required and (recursive or depth >= MAX_DEPTH):
                 continue
-            if prop.name in self.hints and not isinstance(self.hints[prop.name], dict):
-                result[prop.name] = _cast(self.hints[prop.name], resolved.type)
-            elif _placeholder(prop.name, resolved):
+            hint = _cast(self.hints.get(prop.name, model.MISSING), resolved.type)
+            if hint is not model.MISSING and conformance.conforms(hint, sub, self.components):
+                result[prop.name] = hint
+            elif _placeholder(prop.name, resolved) and conformance.conforms(
+                f"<{prop.name}>", sub, self.components
+            ):
                 result[prop.name] = f"<{prop.name}>"
             else:
                 result[prop.name] = self.value(sub, seen, depth + 1)
@@ -143,6 +170,8 @@ class _Sampler:
             text = text + "x" * (schema.min_length - len(text))
         if schema.max_length is not None:
             text = text[: schema.max_length]
+        if schema.pattern is not None and patterns.search(schema.pattern, text) is False:
+            text = patterns.example(schema.pattern, schema.min_length, schema.max_length) or text
         return text
 
     def integer(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
@@ -185,6 +214,8 @@ def _placeholder(name: str, schema: model.Schema) -> bool:
 
 
 def _cast(value: Any, kind: str) -> Any:
+    if value is model.MISSING or isinstance(value, dict):
+        return model.MISSING
     if kind == "string":
         return str(value)
     if kind in ("integer", "number") and isinstance(value, str) and value.isdigit():

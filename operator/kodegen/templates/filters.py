@@ -136,21 +136,29 @@ puts one piece per line)."""
 
 _PIECE = 48
 
+NESTED_STRING = 32
+"""pyrepr cuts strings inside collections longer than this into pieces of at most this many
+characters: ``ruff format`` indents each nesting level, and a dict entry carries its key on
+the line as well, so a shorter cut keeps deep data from spec examples within the line length."""
+
 
 def quote(text: object) -> str:
     """A Python string literal of ``text``, as ``ruff format`` writes it: double quotes,
     unless the text holds more double quotes than single quotes. Longer than LONG_STRING
     characters: ``("piece " "piece")``, cut after spaces where it can."""
-    value = str(text)
-    if len(value) <= LONG_STRING:
+    return _quote_cut(str(text), LONG_STRING, _PIECE)
+
+
+def _quote_cut(value: str, longest: int, piece: int) -> str:
+    if len(value) <= longest:
         return _quote_one(value)
-    return "(" + " ".join(_quote_one(piece) for piece in _pieces(value)) + ")"
+    return "(" + " ".join(_quote_one(part) for part in _pieces(value, piece)) + ")"
 
 
-def _pieces(value: str) -> list[str]:
+def _pieces(value: str, size: int = _PIECE) -> list[str]:
     pieces = []
-    while len(value) > _PIECE:
-        cut = value.rfind(" ", _PIECE // 2, _PIECE) + 1 or _PIECE
+    while len(value) > size:
+        cut = value.rfind(" ", size // 2, size) + 1 or size
         if 0xDC00 <= ord(value[cut]) <= 0xDFFF:  # never split a surrogate pair's escape
             cut -= 1
         pieces.append(value[:cut])
@@ -197,7 +205,9 @@ def _pyrepr(value: Any, indent: int | None, level: int) -> str:
             raise ValueError(f"pyrepr: {value!r} has no Python literal; use a finite number")
         return repr(float(value))
     if isinstance(value, str):
-        return quote(value)
+        if level == 0:
+            return quote(value)
+        return _quote_cut(value, NESTED_STRING, NESTED_STRING)
     if isinstance(value, Mapping):
         items = [
             f"{_pyrepr(key, indent, level + 1)}: {_pyrepr(item, indent, level + 1)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,42 @@ async def test_an_app_that_cannot_be_imported_fails_with_the_error(
         "could not load the app or petstore/openapi.json: "
         "ModuleNotFoundError: No module named 'petstore.nope'"
     )
+
+
+def _undocumented_404(project: Path) -> Path:
+    """The spec of GET /pets/{pet_id} without its 404: the app's answer to an unknown pet is
+    then a status the operation does not document."""
+    document = json.loads((project / "petstore/openapi.json").read_text(encoding="utf-8"))
+    del document["paths"]["/pets/{pet_id}"]["get"]["responses"]["404"]
+    (project / "petstore/openapi.json").write_text(json.dumps(document), encoding="utf-8")
+    return project
+
+
+async def test_an_undocumented_status_fails_unless_it_is_a_reported_spec_gap(
+    project: Path, few_examples: config.GateConfig
+) -> None:
+    gapped = _undocumented_404(project)
+    strict = await contract.run(gapped, few_examples)
+    assert [(f.code, f.message.split(":")[0]) for f in strict.findings] == [
+        ("status_code_conformance", "GET /pets/{pet_id}")
+    ]
+    told = dataclasses.replace(few_examples, spec_gaps=(("GET", "/pets/{pet_id}", 404),))
+    assert (await contract.run(gapped, told)).passed
+
+
+async def test_a_spec_gap_excuses_that_status_of_that_operation_only(
+    project: Path, few_examples: config.GateConfig
+) -> None:
+    gapped = _undocumented_404(project)
+    for gaps in (
+        (("GET", "/pets/{pet_id}", 422),),  # another status
+        (("GET", "/pets", 404),),  # another operation
+    ):
+        result = await contract.run(gapped, dataclasses.replace(few_examples, spec_gaps=gaps))
+        assert not result.passed, gaps
+        assert {f.code for f in result.findings} == {"status_code_conformance"}
+
+
+def test_spec_gaps_reach_the_probe_by_operation_label() -> None:
+    gaps = (("get", "/a/{id}", 404), ("GET", "/a/{id}", 422), ("POST", "/a", 422))
+    assert contract._gaps(gaps) == {"GET /a/{id}": [404, 422], "POST /a": [422]}

@@ -8,7 +8,9 @@ Rules of `kodegen.gates.secrets.run` (real detect-secrets):
 3. a potential secret in any file (Python or not) fails the gate: `N potential secret(s)`, one
    `high` finding at its file and line that names the kind, never the value;
 4. a value the source specification (`GateConfig.openapi`, JSON) itself carries is not a secret
-   of the generation: counted as `from_specification`, it does not fail the gate;
+   of the generation: counted as `from_specification`, it does not fail the gate; so is
+   anything found inside the specification file itself (detect-secrets may report part of a
+   value, a JWT without its signature); a part of such a value elsewhere is not excused;
 5. without a usable specification (none configured, missing, not JSON, not UTF-8) nothing is
    excused: the same value fails;
 6. a line marked `pragma: allowlist secret` is a deliberate false positive and passes.
@@ -101,6 +103,35 @@ async def test_rule_4_only_the_values_of_the_specification_are_excused(tmp_path:
     assert not result.passed
     assert [(f.file, f.line) for f in result.findings] == [("pkg/data.py", 2)]
     assert result.counts == {"from_specification": 2, "secrets": 1}
+
+
+# the sample token of jwt.io, assembled here
+JWT = ".".join(
+    [
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ",
+        "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    ]
+)
+
+
+async def test_rule_4_whatever_is_found_inside_the_specification_is_excused(
+    tmp_path: Path,
+) -> None:
+    project = _tree(tmp_path, {SPEC: json.dumps({"example": JWT}, indent=2)})
+    result = await secrets.run(project, CONFIG)
+    assert result.passed, result.findings
+    assert result.counts["from_specification"] >= 1
+
+
+async def test_rule_4_a_part_of_a_specification_value_elsewhere_is_not_excused(
+    tmp_path: Path,
+) -> None:
+    code = f'TOKEN = ("{JWT[:48]}" "{JWT[48:96]}" "{JWT[96:]}")\n'
+    project = _tree(tmp_path, {SPEC: json.dumps({"example": JWT}), "pkg/data.py": code})
+    result = await secrets.run(project, CONFIG)
+    assert not result.passed
+    assert {f.file for f in result.findings} == {"pkg/data.py"}
 
 
 @pytest.mark.parametrize(

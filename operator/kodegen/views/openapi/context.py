@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kodegen import errors
-from kodegen.specs import model
+from kodegen.specs import conformance, model
 from kodegen.templates import model as template_model
 from kodegen.templates import untrusted
 from kodegen.views import plan
@@ -56,11 +56,13 @@ def build(
             {
                 "title": spec.title,
                 "version": spec.version,
+                "app_version": spec.version.strip() or "0.0.0",
                 "description": spec.description or "",
                 "base_path": _base_path(spec.raw),
+                "server": _base_path(spec.raw) or "/",
             }
         ),
-        "openapi_json": json.dumps(spec.raw, indent=2, ensure_ascii=False) + "\n",
+        "openapi_json": json.dumps(served(spec), indent=2, ensure_ascii=False) + "\n",
         "models": [dataclasses.asdict(m) for m in types.ordered()],
         "pydantic_models": pymodels.view(types, spec.raw),
         **_imports(types, rendered_ops),
@@ -68,7 +70,45 @@ def build(
         "resources": resource_views,
         "not_implemented": untrusted.mark([m.to_dict() for m in missing]),
     }
-    return plan.Plan(context, tuple(missing), plan.entrypoints(template, context))
+    gaps = tuple(
+        sorted(
+            plan.SpecGap(
+                method=op.method.upper(),
+                path=op.path,
+                status=gap["status"],
+                case=gap["case"],
+                operation_id=op.operation_id,
+            )
+            for op, view in zip(selected, rendered_ops, strict=True)
+            for gap in view["gaps"]
+        )
+    )
+    return plan.Plan(
+        context,
+        tuple(missing),
+        plan.entrypoints(template, context),
+        spec_gaps=gaps,
+        warnings=_warnings(spec, gaps),
+    )
+
+
+def _warnings(spec: model.ApiSpec, gaps: Sequence[plan.SpecGap]) -> tuple[plan.SpecWarning, ...]:
+    found = [plan.SpecWarning("spec-gap", f"{g.method} {g.path}", g.message()) for g in gaps]
+    for bad in conformance.invalid_examples(spec):
+        if bad.secret:
+            text = f"the example is secret-shaped ({bad.reason}); code and tests use a sample"
+            found.append(plan.SpecWarning("secret-shaped-example", bad.pointer, text))
+        else:
+            text = f"the example does not meet its schema ({bad.reason}); a sample is used"
+            found.append(plan.SpecWarning("invalid-example", bad.pointer, text))
+    return tuple(sorted(found))
+
+
+def served(spec: model.ApiSpec) -> dict[str, Any]:
+    """The document the service serves at `/openapi.json`: the specification as written (a
+    Swagger 2.0 one as converted to OpenAPI 3), with one server, the base path it is served
+    under. The contract gate tests the service against the same document."""
+    return {**spec.raw, "servers": [{"url": _base_path(spec.raw) or "/"}]}
 
 
 def _base_path(raw: Mapping[str, Any]) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -116,7 +115,7 @@ class _Builder:
             and not schema.enum
             and patterns.search(schema.pattern, value) is False  # RE2: linear time
         ):
-            return _matching(schema.pattern, schema.min_length, schema.max_length) or value
+            return patterns.example(schema.pattern, schema.min_length, schema.max_length) or value
         return value
 
     # -- the cases ------------------------------------------------------------------------------
@@ -213,116 +212,6 @@ class _Builder:
         if schema.max_items is not None and schema.max_items < limits.DEFAULT.max_count:
             cases.append({"id": "maxItems", "value": [item] * (schema.max_items + 1)})
         return cases
-
-
-def _matching(pattern: str, low: int | None, high: int | None) -> str | None:
-    """A short string `pattern` matches within the length bounds, or None if the simple
-    construction below finds none (back-references, look-arounds that fail, ...)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import sre_parse  # the standard library's own regex parser: exact, no new dependency
-
-            parsed = sre_parse.parse(pattern)
-    except (re.error, RecursionError):
-        return None
-    for extra in range(0, (low or 0) + 2):
-        try:
-            text = _shortest(list(parsed.data), extra)
-        except _Unsupported:
-            return None
-        padded = text + "a" * max(0, (low or 0) - len(text))  # an unanchored end takes more
-        for candidate in (text, padded):
-            fits = (low is None or len(candidate) >= low) and (
-                high is None or len(candidate) <= high
-            )
-            if fits and patterns.search(pattern, candidate):
-                return candidate
-    return None
-
-
-class _Unsupported(Exception):
-    """A construct `_shortest` does not build strings for."""
-
-
-_CATEGORIES = {
-    "CATEGORY_DIGIT": "0",
-    "CATEGORY_NOT_DIGIT": "a",
-    "CATEGORY_SPACE": " ",
-    "CATEGORY_NOT_SPACE": "a",
-    "CATEGORY_WORD": "a",
-    "CATEGORY_NOT_WORD": "-",
-}
-
-
-def _shortest(items: list[Any], extra: int) -> str:
-    """The string a parsed pattern matches with each repeat taken `extra` more times than its
-    minimum (within its maximum), every class at its first member and every branch at its
-    first alternative."""
-    out = []
-    for op, arg in items:
-        name = str(op)
-        if name == "LITERAL":
-            out.append(chr(arg))
-        elif name == "NOT_LITERAL":
-            out.append("b" if chr(arg) == "a" else "a")
-        elif name == "ANY":
-            out.append("a")
-        elif name == "IN":
-            out.append(_member(arg))
-        elif name == "CATEGORY":
-            out.append(_CATEGORIES.get(str(arg), "a"))
-        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            least, most, sub = arg
-            count = least + extra if most == sre_constants_maxrepeat() else min(most, least + extra)
-            out.append(_shortest(list(sub), extra) * count)
-        elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
-            out.append(_shortest(list(arg[-1]), extra))
-        elif name == "BRANCH":
-            out.append(_shortest(list(arg[1][0]), extra))
-        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
-            continue  # anchors and look-arounds add nothing; re.search checks the result
-        else:
-            raise _Unsupported(name)
-    return "".join(out)
-
-
-def _member(members: list[Any]) -> str:
-    if members and str(members[0][0]) == "NEGATE":
-        rest = members[1:]
-        for char in "a0A_- ":
-            if not _in(char, rest):
-                return char
-        raise _Unsupported("NEGATE")
-    op, arg = members[0]
-    name = str(op)
-    if name == "LITERAL":
-        return chr(arg)
-    if name == "RANGE":
-        return chr(arg[0])
-    if name == "CATEGORY":
-        return _CATEGORIES.get(str(arg), "a")
-    raise _Unsupported(name)
-
-
-def _in(char: str, members: list[Any]) -> bool:
-    for op, arg in members:
-        name = str(op)
-        if name == "LITERAL" and chr(arg) == char:
-            return True
-        if name == "RANGE" and arg[0] <= ord(char) <= arg[1]:
-            return True
-        if name == "CATEGORY" and _CATEGORIES.get(str(arg)) == char:
-            return True
-    return False
-
-
-def sre_constants_maxrepeat() -> int:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import sre_constants
-
-        return int(sre_constants.MAXREPEAT)
 
 
 def _case(case_id: str, value: Any, loc: tuple[str, ...]) -> dict[str, Any]:

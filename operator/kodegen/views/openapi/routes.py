@@ -2,7 +2,9 @@
 
 Semantics come from `specs.resources`; the Python spelling of types from `pyview`.
 Error answers use the status and body shape the operation declares (INVALID, NOT_FOUND,
-UNAUTHORIZED: the first the operation declares wins), or FALLBACK when it declares none.
+UNAUTHORIZED: the first the operation declares wins; a documented example only when its schema
+accepts it), or FALLBACK when it declares none: a *spec gap*, listed in the view's `gaps` for
+the run's summary and the contract gate, for the cases the operation can meet (`_cases`).
 """
 
 from __future__ import annotations
@@ -119,14 +121,21 @@ def _status(op: model.Operation) -> tuple[int, model.Response | None]:
 
 def _problem(
     spec: model.ApiSpec, op: model.Operation, wanted: tuple[str, ...], kind: str
-) -> tuple[int, str | None, Any]:
+) -> tuple[tuple[int, str | None, Any], bool]:
+    """The answer `op` gives for `kind` (status, media type, body), and whether it is a spec
+    gap: the operation documents no status for it (none of `wanted`), so the conventional
+    FALLBACK answers. A range (`4XX`) answers the conventional code when that lies in it."""
     by_status = {r.status: r for r in op.responses}
+    conventional = FALLBACK[kind][0]
     for status in wanted:
         if status in by_status:
             response = by_status[status]
-            code = int(status.replace("X", "0")) if status != "default" else FALLBACK[kind][0]
+            if status == "default" or (status.endswith("XX") and str(conventional)[0] == status[0]):
+                code = conventional
+            else:
+                code = int(status.replace("X", "0"))
             if response.schema is None:
-                return code, response.media_type, None
+                return (code, response.media_type, None), False
             hints: dict[str, Any] = {
                 h: code for h in ("code", "status", "statusCode", "status_code")
             }
@@ -134,12 +143,22 @@ def _problem(
                 kind, "not authenticated"
             )
             hints |= {h: message for h in ("message", "error", "detail", "title", "description")}
-            return (
-                code,
-                response.media_type,
-                samples.sample(response.schema, spec.schemas, hints=hints),
-            )
-    return FALLBACK[kind]
+            body = samples.sample(response.schema, spec.schemas, hints=hints)
+            return (code, response.media_type, body), False
+    return FALLBACK[kind], True
+
+
+def _cases(op: model.Operation, semantics: str, secured: bool) -> tuple[str, ...]:
+    """The error answers `op`'s service can give: `invalid` when it takes input, `not_found`
+    when it looks an item up, `unauthorized` when it needs credentials."""
+    cases = []
+    if op.parameters or op.body is not None:
+        cases.append("invalid")
+    if semantics in ("get", "replace", "update", "delete"):
+        cases.append("not_found")
+    if secured:
+        cases.append("unauthorized")
+    return tuple(cases)
 
 
 def operation(
@@ -173,7 +192,9 @@ def operation(
         if p.location == "path" and p.name != id_param
     ]
     body = None
-    if op.body is not None:
+    if op.body is not None and _body_kind(op.body.media_type) != "raw":
+        # a body neither JSON nor a form (`*/*`, octet-stream, text) is not bound: FastAPI
+        # would parse it as a form and refuse what is not one
         body = {
             "type": types.expr(op.body.schema, pyview.pascal(func) + "Body"),
             "kind": _body_kind(op.body.media_type),
@@ -184,10 +205,18 @@ def operation(
     response_body = success is not None and success.media_type is not None
     sample = None
     if response_body and success is not None:
-        if success.example is not model.MISSING:
+        if success.schema is not None:
+            sample = samples.example_or_sample(success.example, success.schema, spec.schemas)
+        elif success.example is not model.MISSING:
             sample = success.example
-        elif success.schema is not None:
-            sample = samples.sample(success.schema, spec.schemas)
+    problems, gaps = {}, {}
+    for kind, wanted in (
+        ("invalid", INVALID),
+        ("not_found", NOT_FOUND),
+        ("unauthorized", UNAUTHORIZED),
+    ):
+        problems[kind], gaps[kind] = _problem(spec, op, wanted, kind)
+    secured = security(spec, op)
     filters, paging = {}, {}
     if resource is not None and semantics == "list":
         props = {p.name for p in schemas.flatten(resource.item_schema, spec.schemas).properties}
@@ -220,10 +249,13 @@ def operation(
         "media_type": untrusted.mark(success.media_type) if success else None,
         "sample": sample,
         "responses": sorted({r.status for r in op.responses}),
-        "invalid": _problem(spec, op, INVALID, "invalid"),
-        "not_found": _problem(spec, op, NOT_FOUND, "not_found"),
-        "unauthorized": _problem(spec, op, UNAUTHORIZED, "unauthorized"),
-        "security": security(spec, op),
+        **problems,
+        "gaps": [
+            {"case": kind, "status": problems[kind][0]}
+            for kind in _cases(op, semantics, bool(secured))
+            if gaps[kind]
+        ],
+        "security": secured,
         "test": _test(spec, op, resource, names, path, scope),
     }
 
@@ -309,9 +341,7 @@ def _test(
     key_param = resource.id_parameter if resource else None
     unknown: Any = "unknown"
     for param in op.parameters:
-        value = param.example
-        if value is model.MISSING:
-            value = samples.sample(param.schema, spec.schemas)
+        value = samples.example_or_sample(param.example, param.schema, spec.schemas)
         text = value if isinstance(value, str) else json.dumps(value)
         name = names.get((param.location, param.name), "")
         if param.location == "path" and param.name == key_param:

@@ -8,6 +8,7 @@ the create body does not carry) are filled by generators, never taken from clien
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import uuid as uuid_module
 from collections.abc import Callable, Iterable, Mapping
@@ -113,9 +114,9 @@ class Store:
         scope: Scope,
         *,
         filters: Mapping[str, Any] | None = None,
-        offset: int | None = None,
+        offset: float | None = None,
         limit: float | None = None,
-        page: int | None = None,
+        page: float | None = None,
     ) -> list[dict[str, Any]]:
         with self._lock:
             found = [
@@ -123,11 +124,12 @@ class Store:
                 for (where, _), item in self._items.items()
                 if where == scope and _matches(item, filters or {})
             ]
+        offset, limit, page = _whole(offset), _whole(limit), _whole(page)
         if page is not None and limit:
-            offset = (max(page, 1) - 1) * int(limit)
+            offset = (max(page, 1) - 1) * limit
         found = found[max(offset or 0, 0) :]
         if limit is not None:
-            found = found[: max(int(limit), 0)]
+            found = found[: max(limit, 0)]
         return found if self.max_items is None else found[: self.max_items]
 
     def keys(self, scope: Scope) -> list[str]:
@@ -163,6 +165,14 @@ class Store:
 
     def _public(self, item: Mapping[str, Any]) -> dict[str, Any]:
         return {name: value for name, value in item.items() if name not in self.hidden}
+
+
+def _whole(value: float | None) -> int | None:
+    """A paging parameter as a whole number: `number` parameters arrive as floats; one that is
+    not finite (inf, nan) pages nothing away."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    return int(value)
 
 
 def _text(key: Any) -> str:

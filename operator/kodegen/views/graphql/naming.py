@@ -42,6 +42,8 @@ SAMPLES_IN = {"ID": '"1"', "String": '"string"', "Int": "1", "Float": "1.5", "Bo
 CHANGED_IN = {"ID": '"1"', "String": '"changed"', "Int": "2", "Float": "2.5", "Boolean": "false"}
 """What an update sends: unlike the samples stored before, so the test sees the change."""
 ANSWERS = {"ID": '"1"', "String": '"string"', "Int": "1", "Float": "1.5", "Boolean": "True"}
+INPUT_DEPTH = 3
+"""How deep `literal` fills optional input objects."""
 CHANGED_ANSWERS = {**ANSWERS, "String": '"changed"', "Int": "2", "Float": "2.5", "Boolean": "False"}
 
 
@@ -129,22 +131,36 @@ class Names:
         return json.dumps(value) if isinstance(value, str) else repr(value)
 
     def sample(self, ref: gm.TypeRef, prefix: str = "types.", stack: tuple[str, ...] = ()) -> str:
-        """A Python expression of type `ref`: data a not-implemented resolver answers."""
+        """A Python expression of type `ref`: data a not-implemented resolver answers.
+
+        A type that reaches itself through a list or a nullable field ends there (an empty
+        list, None). One that reaches itself only through non-null fields (Block -> Transaction
+        -> Log -> Transaction!) has no finite tree but a finite graph: the inner reference is
+        the outer object itself, tied after it is built (`store.tie(item, "log", "transaction")`),
+        and GraphQL's finite selections answer from it at any depth."""
+        expression, ties = self._sample(ref, prefix, stack)
+        assert not ties  # every placeholder refers to an object of the stack, which ties it
+        return expression
+
+    def _sample(
+        self, ref: gm.TypeRef, prefix: str, stack: tuple[str, ...]
+    ) -> tuple[str, list[tuple[str, tuple[str, ...]]]]:
         if ref.of is not None:
             item = self.spec.type(ref.of.named)
             composite = item is not None and item.kind in ("object", "interface", "union")
             if composite and ref.of.named in stack:
-                return "[]"
-            return f"[{self.sample(ref.of, prefix, stack)}]"
+                return "[]", []
+            inner, ties = self._sample(ref.of, prefix, stack)
+            return f"[{inner}]", [(target, ("0", *path)) for target, path in ties]
         name = str(ref.name)
         if name in SAMPLES_OUT:
-            return SAMPLES_OUT[name]
+            return SAMPLES_OUT[name], []
         typedef = self.spec.type(name)
         assert typedef is not None
         if typedef.kind == "scalar":
-            return '"string"'
+            return '"string"', []
         if typedef.kind == "enum":
-            return f"{prefix}{self.cls(name)}.{member(typedef.values[0].name)}"
+            return f"{prefix}{self.cls(name)}.{member(typedef.values[0].name)}", []
         if typedef.kind in ("interface", "union"):
             options = (
                 self.spec.implementations(name) if typedef.kind == "interface" else typedef.members
@@ -155,32 +171,40 @@ class Names:
                     reason=f"interface {name} has no implementing object type, so no field "
                     "of that type can be answered; add a type that implements it",
                 )
-            return self.sample(gm.TypeRef(options[0], non_null=ref.non_null), prefix, stack)
+            inside = [o for o in options if o in stack]
+            chosen = inside[0] if inside and ref.non_null else options[0]
+            return self._sample(gm.TypeRef(chosen, non_null=ref.non_null), prefix, stack)
         if name in stack:
             if not ref.non_null:
-                return "None"
-            raise errors.SpecError(
-                pointer=f"schema:{name}",
-                reason=f"type {name} needs a non-null {name} inside itself "
-                f"({' -> '.join((*stack, name))}): no finite answer exists; make a field "
-                "of the cycle nullable or a list",
-            )
+                return "None", []
+            return "None", [(name, ())]
         py = self.attrs([f.name for f in typedef.fields])
-        parts = [
-            f"{py[f.name]}={self.sample(f.type, prefix, (*stack, name))}"
-            for f in typedef.fields
-            if not f.args
-        ]
-        return f"{prefix}{self.cls(name)}({', '.join(parts)})"
+        parts, ties = [], []
+        for field in typedef.fields:
+            if field.args:
+                continue
+            inner, found = self._sample(field.type, prefix, (*stack, name))
+            parts.append(f"{py[field.name]}={inner}")
+            ties += [(target, (py[field.name], *path)) for target, path in found]
+        expression = f"{prefix}{self.cls(name)}({', '.join(parts)})"
+        own = [path for target, path in ties if target == name]
+        for path in own:
+            expression = f"store.tie({expression}, {', '.join(json.dumps(p) for p in path)})"
+        return expression, [(target, path) for target, path in ties if target != name]
 
     def literal(self, ref: gm.TypeRef, stack: tuple[str, ...] = (), changed: bool = False) -> str:
         """A GraphQL input literal of type `ref`: every field of input objects, one list item;
-        `changed`: other values than the samples (the last enum value, "changed", 2...)."""
+        `changed`: other values than the samples (the last enum value, "changed", 2...).
+        Below `INPUT_DEPTH` input objects, what may be left out is (null, an empty list): a
+        web of optional filters (`_and`, `_or`, `user: user_bool_exp`) would otherwise grow
+        with every path through it."""
         if ref.of is not None:
             item = ref.of
             while item.of is not None:
                 item = item.of
-            if str(item.name) in stack:  # an input that holds a list of itself: [] ends it
+            inner = self.spec.type(str(item.name))
+            deep = len(stack) >= INPUT_DEPTH and inner is not None and inner.kind == "input"
+            if str(item.name) in stack or deep:  # an input holding a list of itself: [] ends it
                 return "[]"
             return f"[{self.literal(ref.of, stack, changed)}]"
         name = str(ref.name)
@@ -191,11 +215,10 @@ class Names:
         if typedef.kind == "enum":
             return typedef.values[-1 if changed else 0].name
         if typedef.kind == "input":
-            if name in stack and not ref.non_null:
+            if (name in stack or len(stack) >= INPUT_DEPTH) and not ref.non_null:
                 return "null"
-            parts = [
-                f"{f.name}: {self.literal(f.type, (*stack, name), changed)}" for f in typedef.inputs
-            ]
+            fields = typedef.inputs[:1] if typedef.one_of else typedef.inputs
+            parts = [f"{f.name}: {self.literal(f.type, (*stack, name), changed)}" for f in fields]
             return "{" + ", ".join(parts) + "}"
         return '"changed"' if changed else '"string"'
 

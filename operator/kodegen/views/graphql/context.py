@@ -117,6 +117,9 @@ class _Builder:
         context["schema_uses_annotated"] = any(
             "Annotated[" in p for root in roots for op in root["ops"] for p in op["params"]
         )
+        context["schema_uses_store"] = bool(
+            self.crud.stores or types["scalars"] or "store." in json.dumps([roots, self.constants])
+        )
         context["types_uses_store"] = "store.tie(" in json.dumps(types["classes"])
         context["schema_uses_federation"] = "federation." in json.dumps(roots)
         context["schema_uses_directives"] = bool(self.directives.classes) and (
@@ -470,7 +473,7 @@ class _Builder:
             entity["test"] = {
                 "name": naming.snake(typedef.name).rstrip("_"),
                 "typename": typedef.name,
-                "keys": simple,
+                "key_fields": simple,
                 "stored": needs_schema,
                 "setup": [self.crud.make.stored(typedef.name)] if needs_schema else [],
                 "representation": {

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 import json
 import sys
 from typing import Any
@@ -68,12 +69,16 @@ def main(argv: list[str]) -> int:
 
 
 def introspect(client: TestClient) -> graphql.GraphQLSchema:
-    query = graphql.get_introspection_query(
-        descriptions=True,
-        specified_by_url=True,
-        input_value_deprecation=True,
-        schema_description=True,
-    )
+    options = {
+        "descriptions": True,
+        "specified_by_url": True,
+        "directive_is_repeatable": True,
+        "input_value_deprecation": True,
+        "schema_description": True,
+    }
+    if "one_of" in inspect.signature(graphql.get_introspection_query).parameters:
+        options["one_of"] = True  # graphql-core 3.3: `@oneOf` input types
+    query = graphql.get_introspection_query(**options)
     answer = client.post(PATH, json={"query": query})
     body = answer.json()
     if answer.status_code != 200 or body.get("errors"):

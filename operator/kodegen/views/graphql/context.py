@@ -120,6 +120,7 @@ class _Builder:
         context["schema_uses_store"] = bool(
             self.crud.stores or types["scalars"] or "store." in json.dumps([roots, self.constants])
         )
+        context["uses_one_of"] = any(t.one_of for t in self.spec.types)
         context["types_uses_store"] = "store.tie(" in json.dumps(types["classes"])
         context["schema_uses_federation"] = "federation." in json.dumps(roots)
         context["schema_uses_directives"] = bool(self.directives.classes) and (

@@ -138,7 +138,7 @@ class Directives:
         if arg.default is not gm.MISSING:
             text = self.names.default(arg.type, arg.default)
             return None if "(" in text or "[" in text else text
-        return None if arg.type.non_null else "None"
+        return None if arg.type.non_null else "strawberry.UNSET"
 
     @property
     def executable(self) -> list[str]:
@@ -166,7 +166,7 @@ class Directives:
         if self.spec.federation and applied.name in FEDERATION:
             cls, keywords = FEDERATION[applied.name]
             parts = [
-                f"{keywords[name]}={json.dumps(value)}"
+                f"{keywords[name]}={_python(value)}"
                 for name, value in applied.args
                 if name in keywords and value is not None
             ]
@@ -187,6 +187,13 @@ class Directives:
                 return None
             parts.append(f"{py[arg.name]}={value}")
         return f"{prefix}{self.classes[applied.name]}({', '.join(parts)})"
+
+
+def _python(value: Any) -> str:
+    """A Python literal of plain data (strings, numbers, booleans, None, lists)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_python(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else repr(value)
 
 
 def _camel(name: str) -> str:

@@ -151,6 +151,8 @@ class Names:
             if composite and ref.of.named in stack:
                 return "[]", []
             inner, ties = self._sample(ref.of, prefix, stack)
+            if any(not path for _, path in ties):  # an item that would be an outer object
+                return "[]", []
             return f"[{inner}]", [(target, ("0", *path)) for target, path in ties]
         name = str(ref.name)
         if name in SAMPLES_OUT:
@@ -171,8 +173,8 @@ class Names:
                     reason=f"interface {name} has no implementing object type, so no field "
                     "of that type can be answered; add a type that implements it",
                 )
-            inside = [o for o in options if o in stack]
-            chosen = inside[0] if inside and ref.non_null else options[0]
+            outside = [o for o in options if o not in stack]
+            chosen = outside[0] if outside else options[0]
             return self._sample(gm.TypeRef(chosen, non_null=ref.non_null), prefix, stack)
         if name in stack:
             if not ref.non_null:

@@ -530,8 +530,10 @@ def _decorator(
     uses: _Raw | None = None,
     one_of: bool = False,
 ) -> str:
+    # Strawberry camel-cases a class name with underscores (`query_root` -> `queryRoot`)
+    plain = re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name) is not None
     options = _options(
-        name=_renamed(cls, name),
+        name=_renamed(cls, name) if plain else name,
         description=description,
         directives=uses,
         one_of=_Raw("True") if one_of else None,

@@ -47,6 +47,18 @@ INPUT_DEPTH = 3
 CHANGED_ANSWERS = {**ANSWERS, "String": '"changed"', "Int": "2", "Float": "2.5", "Boolean": "False"}
 
 
+CREDENTIAL = "<kodegen-test-credential>"
+CHANGED_CREDENTIAL = "<kodegen-changed-credential>"
+"""What a field named like a secret (`password`, `token`) is given and answers: placeholders
+secret scanners know as such, where "string" would look like a credential in the tests."""
+_SECRETISH = re.compile(r"pass|pwd|secret|token|credential|api_?key|private_?key", re.IGNORECASE)
+
+
+def secretish(name: str) -> bool:
+    """Whether a field or argument name reads like a credential."""
+    return bool(_SECRETISH.search(name))
+
+
 def snake(name: str) -> str:
     """`createdAt` -> `created_at`, `URLPath` -> `url_path`; a Python keyword gets a `_`."""
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
@@ -185,7 +197,10 @@ class Names:
         for field in typedef.fields:
             if field.args:
                 continue
-            inner, found = self._sample(field.type, prefix, (*stack, name))
+            if field.type.name == "String" and secretish(field.name):
+                inner, found = json.dumps(CREDENTIAL), []
+            else:
+                inner, found = self._sample(field.type, prefix, (*stack, name))
             parts.append(f"{py[field.name]}={inner}")
             ties += [(target, (py[field.name], *path)) for target, path in found]
         expression = f"{prefix}{self.cls(name)}({', '.join(parts)})"
@@ -194,7 +209,9 @@ class Names:
             expression = f"store.tie({expression}, {', '.join(json.dumps(p) for p in path)})"
         return expression, [(target, path) for target, path in ties if target != name]
 
-    def literal(self, ref: gm.TypeRef, stack: tuple[str, ...] = (), changed: bool = False) -> str:
+    def literal(
+        self, ref: gm.TypeRef, stack: tuple[str, ...] = (), changed: bool = False, key: str = ""
+    ) -> str:
         """A GraphQL input literal of type `ref`: every field of input objects, one list item;
         `changed`: other values than the samples (the last enum value, "changed", 2...).
         Below `INPUT_DEPTH` input objects, what may be left out is (null, an empty list): a
@@ -208,8 +225,10 @@ class Names:
             deep = len(stack) >= INPUT_DEPTH and inner is not None and inner.kind == "input"
             if str(item.name) in stack or deep:  # an input holding a list of itself: [] ends it
                 return "[]"
-            return f"[{self.literal(ref.of, stack, changed)}]"
+            return f"[{self.literal(ref.of, stack, changed, key)}]"
         name = str(ref.name)
+        if name == "String" and secretish(key):
+            return json.dumps(CHANGED_CREDENTIAL if changed else CREDENTIAL)
         if name in SAMPLES_IN:
             return (CHANGED_IN if changed else SAMPLES_IN)[name]
         typedef = self.spec.type(name)
@@ -220,17 +239,21 @@ class Names:
             if (name in stack or len(stack) >= INPUT_DEPTH) and not ref.non_null:
                 return "null"
             fields = typedef.inputs[:1] if typedef.one_of else typedef.inputs
-            parts = [f"{f.name}: {self.literal(f.type, (*stack, name), changed)}" for f in fields]
+            parts = [
+                f"{f.name}: {self.literal(f.type, (*stack, name), changed, f.name)}" for f in fields
+            ]
             return "{" + ", ".join(parts) + "}"
         return '"changed"' if changed else '"string"'
 
-    def answer(self, ref: gm.TypeRef, changed: bool = False) -> str | None:
+    def answer(self, ref: gm.TypeRef, changed: bool = False, key: str = "") -> str | None:
         """The JSON answer, as a Python literal, for a field of leaves set from `literal`; None
         for composite types."""
         if ref.of is not None:
-            inner = self.answer(ref.of, changed)
+            inner = self.answer(ref.of, changed, key)
             return None if inner is None else f"[{inner}]"
         name = str(ref.name)
+        if name == "String" and secretish(key):
+            return json.dumps(CHANGED_CREDENTIAL if changed else CREDENTIAL)
         if name in ANSWERS:
             return (CHANGED_ANSWERS if changed else ANSWERS)[name]
         typedef = self.spec.type(name)
@@ -269,5 +292,5 @@ class Names:
 
     def arguments(self, args: tuple[gm.Argument, ...], changed: bool = False) -> str:
         """`(name: literal, ...)` for every argument, or nothing."""
-        given = [f"{a.name}: {self.literal(a.type, changed=changed)}" for a in args]
+        given = [f"{a.name}: {self.literal(a.type, changed=changed, key=a.name)}" for a in args]
         return f"({', '.join(given)})" if given else ""

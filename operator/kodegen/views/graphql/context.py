@@ -55,6 +55,7 @@ class _Builder:
         self.events = events.Events(spec, self.names, self.crud)
         self.directives = directives.Directives(spec, self.names)
         self.data_roots = _data_roots(spec)
+        self.names.schema_roots = spec.root_names - self.data_roots
         self.entities: list[dict[str, Any]] = []
 
     def build(self, template: template_model.Template, variables: Mapping[str, Any]) -> plan.Plan:
@@ -121,6 +122,13 @@ class _Builder:
             self.crud.stores or types["scalars"] or "store." in json.dumps([roots, self.constants])
         )
         context["uses_one_of"] = any(t.one_of for t in self.spec.types)
+        types_text = json.dumps(types["classes"])
+        context["types_uses_lazy"] = 'strawberry.lazy(".schema")' in types_text
+        context["types_uses_importlib"] = "importlib.import_module(" in types_text
+        context["lazy_roots"] = sorted(
+            self.names.cls(name) for name in self.names.schema_roots
+            if f"Annotated[{self.names.cls(name)}, strawberry.lazy" in types_text
+        )
         context["types_uses_store"] = "store.tie(" in json.dumps(types["classes"])
         context["schema_uses_federation"] = "federation." in json.dumps(roots)
         context["schema_uses_directives"] = bool(self.directives.classes) and (

@@ -86,6 +86,10 @@ class Names:
             for t in spec.types
         }
 
+    schema_roots: frozenset[str] = frozenset()
+    """Root types schema.py defines (not types.py): a field of a type returning one (a Relay
+    payload's `query: Query`) refers to it lazily."""
+
     def cls(self, name: str) -> str:
         return self.classes[name]
 
@@ -107,6 +111,10 @@ class Names:
             inner = f"list[{self.annotation(ref.of, prefix)}]"
         elif ref.name in SCALARS:
             inner = SCALARS[ref.name]
+        elif ref.name in self.schema_roots and prefix:
+            inner = self.cls(str(ref.name))  # schema.py defines the root types
+        elif ref.name in self.schema_roots:
+            inner = f'Annotated[{self.cls(str(ref.name))}, strawberry.lazy(".schema")]'
         else:
             inner = prefix + self.cls(str(ref.name))
         return inner if ref.non_null else f"{inner} | None"
@@ -192,6 +200,10 @@ class Names:
             if not ref.non_null:
                 return "None", []
             return "None", [(name, ())]
+        if name in self.schema_roots:  # its fields are resolvers: an instance answers them
+            if prefix:
+                return f"{self.cls(name)}()", []
+            return f'importlib.import_module(".schema", __package__).{self.cls(name)}()', []
         py = self.attrs([f.name for f in typedef.fields])
         parts, ties = [], []
         for field in typedef.fields:

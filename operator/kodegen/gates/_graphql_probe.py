@@ -11,7 +11,9 @@ the ASGI application as `module:attribute`. The result goes to the JSON file RES
      "failures": [{"operation": "mutation createBook", "message": "..."}], "fatal": null}
 
 The schema the app serves is read by introspection (POST /graphql), rebuilt with graphql-core
-and compared with the SDL, both sorted and printed. Then each mutation field, then each query
+and compared with the SDL, both sorted and printed; for an Apollo Federation subgraph (the SDL
+`@link`s specs.apollo.dev/federation) without what Federation adds (`_service`, `_entities`,
+`_Any`, `_Entity`, `_Service`, `link__*`, and the Federation directives the SDL uses undeclared). Then each mutation field, then each query
 field, is called once with arguments built from the SDL (the first enum value, "1" for an ID,
 one item per list, every field of an input object) and a selection of fields three levels
 deep; an answer must have `data`, and no error other than NOT_FOUND.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 import json
 import sys
 from typing import Any
@@ -28,8 +31,11 @@ from typing import Any
 import graphql
 from starlette.testclient import TestClient
 
+FEDERATION = "specs.apollo.dev/federation/"
+FEDERATION_TYPES = ("_Any", "_Entity", "_Service", "_FieldSet", "FieldSet")
 MESSAGE_CHARS = 1000
 DEPTH = 3
+INPUT_DEPTH = 3
 PATH = "/graphql"
 
 
@@ -44,11 +50,15 @@ def main(argv: list[str]) -> int:
     }
     try:
         with open(sdl_path, encoding="utf-8") as file:
-            given = graphql.build_schema(file.read())
+            sdl = file.read()
+        # validated by kodegen; a Federation subgraph uses Federation's directives undeclared
+        given = graphql.build_ast_schema(graphql.parse(sdl), assume_valid_sdl=True)
         module_name, _, attribute = target.partition(":")
         app = getattr(importlib.import_module(module_name), attribute or "app")
         client = TestClient(app)  # not entered: an ASGI app need not speak the lifespan protocol
         served = introspect(client)
+        if FEDERATION in sdl:
+            served = without_federation(served, given)
         result["differences"] = compare(given, served)
         exercise(client, given, result)
     except Exception as exc:  # reported as the gate's reason: nothing can be judged without it
@@ -59,17 +69,54 @@ def main(argv: list[str]) -> int:
 
 
 def introspect(client: TestClient) -> graphql.GraphQLSchema:
-    query = graphql.get_introspection_query(
-        descriptions=True,
-        specified_by_url=True,
-        input_value_deprecation=True,
-        schema_description=True,
-    )
+    options = {
+        "descriptions": True,
+        "specified_by_url": True,
+        "directive_is_repeatable": True,
+        "input_value_deprecation": True,
+        "schema_description": True,
+    }
+    if "one_of" in inspect.signature(graphql.get_introspection_query).parameters:
+        options["one_of"] = True  # graphql-core 3.3: `@oneOf` input types
+    query = graphql.get_introspection_query(**options)
     answer = client.post(PATH, json={"query": query})
     body = answer.json()
     if answer.status_code != 200 or body.get("errors"):
         raise RuntimeError(f"introspection failed: HTTP {answer.status_code}: {answer.text[:500]}")
     return graphql.build_client_schema(body["data"])
+
+
+def without_federation(
+    served: graphql.GraphQLSchema, given: graphql.GraphQLSchema
+) -> graphql.GraphQLSchema:
+    """A subgraph's served schema without what Federation adds to it: `_service`, `_entities`,
+    their types, and the directives the SDL takes from Federation (undeclared there)."""
+    declared = {directive.name for directive in given.directives}
+    query = served.query_type.name if served.query_type else "Query"
+    document = graphql.parse(graphql.print_schema(served))
+    kept: list[graphql.DefinitionNode] = []
+    for definition in document.definitions:
+        name = definition.name.value if hasattr(definition, "name") else ""
+        if isinstance(definition, graphql.DirectiveDefinitionNode):
+            if name in declared:
+                kept.append(definition)
+            continue
+        if name in FEDERATION_TYPES or name.startswith(("link__", "federation__")):
+            continue
+        if isinstance(definition, graphql.ObjectTypeDefinitionNode) and name == query:
+            definition = graphql.ObjectTypeDefinitionNode(
+                name=definition.name,
+                description=definition.description,
+                interfaces=definition.interfaces,
+                directives=definition.directives,
+                fields=tuple(
+                    field
+                    for field in definition.fields or ()
+                    if field.name.value not in ("_entities", "_service")
+                ),
+            )
+        kept.append(definition)
+    return graphql.build_ast_schema(graphql.DocumentNode(definitions=tuple(kept)))
 
 
 def canonical(schema: graphql.GraphQLSchema) -> str:
@@ -129,14 +176,23 @@ def arguments(args: dict[str, graphql.GraphQLArgument]) -> str:
 def literal(type_: graphql.GraphQLInputType, seen: frozenset[str] = frozenset()) -> str:
     nullable = graphql.get_nullable_type(type_)
     if isinstance(nullable, graphql.GraphQLList):
+        named = graphql.get_named_type(nullable.of_type)
+        if isinstance(named, graphql.GraphQLInputObjectType) and (
+            named.name in seen or len(seen) >= INPUT_DEPTH
+        ):
+            return "[]"  # a web of optional filters (`_and: [x_bool_exp!]`) ends here
         return f"[{literal(nullable.of_type, seen)}]"
     if isinstance(nullable, graphql.GraphQLEnumType):
         return str(next(iter(nullable.values)))
     if isinstance(nullable, graphql.GraphQLInputObjectType):
-        if nullable.name in seen and not isinstance(type_, graphql.GraphQLNonNull):
+        optional = not isinstance(type_, graphql.GraphQLNonNull)
+        if optional and (nullable.name in seen or len(seen) >= INPUT_DEPTH):
             return "null"
         inner = seen | {nullable.name}
-        fields = ", ".join(f"{n}: {literal(f.type, inner)}" for n, f in nullable.fields.items())
+        items = list(nullable.fields.items())
+        if getattr(nullable, "is_one_of", False):  # @oneOf: exactly one field
+            items = items[:1]
+        fields = ", ".join(f"{n}: {literal(f.type, inner)}" for n, f in items)
         return f"{{{fields}}}"
     name = getattr(nullable, "name", "")
     return {"Int": "1", "Float": "1.5", "Boolean": "true", "ID": '"1"'}.get(name, '"string"')

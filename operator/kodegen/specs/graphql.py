@@ -2,8 +2,9 @@
 
 graphql-core parses and validates the document (syntax, then the SDL rules, then the schema
 rules, extensions merged); every error is a `SpecError` naming `line:column` of the SDL and the
-reason, in one line. What the Strawberry template cannot serve faithfully is refused the same
-way rather than generated wrong: subscriptions and custom directive definitions.
+reason, in one line. What a platform adds to the SDL it is written for (Apollo Federation's
+directives, AppSync's scalars, The Graph's query root, directives used but not declared) is
+declared by `graphql_platform` first, each reported as a warning.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from kodegen import errors
 from kodegen.documents import limits as limits_
 from kodegen.documents import loading
 from kodegen.specs import graphql_model as gm
+from kodegen.specs import graphql_platform as platform
 
 __all__ = ["parse"]
 
@@ -44,15 +46,29 @@ def _parse(sdl: str, limits: limits_.Limits) -> gm.GraphQLSpec:
         document = graphql.parse(sdl, max_tokens=limits.max_sdl_tokens)
     except graphql.GraphQLSyntaxError as exc:
         raise _error(exc) from exc
+    federation = platform.federation_version(document)
+    imports = federation[1] if federation else ()
+    added = platform.additions(document, imports)
+    served = sdl + added.sdl
+    checked = served + (platform.federation_sdl(imports) if federation else "")
+    if checked != sdl:
+        document = graphql.parse(checked, max_tokens=limits.max_sdl_tokens * 2)
     problems = validate_sdl(document)
     if problems:
         raise _error(problems[0])
-    _refuse_unsupported(document)
     schema = graphql.build_ast_schema(document, assume_valid_sdl=True)
     problems = list(graphql.validate_schema(schema))
     if problems:
         raise _error(problems[0])
-    return _normalize(sdl, schema)
+    hidden = set(imports) | {"link"} if federation else set()
+    return _normalize(
+        sdl,
+        served,
+        schema,
+        federation=federation[0] if federation else None,
+        hidden=hidden,
+        warnings=added.warnings,
+    )
 
 
 def _error(error: graphql.GraphQLError) -> errors.SpecError:
@@ -61,60 +77,38 @@ def _error(error: graphql.GraphQLError) -> errors.SpecError:
     return errors.SpecError(pointer=pointer, reason=" ".join(error.message.split()))
 
 
-def _at(node: graphql.Node, reason: str) -> errors.SpecError:
-    return _error(graphql.GraphQLError(reason, node))
-
-
-def _refuse_unsupported(document: graphql.DocumentNode) -> None:
-    for definition in document.definitions:
-        if isinstance(definition, graphql.DirectiveDefinitionNode):
-            raise _at(
-                definition,
-                f"custom directive @{definition.name.value}: the python-graphql-service "
-                "template serves only the built-in directives (@deprecated, @specifiedBy); "
-                "remove the directive definition and its uses",
-            )
-        if isinstance(definition, graphql.SchemaDefinitionNode | graphql.SchemaExtensionNode):
-            for operation in definition.operation_types or ():
-                if operation.operation == graphql.OperationType.SUBSCRIPTION:
-                    raise _subscriptions(operation)
-        if (
-            isinstance(definition, graphql.ObjectTypeDefinitionNode)
-            and definition.name.value == "Subscription"
-        ):
-            raise _subscriptions(definition)
-        if isinstance(
-            definition, graphql.InputObjectTypeDefinitionNode | graphql.TypeExtensionNode
-        ):
-            for directive in definition.directives or ():
-                if directive.name.value == "oneOf":
-                    raise _at(
-                        directive,
-                        f"@oneOf on {definition.name.value}: one-of input types are not "
-                        "supported yet; use an input type with nullable fields",
-                    )
-
-
-def _subscriptions(node: graphql.Node) -> errors.SpecError:
-    return _at(
-        node,
-        "subscriptions are not supported: the python-graphql-service template serves "
-        "queries and mutations; remove the Subscription type",
-    )
-
-
-def _normalize(sdl: str, schema: graphql.GraphQLSchema) -> gm.GraphQLSpec:
+def _normalize(
+    sdl: str,
+    served: str,
+    schema: graphql.GraphQLSchema,
+    *,
+    federation: str | None,
+    hidden: set[str],
+    warnings: tuple[str, ...],
+) -> gm.GraphQLSpec:
+    platform_types = platform.FEDERATION_TYPES if federation else frozenset()
     types = tuple(
         _typedef(named)
         for name, named in schema.type_map.items()
-        if not name.startswith("__") and name not in gm.BUILTIN_SCALARS
+        if not name.startswith("__")
+        and name not in gm.BUILTIN_SCALARS
+        and name not in platform_types
     )
     query = schema.query_type
     assert query is not None  # validate_schema demands a query root
     mutation = schema.mutation_type
+    subscription = schema.subscription_type
     roots = tuple(gm.Operation("query", field) for field in _fields(query))
     if mutation is not None:
         roots += tuple(gm.Operation("mutation", field) for field in _fields(mutation))
+    if subscription is not None:
+        roots += tuple(gm.Operation("subscription", field) for field in _fields(subscription))
+    specified = {d.name for d in graphql.specified_directives}
+    directive_defs = tuple(
+        _directive(d, sdl)
+        for d in schema.directives
+        if d.name not in specified and d.name not in hidden
+    )
     return gm.GraphQLSpec(
         title=schema.description.strip().splitlines()[0] if schema.description else query.name,
         version="1.0.0",
@@ -125,12 +119,48 @@ def _normalize(sdl: str, schema: graphql.GraphQLSchema) -> gm.GraphQLSpec:
         resources=(),
         raw={"schema": sdl},
         digest="sha256:" + hashlib.sha256(sdl.encode()).hexdigest(),
-        sdl=sdl,
+        sdl=served,
         types=tuple(sorted(types, key=lambda t: _position(schema, t.name))),
         query=query.name,
         mutation=mutation.name if mutation else None,
         roots=roots,
+        subscription=subscription.name if subscription else None,
+        directive_defs=directive_defs,
+        federation=federation,
+        warnings=warnings,
     )
+
+
+def _directive(directive: graphql.GraphQLDirective, sdl: str) -> gm.DirectiveDef:
+    node = directive.ast_node
+    own = node is not None and node.loc is not None and node.loc.start < len(sdl)
+    return gm.DirectiveDef(
+        directive.name,
+        tuple(location.name for location in directive.locations),
+        tuple(_argument(name, arg) for name, arg in directive.args.items()),
+        directive.description,
+        directive.is_repeatable,
+        declared_by_kodegen=not own,
+    )
+
+
+def _applied(*nodes: graphql.Node | None) -> tuple[gm.Applied, ...]:
+    """The directives applied at `nodes` (a definition and its extensions), built-ins left out."""
+    found = []
+    for node in nodes:
+        for directive in getattr(node, "directives", None) or ():
+            if directive.name.value in _BUILTIN_DIRECTIVES:
+                continue
+            args = tuple(
+                (arg.name.value, graphql.value_from_ast_untyped(arg.value))
+                for arg in directive.arguments or ()
+            )
+            found.append(gm.Applied(directive.name.value, args))
+    return tuple(found)
+
+
+def _nodes(named: graphql.GraphQLNamedType) -> tuple[graphql.Node | None, ...]:
+    return (named.ast_node, *(named.extension_ast_nodes or ()))
 
 
 def _position(schema: graphql.GraphQLSchema, name: str) -> tuple[int, str]:
@@ -140,25 +170,50 @@ def _position(schema: graphql.GraphQLSchema, name: str) -> tuple[int, str]:
 
 def _typedef(named: graphql.GraphQLNamedType) -> gm.TypeDef:
     description = named.description
+    applied = _applied(*_nodes(named))
     if isinstance(named, graphql.GraphQLEnumType):
         values = tuple(
-            gm.EnumValue(name, value.description, value.deprecation_reason)
+            gm.EnumValue(name, value.description, value.deprecation_reason, _applied(value.ast_node))
             for name, value in named.values.items()
         )
-        return gm.TypeDef(named.name, "enum", description, values=values)
+        return gm.TypeDef(named.name, "enum", description, values=values, directives=applied)
     if isinstance(named, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType):
         kind: gm.Kind = "object" if isinstance(named, graphql.GraphQLObjectType) else "interface"
         interfaces = tuple(i.name for i in named.interfaces)
-        return gm.TypeDef(named.name, kind, description, _fields(named), interfaces=interfaces)
+        return gm.TypeDef(
+            named.name,
+            kind,
+            description,
+            _fields(named),
+            interfaces=interfaces,
+            directives=applied,
+        )
     if isinstance(named, graphql.GraphQLUnionType):
         return gm.TypeDef(
-            named.name, "union", description, members=tuple(t.name for t in named.types)
+            named.name,
+            "union",
+            description,
+            members=tuple(t.name for t in named.types),
+            directives=applied,
         )
     if isinstance(named, graphql.GraphQLInputObjectType):
         inputs = tuple(_argument(name, field) for name, field in named.fields.items())
-        return gm.TypeDef(named.name, "input", description, inputs=inputs)
+        return gm.TypeDef(
+            named.name,
+            "input",
+            description,
+            inputs=inputs,
+            directives=applied,
+            one_of=bool(getattr(named, "is_one_of", False)),
+        )
     assert isinstance(named, graphql.GraphQLScalarType)
-    return gm.TypeDef(named.name, "scalar", description, specified_by=named.specified_by_url)
+    return gm.TypeDef(
+        named.name,
+        "scalar",
+        description,
+        specified_by=named.specified_by_url,
+        directives=applied,
+    )
 
 
 def _fields(
@@ -171,6 +226,7 @@ def _fields(
             field.description,
             tuple(_argument(arg_name, arg) for arg_name, arg in field.args.items()),
             field.deprecation_reason,
+            _applied(field.ast_node),
         )
         for name, field in named.fields.items()
     )
@@ -181,7 +237,14 @@ def _argument(name: str, arg: graphql.GraphQLArgument | graphql.GraphQLInputFiel
     node = arg.ast_node
     if node is not None and node.default_value is not None:
         default = graphql.value_from_ast_untyped(node.default_value)
-    return gm.Argument(name, _ref(arg.type), arg.description, default, arg.deprecation_reason)
+    return gm.Argument(
+        name,
+        _ref(arg.type),
+        arg.description,
+        default,
+        arg.deprecation_reason,
+        _applied(node),
+    )
 
 
 def _ref(type_: graphql.GraphQLType) -> gm.TypeRef:

@@ -16,7 +16,9 @@ from kodegen.specs import model
 
 __all__ = [
     "BUILTIN_SCALARS",
+    "Applied",
     "Argument",
+    "DirectiveDef",
     "EnumValue",
     "Field",
     "GraphQLSpec",
@@ -28,7 +30,7 @@ __all__ = [
 ]
 
 Kind = Literal["scalar", "enum", "object", "interface", "union", "input"]
-Root = Literal["query", "mutation"]
+Root = Literal["query", "mutation", "subscription"]
 Semantics = Literal["list", "create", "get", "update", "delete", "custom"]
 
 BUILTIN_SCALARS = ("ID", "String", "Int", "Float", "Boolean")
@@ -67,14 +69,37 @@ class TypeRef:
 
 
 @dataclass(frozen=True)
+class Applied:
+    """A directive applied in the SDL (`@key(fields: "id")`): its name and its arguments as
+    plain Python data, in the order written. Built-in directives are left out."""
+
+    name: str
+    args: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Argument:
-    """An argument of a field, or a field of an input type."""
+    """An argument of a field or directive, or a field of an input type."""
 
     name: str
     type: TypeRef
     description: str | None = None
     default: Any = MISSING
     deprecation_reason: str | None = None
+    directives: tuple[Applied, ...] = ()
+
+
+@dataclass(frozen=True)
+class DirectiveDef:
+    """A directive the schema declares (`directive @cost(weight: Int!) on OBJECT`), or one it
+    uses without declaring, which kodegen declares (`declared_by_kodegen`)."""
+
+    name: str
+    locations: tuple[str, ...]
+    args: tuple[Argument, ...] = ()
+    description: str | None = None
+    repeatable: bool = False
+    declared_by_kodegen: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +111,7 @@ class Field:
     description: str | None = None
     args: tuple[Argument, ...] = ()
     deprecation_reason: str | None = None
+    directives: tuple[Applied, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +119,7 @@ class EnumValue:
     name: str
     description: str | None = None
     deprecation_reason: str | None = None
+    directives: tuple[Applied, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +141,10 @@ class TypeDef:
     """Enum types."""
     specified_by: str | None = None
     """Custom scalars: the `@specifiedBy(url:)` of the scalar."""
+    directives: tuple[Applied, ...] = ()
+    """What the SDL applies to the type (extensions included), but the built-in ones."""
+    one_of: bool = False
+    """Input types marked `@oneOf`: exactly one field is given."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -121,7 +152,7 @@ class TypeDef:
 
 @dataclass(frozen=True)
 class Operation:
-    """A field of the query or mutation root type."""
+    """A field of the query, mutation or subscription root type."""
 
     root: Root
     field: Field
@@ -133,6 +164,8 @@ class GraphQLSpec(model.ApiSpec):
     `resources` of the `ApiSpec` stay empty (GraphQL has neither paths nor methods)."""
 
     sdl: str
+    """The schema the service serves: the SDL as given, then what kodegen declares for it
+    (directives used but not declared, known platforms' scalars, a generated query root)."""
     types: tuple[TypeDef, ...]
     """Every named type but the built-in scalars, in the order of the SDL."""
     query: str
@@ -140,10 +173,24 @@ class GraphQLSpec(model.ApiSpec):
     mutation: str | None
     """The name of the mutation root type, if any."""
     roots: tuple[Operation, ...]
-    """The query fields, then the mutation fields, in the order of the SDL."""
+    """The query fields, then the mutation fields, then the subscription fields, in the order
+    of the SDL."""
+    subscription: str | None = None
+    """The name of the subscription root type, if any."""
+    directive_defs: tuple[DirectiveDef, ...] = ()
+    """Directives the schema declares (or kodegen declares for it), but the built-in ones and
+    the Federation ones."""
+    federation: str | None = None
+    """The Apollo Federation version the schema `@link`s (`2.5`), None for a plain schema."""
+    warnings: tuple[str, ...] = ()
+    """What kodegen assumed to serve the schema (a directive used but not declared...)."""
 
     def type(self, name: str) -> TypeDef | None:
         return next((t for t in self.types if t.name == name), None)
+
+    @property
+    def root_names(self) -> frozenset[str]:
+        return frozenset(n for n in (self.query, self.mutation, self.subscription) if n)
 
     def implementations(self, name: str) -> tuple[str, ...]:
         """Object types implementing interface `name` (directly or through another one)."""

@@ -18,7 +18,7 @@ from kodegen.specs import graphql_model as gm
 from kodegen.templates import model as template_model
 from kodegen.templates import untrusted
 from kodegen.views import plan
-from kodegen.views.graphql import crud, naming
+from kodegen.views.graphql import crud, directives, events, naming
 
 __all__ = ["build"]
 
@@ -52,12 +52,33 @@ class _Builder:
         self.missing: list[plan.NotImplementedOp] = []
         self.constants: list[str] = []
         self.crud = crud.Crud(spec, self.names)
+        self.events = events.Events(spec, self.names, self.crud)
+        self.directives = directives.Directives(spec, self.names)
+        self.data_roots = _data_roots(spec)
+        self.names.schema_roots = spec.root_names - self.data_roots
+        self.entities: list[dict[str, Any]] = []
 
     def build(self, template: template_model.Template, variables: Mapping[str, Any]) -> plan.Plan:
         types = self.types()
         roots = [self.root(self.spec.query, "query")]
         if self.spec.mutation:
             roots.append(self.root(self.spec.mutation, "mutation"))
+        subscription = self.spec.subscription
+        if subscription and subscription not in self.data_roots:
+            roots.append(self.root(subscription, "subscription"))
+        elif subscription:
+            typedef = self.spec.type(subscription)
+            for field in typedef.fields if typedef else ():
+                self.missing.append(
+                    plan.NotImplementedOp(
+                        field.name,
+                        "subscription",
+                        f"{subscription}.{field.name}",
+                        f"type {subscription} is the subscription root and also data other "
+                        "fields return: a field of it cannot be both an event stream and a value",
+                    )
+                )
+        self._references()
         context: dict[str, Any] = {
             **variables,
             "api": untrusted.mark(
@@ -77,6 +98,14 @@ class _Builder:
             ],
             "query": self.names.cls(self.spec.query),
             "mutation": self.names.cls(self.spec.mutation) if self.spec.mutation else None,
+            "subscription": self._subscription_root(),
+            "federation": self.spec.federation,
+            "directive_declarations": self.directives.declarations(),
+            "schema_directives": self.directives.schema_classes,
+            "executable_directives": self.directives.executable,
+            "entities": [entity["test"] for entity in self.entities],
+            "subscription_tests": self.events.tests,
+            "warnings": untrusted.mark(list(self.spec.warnings)),
             "stores": [
                 {"var": var, "cls": self.names.cls(name), "name": name}
                 for name, var in sorted(self.crud.stores.items(), key=lambda item: item[1])
@@ -89,12 +118,28 @@ class _Builder:
         context["schema_uses_annotated"] = any(
             "Annotated[" in p for root in roots for op in root["ops"] for p in op["params"]
         )
+        context["schema_uses_store"] = bool(
+            self.crud.stores or types["scalars"] or "store." in json.dumps([roots, self.constants])
+        )
+        context["uses_one_of"] = any(t.one_of for t in self.spec.types)
+        types_text = json.dumps(types["classes"])
+        context["types_uses_lazy"] = 'strawberry.lazy(".schema")' in types_text
+        context["types_uses_importlib"] = "importlib.import_module(" in types_text
+        context["lazy_roots"] = sorted(
+            self.names.cls(name) for name in self.names.schema_roots
+            if f"Annotated[{self.names.cls(name)}, strawberry.lazy" in types_text
+        )
+        context["types_uses_store"] = "store.tie(" in json.dumps(types["classes"])
+        context["schema_uses_federation"] = "federation." in json.dumps(roots)
+        context["schema_uses_directives"] = bool(self.directives.classes) and (
+            "Directive" in json.dumps(roots)
+        )
         return plan.Plan(context, tuple(self.missing), plan.entrypoints(template, context))
 
     # -- types.py ------------------------------------------------------------------------------
 
     def types(self) -> dict[str, Any]:
-        roots = {self.spec.query, self.spec.mutation}
+        roots = self.spec.root_names - self.data_roots
         enums, scalars, unions, classes, resolvers = [], [], [], [], []
         for typedef in self.spec.types:
             if typedef.kind == "enum":
@@ -108,12 +153,17 @@ class _Builder:
                             name=typedef.name,
                             description=typedef.description,
                             specified_by_url=typedef.specified_by,
+                            directives=self._uses(typedef.directives, "types."),
                         ),
                     }
                 )
             elif typedef.kind == "union":
                 members = " | ".join(self.names.cls(m) for m in typedef.members)
-                options = _options(name=typedef.name, description=typedef.description)
+                options = _options(
+                    name=typedef.name,
+                    description=typedef.description,
+                    directives=self._uses(typedef.directives),
+                )
                 unions.append(
                     {"cls": self.names.cls(typedef.name), "members": members, "options": options}
                 )
@@ -123,8 +173,9 @@ class _Builder:
             block, functions = self.cls(typedef)
             classes.append(block)
             resolvers.extend(functions)
-        text = json.dumps([classes, resolvers])
+        text = json.dumps([classes, resolvers, enums, scalars, unions])
         return {
+            "types_uses_federation": "federation." in text,
             "enums": enums,
             "scalars": scalars,
             "unions": unions,
@@ -138,11 +189,13 @@ class _Builder:
         values = []
         for value in typedef.values:
             py = naming.member(value.name)
-            if value.description or value.deprecation_reason or py != value.name:
+            uses = self._uses(value.directives)
+            if value.description or value.deprecation_reason or py != value.name or uses:
                 options = _options(
                     name=_renamed(py, value.name),
                     description=value.description,
                     deprecation_reason=value.deprecation_reason,
+                    directives=uses,
                 )
                 expr = f"strawberry.enum_value({json.dumps(value.name)}, {options})"
             else:
@@ -151,7 +204,11 @@ class _Builder:
         return {
             "cls": self.names.cls(typedef.name),
             "decorator": _decorator(
-                "strawberry.enum", self.names.cls(typedef.name), typedef.name, typedef.description
+                "strawberry.enum",
+                self.names.cls(typedef.name),
+                typedef.name,
+                typedef.description,
+                self._uses(typedef.directives),
             ),
             "choices": values,
         }
@@ -197,24 +254,37 @@ class _Builder:
                         name=_renamed(py[field.name], field.name),
                         description=field.description,
                         deprecation_reason=field.deprecation_reason,
+                        directives=self._uses(field.directives),
                     )
                 else:
                     options = _options(
                         name=_renamed(py[field.name], field.name),
                         description=field.description,
                         deprecation_reason=field.deprecation_reason,
+                        directives=self._uses(field.directives),
                     )
                 annotation = self.names.annotation(field.type)
                 default = f" = strawberry.field({options})" if options else ""
                 fields.append({"line": f"{py[field.name]}: {annotation}{default}"})
+        decorator = _decorator(
+            f"strawberry.{kind}",
+            cls,
+            typedef.name,
+            typedef.description,
+            self._uses(typedef.directives),
+            one_of=typedef.one_of,
+        )
         block = {
             "cls": cls,
-            "decorator": _decorator(f"strawberry.{kind}", cls, typedef.name, typedef.description),
+            "decorator": decorator,
             "bases": f"({', '.join(bases)})" if bases else "",
             "fields": fields,
             "constants": constants,
             "functions": functions,
+            "reference": [],
         }
+        if self.spec.federation and any(a.name == "key" for a in typedef.directives):
+            self.entities.append({"typedef": typedef, "block": block})
         return block, functions
 
     def _ancestors(self, name: str) -> set[str]:
@@ -230,6 +300,7 @@ class _Builder:
             "name": _renamed(py, arg.name),
             "description": arg.description,
             "deprecation_reason": arg.deprecation_reason,
+            "directives": self._uses(arg.directives),
         }
         default = self._default(arg)
         if default is not None and ("[" in default or "(" in default):
@@ -286,11 +357,13 @@ class _Builder:
                 )
             annotation = self.names.annotation(arg.type, prefix)
             renamed = _renamed(py[arg.name], arg.name)
-            if renamed or arg.description or arg.deprecation_reason:
+            uses = self._uses(arg.directives, prefix)
+            if renamed or arg.description or arg.deprecation_reason or uses:
                 options = _options(
                     name=renamed,
                     description=arg.description,
                     deprecation_reason=arg.deprecation_reason,
+                    directives=uses,
                 )
                 annotation = f"Annotated[{annotation}, strawberry.argument({options})]"
             default = self._default(arg, prefix)
@@ -312,7 +385,11 @@ class _Builder:
         return {
             "cls": self.names.cls(name),
             "decorator": _decorator(
-                "strawberry.type", self.names.cls(name), name, typedef.description
+                "strawberry.type",
+                self.names.cls(name),
+                name,
+                typedef.description,
+                self._uses(typedef.directives, "types."),
             ),
             "ops": ops,
             "name": name,
@@ -322,37 +399,113 @@ class _Builder:
     def operation(
         self, root: gm.TypeDef, field: gm.Field, kind: gm.Root, py: str
     ) -> dict[str, Any]:
-        decorator = "strawberry.field" if kind == "query" else "strawberry.mutation"
+        decorator = {
+            "query": "strawberry.field",
+            "mutation": "strawberry.mutation",
+            "subscription": "strawberry.subscription",
+        }[kind]
         options = _options(
             name=_renamed(py, field.name),
             description=field.description,
             deprecation_reason=field.deprecation_reason,
+            directives=self._uses(field.directives, "types."),
         )
         params = self.params(field.args, "types.", f"{root.name}.{field.name}", self.constants)
         arg_py = self.names.attrs([a.name for a in field.args], naming.RESERVED_PARAMS)
-        semantics = self.crud.semantics(field, kind, arg_py) if field.name in self.wanted else None
         label = f"{root.name}.{field.name}"
-        if semantics is None:
+        reason = "not in spec.specification.graphql.operations"
+        semantics = None
+        if field.name in self.wanted and kind == "subscription":
+            semantics, reason = self.events.semantics(field, arg_py)
+        elif field.name in self.wanted:
+            semantics = self.crud.semantics(field, kind, arg_py)
             reason = (
-                "not in spec.specification.graphql.operations"
-                if field.name not in self.wanted
-                else "not the get, list, create, update or delete of an object type with an "
+                "not the get, list, create, update or delete of an object type with an "
                 "`id: ID!` field"
             )
+        returns = self.names.annotation(field.type, "types.")
+        if semantics is None:
             self.missing.append(plan.NotImplementedOp(field.name, kind, label, reason))
-            body = [f"# kodegen:implement {label}", f"return {self.names.sample(field.type)}"]
-            self.crud.tests.append(self.crud.make.custom_test(field, kind))
+            sample = self.names.sample(field.type)
+            verb = "yield" if kind == "subscription" else "return"
+            body = [f"# kodegen:implement {label}", f"{verb} {sample}"]
+            if kind == "subscription":
+                self.events.tests.append(self.events.sample_test(field))
+            else:
+                self.crud.tests.append(self.crud.make.custom_test(field, kind))
         else:
             body = semantics
         return {
             "decorator": f"@{decorator}({options})" if options else f"@{decorator}",
             "py": py,
             "params": params,
-            "returns": self.names.annotation(field.type, "types."),
+            "returns": f"AsyncGenerator[{returns}, None]" if kind == "subscription" else returns,
+            "prefix": "async " if kind == "subscription" else "",
             "body": body,
             "name": field.name,
             "implemented": semantics is not None,
         }
+
+    def _uses(self, applied: Sequence[gm.Applied], prefix: str = "") -> _Raw | None:
+        found = self.directives.uses(applied, prefix)
+        return None if found is None else _Raw(found)
+
+    def _subscription_root(self) -> str | None:
+        name = self.spec.subscription
+        if name is None:
+            return None
+        if name in self.data_roots:
+            return "types." + self.names.cls(name)
+        return self.names.cls(name)
+
+    def _references(self) -> None:
+        """`resolve_reference` of every Federation entity: from its store when it has one and
+        its key is `id`, else a sample carrying the key fields of the representation."""
+        for entity in self.entities:
+            typedef: gm.TypeDef = entity["typedef"]
+            keys = [str(dict(a.args).get("fields", "")) for a in typedef.directives if a.name == "key"]
+            simple = keys[0].split() if keys and "{" not in keys[0] else []
+            attrs = self.names.attrs([f.name for f in typedef.fields])
+            cls = self.names.cls(typedef.name)
+            if typedef.name in self.crud.stores and simple == ["id"]:
+                store = self.crud.stores[typedef.name]
+                body = [f'return schema.{store}.get(str(representation["id"]))']
+                needs_schema = True
+            else:
+                sample = self.names.sample(gm.TypeRef(typedef.name, non_null=True), prefix="")
+                given = [k for k in simple if typedef.field(k) is not None]
+                pairs = ", ".join(f"{attrs[k]}=representation[{json.dumps(k)}]" for k in given)
+                body = [f"return dataclasses.replace({sample}, {pairs})" if pairs else f"return {sample}"]
+                needs_schema = False
+            entity["block"]["reference"] = body
+            entity["block"]["reference_needs_schema"] = needs_schema
+            entity["test"] = {
+                "name": naming.snake(typedef.name).rstrip("_"),
+                "typename": typedef.name,
+                "key_fields": simple,
+                "stored": needs_schema,
+                "setup": [self.crud.make.stored(typedef.name)] if needs_schema else [],
+                "representation": {
+                    "__typename": typedef.name,
+                    **{k: self._key_value(typedef, k) for k in simple if typedef.field(k)},
+                }
+                if simple
+                else {},
+                "document": "query($r: [_Any!]!) { _entities(representations: $r) { __typename "
+                f"... on {typedef.name} {{ {' '.join(simple)} }} }} }}",
+                "resolvable": all(
+                    dict(a.args).get("resolvable", True) is not False
+                    for a in typedef.directives
+                    if a.name == "key"
+                ),
+                "key_directive": f"@key(fields: {json.dumps(keys[0])}" if keys else "",
+            }
+            del entity["typedef"]
+
+    def _key_value(self, typedef: gm.TypeDef, key: str) -> Any:
+        field = typedef.field(key)
+        assert field is not None
+        return {"Int": 1, "Float": 1.5, "Boolean": True}.get(str(field.type.name), "1")
 
 
 def known_names(spec: gm.GraphQLSpec) -> list[str]:
@@ -377,6 +530,31 @@ def _renamed(py: str, name: str) -> str | None:
     return name if py != name else None
 
 
-def _decorator(kind: str, cls: str, name: str, description: str | None) -> str:
-    options = _options(name=_renamed(cls, name), description=description)
+def _decorator(
+    kind: str,
+    cls: str,
+    name: str,
+    description: str | None,
+    uses: _Raw | None = None,
+    one_of: bool = False,
+) -> str:
+    # Strawberry camel-cases a class name with underscores (`query_root` -> `queryRoot`)
+    plain = re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name) is not None
+    options = _options(
+        name=_renamed(cls, name) if plain else name,
+        description=description,
+        directives=uses,
+        one_of=_Raw("True") if one_of else None,
+    )
     return f"@{kind}({options})" if options else f"@{kind}"
+
+
+def _data_roots(spec: gm.GraphQLSpec) -> frozenset[str]:
+    """Root types other fields also return (a type named `Subscription` used as data)."""
+    used = {
+        field.type.named
+        for typedef in spec.types
+        if typedef.kind in ("object", "interface")
+        for field in typedef.fields
+    }
+    return frozenset(name for name in (spec.subscription,) if name and name in used)

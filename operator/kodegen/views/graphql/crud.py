@@ -21,6 +21,7 @@ functions and the tests of what it implements are collected on the way.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -54,6 +55,10 @@ class Crud:
         self.linked: list[str] = []
         """...and the fields it sets to them."""
         self.make = cases.Tests(names, self.store)
+        self.watched = _watched(spec)
+        """Entities a subscription field returns: their mutations publish what they change."""
+        self.feeds: dict[str, list[dict[str, Any]]] = {}
+        """Entity -> the first test of each mutation publishing it (its setup and document)."""
 
     def key(self, name: str | None) -> str | None:
         """The key field of an entity: `id: ID!` without arguments; None for other types."""
@@ -315,10 +320,17 @@ class Crud:
             return None
         store = self.store(entity)
         related = self._related()
-        self.tests.extend(
-            self.make.create_tests(field, entity, _leaves(typedef, fields), related, self.linked)
-        )
-        return [f"key = {store}.new_key()", f"return {store}.add(key, {made})"]
+        tests = self.make.create_tests(field, entity, _leaves(typedef, fields), related, self.linked)
+        self.tests.extend(tests)
+        if entity not in self.watched:
+            return [f"key = {store}.new_key()", f"return {store}.add(key, {made})"]
+        self.feeds.setdefault(entity, []).append(tests[0])
+        return [
+            f"key = {store}.new_key()",
+            f"made = {store}.add(key, {made})",
+            *_publish(entity, "made"),
+            "return made",
+        ]
 
     def update(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:
         self.related, self.linked = set(), []
@@ -363,6 +375,9 @@ class Crud:
             field, "mutation", entity, "update", checked, self._related()
         )
         self.tests.extend(tests)
+        if entity in self.watched:
+            self.feeds.setdefault(entity, []).append(tests[0])
+            lines += _publish(entity, "stored")
         return [*lines, "return stored"]
 
     def delete(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:
@@ -370,17 +385,37 @@ class Crud:
         if arg is None or len(field.args) != 1 or field.type.of is not None:
             return None
         store, key = _store_name(entity), py[arg.name]
-        if field.type.name == "Boolean":
+        watched = entity in self.watched
+        if field.type.name == "Boolean" and watched:
+            body = [
+                f"removed = {store}.discard({key})",
+                "if removed is not None:",
+                *("    " + line for line in _publish(entity, "removed")),
+                "return removed is not None",
+            ]
+        elif field.type.name == "Boolean":
             body = [f"return {store}.remove({key})"]
         elif field.type.name == entity:
             call = "pop" if field.type.non_null else "discard"
             body = [f"return {store}.{call}({key})"]
+            if watched:
+                body = [
+                    f"removed = {store}.{call}({key})",
+                    "if removed is not None:",
+                    *("    " + line for line in _publish(entity, "removed")),
+                    "return removed",
+                ]
         elif field.type.name == "ID" and field.type.non_null:
             body = [f"{store}.pop({key})", f"return {key}"]
+            if watched:
+                body = [f"removed = {store}.pop({key})", *_publish(entity, "removed"), f"return {key}"]
         else:
             return None
         self.store(entity)
-        self.tests.extend(self.make.found_and_missing(field, "mutation", entity, "delete"))
+        tests = self.make.found_and_missing(field, "mutation", entity, "delete")
+        self.tests.extend(tests)
+        if watched:
+            self.feeds.setdefault(entity, []).append(tests[0])
         return body
 
 
@@ -401,6 +436,14 @@ def _leaves(
 ) -> list[tuple[str, gm.TypeRef]]:
     """The fields sent that set a field of the same name, as (name, type sent)."""
     return [(name, ref) for name, (ref, _) in fields.items() if typedef.field(name) is not None]
+
+
+def _watched(spec: gm.GraphQLSpec) -> frozenset[str]:
+    return frozenset(op.field.type.named for op in spec.roots if op.root == "subscription")
+
+
+def _publish(entity: str, var: str) -> list[str]:
+    return [f"store.EVENTS.publish({json.dumps(entity)}, {var})"]
 
 
 def _store_name(entity: str) -> str:

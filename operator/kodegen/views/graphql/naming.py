@@ -42,7 +42,21 @@ SAMPLES_IN = {"ID": '"1"', "String": '"string"', "Int": "1", "Float": "1.5", "Bo
 CHANGED_IN = {"ID": '"1"', "String": '"changed"', "Int": "2", "Float": "2.5", "Boolean": "false"}
 """What an update sends: unlike the samples stored before, so the test sees the change."""
 ANSWERS = {"ID": '"1"', "String": '"string"', "Int": "1", "Float": "1.5", "Boolean": "True"}
+INPUT_DEPTH = 3
+"""How deep `literal` fills optional input objects."""
 CHANGED_ANSWERS = {**ANSWERS, "String": '"changed"', "Int": "2", "Float": "2.5", "Boolean": "False"}
+
+
+CREDENTIAL = "<kodegen-test-credential>"
+CHANGED_CREDENTIAL = "<kodegen-changed-credential>"
+"""What a field named like a secret (`password`, `token`) is given and answers: placeholders
+secret scanners know as such, where "string" would look like a credential in the tests."""
+_SECRETISH = re.compile(r"pass|pwd|secret|token|credential|api_?key|private_?key", re.IGNORECASE)
+
+
+def secretish(name: str) -> bool:
+    """Whether a field or argument name reads like a credential."""
+    return bool(_SECRETISH.search(name))
 
 
 def snake(name: str) -> str:
@@ -72,6 +86,10 @@ class Names:
             for t in spec.types
         }
 
+    schema_roots: frozenset[str] = frozenset()
+    """Root types schema.py defines (not types.py): a field of a type returning one (a Relay
+    payload's `query: Query`) refers to it lazily."""
+
     def cls(self, name: str) -> str:
         return self.classes[name]
 
@@ -93,6 +111,10 @@ class Names:
             inner = f"list[{self.annotation(ref.of, prefix)}]"
         elif ref.name in SCALARS:
             inner = SCALARS[ref.name]
+        elif ref.name in self.schema_roots and prefix:
+            inner = self.cls(str(ref.name))  # schema.py defines the root types
+        elif ref.name in self.schema_roots:
+            inner = f'Annotated[{self.cls(str(ref.name))}, strawberry.lazy(".schema")]'
         else:
             inner = prefix + self.cls(str(ref.name))
         return inner if ref.non_null else f"{inner} | None"
@@ -129,22 +151,38 @@ class Names:
         return json.dumps(value) if isinstance(value, str) else repr(value)
 
     def sample(self, ref: gm.TypeRef, prefix: str = "types.", stack: tuple[str, ...] = ()) -> str:
-        """A Python expression of type `ref`: data a not-implemented resolver answers."""
+        """A Python expression of type `ref`: data a not-implemented resolver answers.
+
+        A type that reaches itself through a list or a nullable field ends there (an empty
+        list, None). One that reaches itself only through non-null fields (Block -> Transaction
+        -> Log -> Transaction!) has no finite tree but a finite graph: the inner reference is
+        the outer object itself, tied after it is built (`store.tie(item, "log", "transaction")`),
+        and GraphQL's finite selections answer from it at any depth."""
+        expression, ties = self._sample(ref, prefix, stack)
+        assert not ties  # every placeholder refers to an object of the stack, which ties it
+        return expression
+
+    def _sample(
+        self, ref: gm.TypeRef, prefix: str, stack: tuple[str, ...]
+    ) -> tuple[str, list[tuple[str, tuple[str, ...]]]]:
         if ref.of is not None:
             item = self.spec.type(ref.of.named)
             composite = item is not None and item.kind in ("object", "interface", "union")
             if composite and ref.of.named in stack:
-                return "[]"
-            return f"[{self.sample(ref.of, prefix, stack)}]"
+                return "[]", []
+            inner, ties = self._sample(ref.of, prefix, stack)
+            if any(not path for _, path in ties):  # an item that would be an outer object
+                return "[]", []
+            return f"[{inner}]", [(target, ("0", *path)) for target, path in ties]
         name = str(ref.name)
         if name in SAMPLES_OUT:
-            return SAMPLES_OUT[name]
+            return SAMPLES_OUT[name], []
         typedef = self.spec.type(name)
         assert typedef is not None
         if typedef.kind == "scalar":
-            return '"string"'
+            return '"string"', []
         if typedef.kind == "enum":
-            return f"{prefix}{self.cls(name)}.{member(typedef.values[0].name)}"
+            return f"{prefix}{self.cls(name)}.{member(typedef.values[0].name)}", []
         if typedef.kind in ("interface", "union"):
             options = (
                 self.spec.implementations(name) if typedef.kind == "interface" else typedef.members
@@ -155,35 +193,54 @@ class Names:
                     reason=f"interface {name} has no implementing object type, so no field "
                     "of that type can be answered; add a type that implements it",
                 )
-            return self.sample(gm.TypeRef(options[0], non_null=ref.non_null), prefix, stack)
+            outside = [o for o in options if o not in stack]
+            chosen = outside[0] if outside else options[0]
+            return self._sample(gm.TypeRef(chosen, non_null=ref.non_null), prefix, stack)
         if name in stack:
             if not ref.non_null:
-                return "None"
-            raise errors.SpecError(
-                pointer=f"schema:{name}",
-                reason=f"type {name} needs a non-null {name} inside itself "
-                f"({' -> '.join((*stack, name))}): no finite answer exists; make a field "
-                "of the cycle nullable or a list",
-            )
+                return "None", []
+            return "None", [(name, ())]
+        if name in self.schema_roots:  # its fields are resolvers: an instance answers them
+            if prefix:
+                return f"{self.cls(name)}()", []
+            return f'importlib.import_module(".schema", __package__).{self.cls(name)}()', []
         py = self.attrs([f.name for f in typedef.fields])
-        parts = [
-            f"{py[f.name]}={self.sample(f.type, prefix, (*stack, name))}"
-            for f in typedef.fields
-            if not f.args
-        ]
-        return f"{prefix}{self.cls(name)}({', '.join(parts)})"
+        parts, ties = [], []
+        for field in typedef.fields:
+            if field.args:
+                continue
+            if field.type.name == "String" and secretish(field.name):
+                inner, found = json.dumps(CREDENTIAL), []
+            else:
+                inner, found = self._sample(field.type, prefix, (*stack, name))
+            parts.append(f"{py[field.name]}={inner}")
+            ties += [(target, (py[field.name], *path)) for target, path in found]
+        expression = f"{prefix}{self.cls(name)}({', '.join(parts)})"
+        own = [path for target, path in ties if target == name]
+        for path in own:
+            expression = f"store.tie({expression}, {', '.join(json.dumps(p) for p in path)})"
+        return expression, [(target, path) for target, path in ties if target != name]
 
-    def literal(self, ref: gm.TypeRef, stack: tuple[str, ...] = (), changed: bool = False) -> str:
+    def literal(
+        self, ref: gm.TypeRef, stack: tuple[str, ...] = (), changed: bool = False, key: str = ""
+    ) -> str:
         """A GraphQL input literal of type `ref`: every field of input objects, one list item;
-        `changed`: other values than the samples (the last enum value, "changed", 2...)."""
+        `changed`: other values than the samples (the last enum value, "changed", 2...).
+        Below `INPUT_DEPTH` input objects, what may be left out is (null, an empty list): a
+        web of optional filters (`_and`, `_or`, `user: user_bool_exp`) would otherwise grow
+        with every path through it."""
         if ref.of is not None:
             item = ref.of
             while item.of is not None:
                 item = item.of
-            if str(item.name) in stack:  # an input that holds a list of itself: [] ends it
+            inner = self.spec.type(str(item.name))
+            deep = len(stack) >= INPUT_DEPTH and inner is not None and inner.kind == "input"
+            if str(item.name) in stack or deep:  # an input holding a list of itself: [] ends it
                 return "[]"
-            return f"[{self.literal(ref.of, stack, changed)}]"
+            return f"[{self.literal(ref.of, stack, changed, key)}]"
         name = str(ref.name)
+        if name == "String" and secretish(key):
+            return json.dumps(CHANGED_CREDENTIAL if changed else CREDENTIAL)
         if name in SAMPLES_IN:
             return (CHANGED_IN if changed else SAMPLES_IN)[name]
         typedef = self.spec.type(name)
@@ -191,21 +248,24 @@ class Names:
         if typedef.kind == "enum":
             return typedef.values[-1 if changed else 0].name
         if typedef.kind == "input":
-            if name in stack and not ref.non_null:
+            if (name in stack or len(stack) >= INPUT_DEPTH) and not ref.non_null:
                 return "null"
+            fields = typedef.inputs[:1] if typedef.one_of else typedef.inputs
             parts = [
-                f"{f.name}: {self.literal(f.type, (*stack, name), changed)}" for f in typedef.inputs
+                f"{f.name}: {self.literal(f.type, (*stack, name), changed, f.name)}" for f in fields
             ]
             return "{" + ", ".join(parts) + "}"
         return '"changed"' if changed else '"string"'
 
-    def answer(self, ref: gm.TypeRef, changed: bool = False) -> str | None:
+    def answer(self, ref: gm.TypeRef, changed: bool = False, key: str = "") -> str | None:
         """The JSON answer, as a Python literal, for a field of leaves set from `literal`; None
         for composite types."""
         if ref.of is not None:
-            inner = self.answer(ref.of, changed)
+            inner = self.answer(ref.of, changed, key)
             return None if inner is None else f"[{inner}]"
         name = str(ref.name)
+        if name == "String" and secretish(key):
+            return json.dumps(CHANGED_CREDENTIAL if changed else CREDENTIAL)
         if name in ANSWERS:
             return (CHANGED_ANSWERS if changed else ANSWERS)[name]
         typedef = self.spec.type(name)
@@ -244,5 +304,5 @@ class Names:
 
     def arguments(self, args: tuple[gm.Argument, ...], changed: bool = False) -> str:
         """`(name: literal, ...)` for every argument, or nothing."""
-        given = [f"{a.name}: {self.literal(a.type, changed=changed)}" for a in args]
+        given = [f"{a.name}: {self.literal(a.type, changed=changed, key=a.name)}" for a in args]
         return f"({', '.join(given)})" if given else ""

@@ -1,8 +1,11 @@
-"""An in-memory store per entity type, and helpers for Strawberry's unset arguments."""
+"""An in-memory store per entity type, the broker feeding subscriptions, and helpers for
+Strawberry's unset arguments."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -61,6 +64,39 @@ class Store(Generic[T]):
         return list(self._items.values())
 
 
+class Broker:
+    """In-process publish/subscribe by topic (an entity type's name): a mutation publishes what
+    it changed, each subscriber's event loop receives it. Safe across threads and loops."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queues: dict[str, list[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Any]]]] = {}
+
+    def listeners(self, topic: str) -> int:
+        with self._lock:
+            return len(self._queues.get(topic, []))
+
+    def publish(self, topic: str, item: Any) -> None:
+        with self._lock:
+            queues = list(self._queues.get(topic, []))
+        for loop, queue in queues:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    async def subscribe(self, topic: str) -> AsyncIterator[Any]:
+        entry = (asyncio.get_running_loop(), asyncio.Queue[Any]())
+        with self._lock:
+            self._queues.setdefault(topic, []).append(entry)
+        try:
+            while True:
+                yield await entry[1].get()
+        finally:
+            with self._lock:
+                self._queues[topic].remove(entry)
+
+
+EVENTS = Broker()
+
+
 def given(value: Any) -> bool:
     """Whether the client sent this argument or input field (null included)."""
     return value is not strawberry.UNSET
@@ -84,6 +120,16 @@ def items(values: Iterable[T] | None) -> list[T]:
 def same(scalar: Any) -> Any:
     """A custom scalar as it is, both ways: the service neither checks nor converts it."""
     return scalar
+
+
+def tie(item: T, *path: str) -> T:
+    """A sample that holds itself through non-null fields (a Transaction's Log's Transaction):
+    the placeholder at `path` (attribute names, list indexes) becomes `item` itself."""
+    target: Any = item
+    for step in path[:-1]:
+        target = target[int(step)] if isinstance(target, list) else getattr(target, step)
+    setattr(target, path[-1], item)
+    return item
 
 
 def page(found: list[T], *, offset: int | None, limit: int | None) -> list[T]:

@@ -13,10 +13,11 @@ the ASGI application as `module:attribute`. The result goes to the JSON file RES
 The schema the app serves is read by introspection (POST /graphql), rebuilt with graphql-core
 and compared with the SDL, both sorted and printed; for an Apollo Federation subgraph (the SDL
 `@link`s specs.apollo.dev/federation) without what Federation adds (`_service`, `_entities`,
-`_Any`, `_Entity`, `_Service`, `link__*`, and the Federation directives the SDL uses undeclared). Then each mutation field, then each query
-field, is called once with arguments built from the SDL (the first enum value, "1" for an ID,
-one item per list, every field of an input object) and a selection of fields three levels
-deep; an answer must have `data`, and no error other than NOT_FOUND.
+`_Any`, `_Entity`, `_Service`, `link__*`, and the Federation directives the SDL uses
+undeclared). Then each mutation field, then each query field, is called once with arguments
+built from the SDL (the first enum value, "1" for an ID, one item per list, every field of an
+input object) and a selection of fields three levels deep; an answer must have `data`, and no
+error other than NOT_FOUND.
 """
 
 from __future__ import annotations

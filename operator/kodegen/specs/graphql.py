@@ -173,7 +173,9 @@ def _typedef(named: graphql.GraphQLNamedType) -> gm.TypeDef:
     applied = _applied(*_nodes(named))
     if isinstance(named, graphql.GraphQLEnumType):
         values = tuple(
-            gm.EnumValue(name, value.description, value.deprecation_reason, _applied(value.ast_node))
+            gm.EnumValue(
+                name, value.description, value.deprecation_reason, _applied(value.ast_node)
+            )
             for name, value in named.values.items()
         )
         return gm.TypeDef(named.name, "enum", description, values=values, directives=applied)

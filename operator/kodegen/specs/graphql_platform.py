@@ -85,7 +85,9 @@ FEDERATION_DIRECTIVES = {
 directives), as kodegen declares them to validate a subgraph's SDL."""
 
 FEDERATION_BASE = """
-directive @link(url: String!, as: String, import: [link__Import], for: link__Purpose) repeatable on SCHEMA
+directive @link(
+  url: String!, as: String, import: [link__Import], for: link__Purpose
+) repeatable on SCHEMA
 scalar link__Import
 enum link__Purpose { SECURITY EXECUTION }
 scalar FieldSet
@@ -114,7 +116,10 @@ def federation_version(document: graphql.DocumentNode) -> tuple[str, tuple[str, 
         for directive in definition.directives or ():
             if directive.name.value != "link":
                 continue
-            args = {a.name.value: graphql.value_from_ast_untyped(a.value) for a in directive.arguments or ()}
+            args = {
+                a.name.value: graphql.value_from_ast_untyped(a.value)
+                for a in directive.arguments or ()
+            }
             found = FEDERATION_URL.match(str(args.get("url", "")))
             if found is None:
                 continue

@@ -16,7 +16,7 @@ import functools
 import json
 from typing import Any
 
-from detect_secrets.settings import default_settings, get_plugins  # type: ignore[import-untyped]
+from detect_secrets.settings import default_settings, get_plugins
 
 __all__ = ["PIECES", "contains", "flagged"]
 

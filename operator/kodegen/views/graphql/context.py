@@ -126,7 +126,8 @@ class _Builder:
         context["types_uses_lazy"] = 'strawberry.lazy(".schema")' in types_text
         context["types_uses_importlib"] = "importlib.import_module(" in types_text
         context["lazy_roots"] = sorted(
-            self.names.cls(name) for name in self.names.schema_roots
+            self.names.cls(name)
+            for name in self.names.schema_roots
             if f"Annotated[{self.names.cls(name)}, strawberry.lazy" in types_text
         )
         context["types_uses_store"] = "store.tie(" in json.dumps(types["classes"])
@@ -463,10 +464,11 @@ class _Builder:
         its key is `id`, else a sample carrying the key fields of the representation."""
         for entity in self.entities:
             typedef: gm.TypeDef = entity["typedef"]
-            keys = [str(dict(a.args).get("fields", "")) for a in typedef.directives if a.name == "key"]
+            keys = [
+                str(dict(a.args).get("fields", "")) for a in typedef.directives if a.name == "key"
+            ]
             simple = keys[0].split() if keys and "{" not in keys[0] else []
             attrs = self.names.attrs([f.name for f in typedef.fields])
-            cls = self.names.cls(typedef.name)
             if typedef.name in self.crud.stores and simple == ["id"]:
                 store = self.crud.stores[typedef.name]
                 body = [f'return schema.{store}.get(str(representation["id"]))']
@@ -475,7 +477,11 @@ class _Builder:
                 sample = self.names.sample(gm.TypeRef(typedef.name, non_null=True), prefix="")
                 given = [k for k in simple if typedef.field(k) is not None]
                 pairs = ", ".join(f"{attrs[k]}=representation[{json.dumps(k)}]" for k in given)
-                body = [f"return dataclasses.replace({sample}, {pairs})" if pairs else f"return {sample}"]
+                body = [
+                    f"return dataclasses.replace({sample}, {pairs})"
+                    if pairs
+                    else f"return {sample}"
+                ]
                 needs_schema = False
             entity["block"]["reference"] = body
             entity["block"]["reference_needs_schema"] = needs_schema

@@ -320,7 +320,9 @@ class Crud:
             return None
         store = self.store(entity)
         related = self._related()
-        tests = self.make.create_tests(field, entity, _leaves(typedef, fields), related, self.linked)
+        tests = self.make.create_tests(
+            field, entity, _leaves(typedef, fields), related, self.linked
+        )
         self.tests.extend(tests)
         if entity not in self.watched:
             return [f"key = {store}.new_key()", f"return {store}.add(key, {made})"]
@@ -408,7 +410,11 @@ class Crud:
         elif field.type.name == "ID" and field.type.non_null:
             body = [f"{store}.pop({key})", f"return {key}"]
             if watched:
-                body = [f"removed = {store}.pop({key})", *_publish(entity, "removed"), f"return {key}"]
+                body = [
+                    f"removed = {store}.pop({key})",
+                    *_publish(entity, "removed"),
+                    f"return {key}",
+                ]
         else:
             return None
         self.store(entity)

@@ -99,7 +99,9 @@ class Directives:
                         extra.append(f"description={json.dumps(arg.description)}")
                     annotation = f"Annotated[{annotation}, strawberry.argument({', '.join(extra)})]"
                 default = self._default(arg)
-                params.append(f"{py[arg.name]}: {annotation}" + (f" = {default}" if default else ""))
+                params.append(
+                    f"{py[arg.name]}: {annotation}" + (f" = {default}" if default else "")
+                )
             return {
                 "kind": "function",
                 "name": self.classes[directive.name],
@@ -143,9 +145,7 @@ class Directives:
     @property
     def executable(self) -> list[str]:
         return [
-            self.classes[d.name]
-            for d in self.spec.directive_defs
-            if set(d.locations) & EXECUTABLE
+            self.classes[d.name] for d in self.spec.directive_defs if set(d.locations) & EXECUTABLE
         ]
 
     @property

@@ -82,7 +82,9 @@ class Events:
             checks.append((attrs[arg.name], py[arg.name], arg.type.non_null))
         body = [f"async for item in store.EVENTS.subscribe({json.dumps(entity)}):"]
         conditions = [
-            f"item.{attr} == {var}" if required else f"(not store.present({var}) or item.{attr} == {var})"
+            f"item.{attr} == {var}"
+            if required
+            else f"(not store.present({var}) or item.{attr} == {var})"
             for attr, var, required in checks
         ]
         if conditions:

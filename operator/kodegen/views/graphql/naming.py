@@ -210,7 +210,7 @@ class Names:
             if field.args:
                 continue
             if field.type.name == "String" and secretish(field.name):
-                inner, found = json.dumps(CREDENTIAL), []
+                inner, found = json.dumps(CREDENTIAL), list[tuple[str, tuple[str, ...]]]()
             else:
                 inner, found = self._sample(field.type, prefix, (*stack, name))
             parts.append(f"{py[field.name]}={inner}")

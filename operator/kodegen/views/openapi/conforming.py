@@ -118,11 +118,11 @@ class Source:
                 if name not in instance:
                     instance[name] = self.build(properties.get(name, {}))
             return value
-        if keyword in ("additionalProperties", "unevaluatedProperties", "propertyNames"):
-            if isinstance(instance, dict):
-                for name in _extra(instance, schema, keyword):
-                    instance.pop(name, None)
-                return value
+        extras = ("additionalProperties", "unevaluatedProperties", "propertyNames")
+        if keyword in extras and isinstance(instance, dict):
+            for name in _extra(instance, schema, keyword):
+                instance.pop(name, None)
+            return value
         if keyword == "not" and isinstance(instance, dict):
             forbidden = error.validator_value
             names = forbidden.get("required", ()) if isinstance(forbidden, Mapping) else ()
@@ -263,9 +263,9 @@ def _nullable_type(base: Any) -> Any:
 
 
 def _pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
-    if isinstance(instance, str) and isinstance(pattern, str):
-        if patterns.search(pattern, instance) is False:
-            yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+    matched = isinstance(instance, str) and isinstance(pattern, str)
+    if matched and patterns.search(pattern, instance) is False:
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 def _pattern_properties(

@@ -55,7 +55,7 @@ def view(types: pyview.Types, raw: Mapping[str, Any] | None = None) -> dict[str,
 class _Builder:
     def __init__(self, types: pyview.Types, raw: Mapping[str, Any] | None) -> None:
         self.types = types
-        self.source = conforming.Source(raw, _matching) if raw is not None else None
+        self.source = conforming.Source(raw, patterns.example) if raw is not None else None
         self.components: Mapping[str, model.Schema] = types.components
         self.roots = {name for name, m in types.models.items() if m.root is not None}
 
@@ -247,12 +247,13 @@ def _strings(schema: model.Schema) -> list[dict[str, Any]]:
         cases.append({"id": "minLength", "value": "x" * (schema.min_length - 1)})
     if schema.max_length is not None and schema.max_length < limits.DEFAULT.max_count:
         cases.append({"id": "maxLength", "value": "x" * (schema.max_length + 1)})
-    if pyview.enforced_pattern(schema) is not None:
+    pattern = pyview.enforced_pattern(schema)
+    if pattern is not None:
         low, high = schema.min_length or 0, schema.max_length
         tried = [*_NON_MATCHING, *(char * max(low, 1) for char in "!~ 0aAZ_-")]
         fitting = [t for t in tried if len(t) >= low and (high is None or len(t) <= high)]
         # RE2 (linear time); None: RE2 cannot run it, so the tests cannot know what breaks it
-        value = next((t for t in fitting if patterns.search(schema.pattern, t) is False), None)
+        value = next((t for t in fitting if patterns.search(pattern, t) is False), None)
         if value is not None:
             cases.append({"id": "pattern", "value": value})
     return cases

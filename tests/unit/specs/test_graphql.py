@@ -148,31 +148,46 @@ def test_a_schema_without_a_query_type() -> None:
 
 
 @pytest.mark.parametrize(
-    ("sdl", "where"),
+    ("sdl", "root"),
     [
-        ("type Query { a: Int }\ntype Subscription { b: Int }", "schema:2:1:"),
-        (
-            "schema { query: Q subscription: S }\ntype Q { a: Int }\ntype S { b: Int }",
-            "schema:1:19:",
-        ),
+        ("type Query { a: Int }\ntype Subscription { b: Int }", "Subscription"),
+        ("schema { query: Q subscription: S }\ntype Q { a: Int }\ntype S { b: Int }", "S"),
     ],
 )
-def test_subscriptions_are_refused(sdl: str, where: str) -> None:
-    message = error(sdl)
-    assert where in message
-    assert "subscriptions are not supported" in message
+def test_subscriptions_are_a_root_of_their_own(sdl: str, root: str) -> None:
+    spec = graphql.parse(sdl)
+    assert spec.subscription == root
+    assert graphql.names(spec, "subscription") == ["b"]
+    assert graphql.names(spec, "query") == ["a"]
 
 
-def test_custom_directives_are_refused() -> None:
-    message = error("type Query { a: Int }\ndirective @auth(role: String) on FIELD_DEFINITION")
-    assert message.startswith("specification at schema:2:1: custom directive @auth:")
-    assert "remove the directive definition" in message
+def test_custom_directives_are_kept_as_declared() -> None:
+    spec = graphql.parse("type Query { a: Int }\ndirective @auth(role: String) on FIELD_DEFINITION")
+    (auth,) = spec.directive_defs
+    assert (auth.name, auth.locations, auth.repeatable) == ("auth", ("FIELD_DEFINITION",), False)
+    assert [(a.name, str(a.type)) for a in auth.args] == [("role", "String")]
+    assert not auth.declared_by_kodegen
+    assert spec.federation is None
 
 
-def test_one_of_inputs_are_refused() -> None:
-    message = error("type Query { a(i: I): Int }\ninput I @oneOf { x: Int, y: String }")
-    assert "schema:2:9" in message
-    assert "@oneOf on I" in message
+def test_one_of_inputs_are_marked() -> None:
+    spec = graphql.parse("type Query { a(i: I): Int }\ninput I @oneOf { x: Int, y: String }")
+    (one_of,) = [t for t in spec.types if t.name == "I"]
+    assert one_of.one_of and [a.name for a in one_of.inputs] == ["x", "y"]
+    (plain,) = [
+        t
+        for t in graphql.parse("type Query { a(i: I): Int }\ninput I { x: Int }").types
+        if t.name == "I"
+    ]
+    assert not plain.one_of
+
+
+def test_a_federation_subgraph_is_recognised_by_its_link() -> None:
+    linked = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])\n'
+        'type Query { a: A }\ntype A @key(fields: "id") { id: ID! }'
+    )
+    assert graphql.parse(linked).federation == "2.3"
 
 
 def test_an_empty_document() -> None:

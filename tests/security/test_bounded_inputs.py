@@ -207,7 +207,9 @@ def test_unquoted_status_codes_work() -> None:
 
 def test_a_date_key_where_status_codes_go_is_refused_by_the_validator() -> None:
     message = refused(openapi.parse, api(status="2024-01-01"))
-    assert "/paths/~1a/get/responses" in message and "'2024-01-01' was unexpected" in message
+    assert message.startswith(
+        "specification at /paths/~1a/get/responses: unknown field '2024-01-01'"
+    )
 
 
 def test_nan_in_an_enum_is_refused_with_its_pointer() -> None:
@@ -365,7 +367,7 @@ def test_unreadable_patterns_are_refused_with_their_pointer(pattern: str) -> Non
 @pytest.mark.parametrize(
     ("schema", "where", "says"),
     [
-        ({"type": "jsonb"}, "schema/type", "'jsonb' is not one of"),
+        ({"type": "jsonb"}, "schema/type", "`type` 'jsonb' is not a type"),
         ({"type": ["string", "null"]}, "schema/type", "is not of type 'string'"),
         ({"type": "string", "minLength": -1}, "schema/minLength", "less than the minimum"),
     ],

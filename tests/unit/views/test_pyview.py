@@ -90,3 +90,27 @@ def test_names(text: str, snake: str, pascal: str) -> None:
 )  # fmt: skip
 def test_literals(value: Any, literal: str) -> None:
     assert pyview.literal(value) == literal
+
+
+def test_an_inline_all_of_that_reaches_itself_is_lifted_once() -> None:
+    """`bands: [{allOf: [Common]}]` inside Common: flattening the inline `allOf` copies Common's
+    properties, `bands` among them, so each level used to lift a new class without end (a
+    RecursionError on a real JSON Schema); the second encounter names the class of the first."""
+    inline = {"allOf": [{"$ref": "#/components/schemas/Common"}]}
+    found = types(
+        {
+            "Common": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "bands": {"type": "array", "items": inline},
+                },
+            }
+        }
+    )
+    assert sorted(found.models) == ["Common", "CommonBandsItem"]
+    assert {f.name: f.type for f in found.models["Common"].fields}["bands"] == (
+        "list[CommonBandsItem] | None"
+    )
+    lifted = {f.name: f.type for f in found.models["CommonBandsItem"].fields}
+    assert lifted == {"name": "str | None", "bands": "list[CommonBandsItem] | None"}

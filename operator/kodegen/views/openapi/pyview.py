@@ -101,6 +101,10 @@ class Types:
     imports: set[str] = field(default_factory=set)
     sources: dict[str, model.Schema] = field(default_factory=dict)
     """Model name -> the schema it was built from (`allOf` flattened for objects)."""
+    lifted: dict[int, tuple[model.Schema, str]] = field(default_factory=dict, repr=False)
+    """id() of an inline `allOf` schema -> (it, the class lifted from it): flattening copies
+    the members' properties, so a member that holds the same inline schema again would
+    otherwise lift a new class at every level without end."""
 
     def __post_init__(self) -> None:
         for name in self.components:
@@ -206,10 +210,13 @@ class Types:
 
     def _expr(self, schema: model.Schema, context: str) -> str:
         if schema.all_of:
+            if id(schema) in self.lifted:
+                return self.lifted[id(schema)][1]
             flat = schemas.flatten(schema, self.components)
-            return (
-                self._object(self._unique(context), flat) if flat.properties else "dict[str, Any]"
-            )
+            if not flat.properties:
+                return "dict[str, Any]"
+            self.lifted[id(schema)] = (schema, self._unique(context))
+            return self._object(self.lifted[id(schema)][1], flat)
         options = schema.one_of or schema.any_of
         if options:
             members = list(

@@ -69,6 +69,10 @@ class Row:
     seconds: float = 0.0
     identical: bool | None = None
     """Byte-identical output on a second run (`--twice`); None when not checked."""
+    stage_seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+    """Seconds per pipeline stage (parse ... gates, provenance) of the first run."""
+    gate_seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+    """Wall seconds per gate (they run concurrently, so they overlap) of the first run."""
 
 
 # -- the corpus --------------------------------------------------------------------------------
@@ -165,6 +169,8 @@ def run_one(spec: Path, twice: bool) -> Row:
         spec_model = result.prepared.spec  # GraphQL: its root fields are the operations
         row.total = len(getattr(spec_model, "roots", None) or spec_model.operations or ())
         row.implemented = max(0, row.total - len(result.not_implemented))
+        row.stage_seconds = {stage: round(t, 2) for stage, t in result.timings.items()}
+        row.gate_seconds = {gate.name: round(gate.duration_seconds, 2) for gate in result.gates}
         if twice:
             again = generate.Generator().run(cg)
             row.identical = dict(again.files) == dict(result.files)

@@ -11,7 +11,9 @@
     │   ├── TemplateError       template resolution, template files, sandbox escapes
     │   └── VariableError       a template variable is missing or invalid
     ├── GateError               a quality gate could not run at all (not: it found problems)
-    │   └── LeakedKey           a key kodegen holds is in the generated files: nothing published
+    │   ├── LeakedKey           a key kodegen holds is in the generated files: nothing published
+    │   └── GateEnvironmentError  the Python environment that runs the generated code could
+    │                           not be made (a declared dependency refused, or not installable)
     ├── OutputError             publishing or reading an output failed: the API refused or
     │                           was unreachable (`retryable` says whether to try again), or a
     │                           stored output is missing or corrupt
@@ -113,6 +115,17 @@ class LeakedKey(GateError):
             "shown); nothing was published: the model or the template wrote it, so rotate "
             "that key and check what the model was given",
         )
+
+
+class GateEnvironmentError(GateError):
+    """The packages a generated project declares could not be given to the gates that run its
+    code. `requirement`: the declared dependency at fault ("" when it is the set as a whole);
+    `reason`: what went wrong and what would fix it."""
+
+    def __init__(self, *, requirement: str, reason: str) -> None:
+        self.requirement = requirement
+        where = f"dependency {requirement!r}: " if requirement else ""
+        super().__init__(gate="environment", reason=where + reason)
 
 
 class OutputError(KodegenError):

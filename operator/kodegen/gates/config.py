@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from kodegen.gates import isolation
+from kodegen.gates import environment, isolation
 
 __all__ = ["SEVERITIES", "GateConfig", "Severity"]
 
@@ -92,6 +92,11 @@ class GateConfig:
     a warning in every report. The pipeline passes `qualityGates.isolation`, or where the
     manifest does not say, `KODEGEN_ISOLATION` (`required` in the operator image).
     """
+
+    interpreter: environment.Environment = environment.OWN
+    """The Python that runs the project's code (tests, contract): kodegen's own, or a cached
+    virtualenv adding the packages the project declares that kodegen lacks. The runner sets
+    it (`environment.prepare`); a problem there fails the gates that run generated code."""
 
     def contract_skipped(self) -> str | None:
         """Why the contract gate does not run (it then passes, by design), or None if it runs.

@@ -44,7 +44,9 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
         script.write_text(probe, encoding="utf-8")
         storage = Path(scratch, "hypothesis")
         await unicode_cache.seed(storage, build_if_missing=True)
-        argv = gate.python(str(script), spec, config.app, str(config.max_examples), str(result))
+        argv = gate.project_python(
+            config, str(script), spec, config.app, str(config.max_examples), str(result)
+        )
         env = {unicode_cache.ENV: str(storage)}
         outcome = await gate.tool(
             NAME,

@@ -4,15 +4,15 @@ adds what the project declares and kodegen lacks.
 The tests and contract gates import the generated project, so they need every package it
 declares (`requirements.declared`: e.g. `email-validator` for pydantic's `EmailStr`). When
 kodegen's own environment meets all of them (the builtin templates' case, and the operator
-image's), that environment is used as it is: no virtualenv, no network. Otherwise `prepare`
-gives a virtualenv in the cache folder (`folder()`), named by `key()`: a digest of the
-normalized, sorted requirement set, this interpreter, and the distributions kodegen has. It
-layers on kodegen's environment (a `.pth` file adds kodegen's site folders after its own, so
-pytest, coverage and schemathesis come from there) and holds only what was missing, installed
-by pip from the configured index (pip's own settings: `PIP_INDEX_URL`, `pip.conf`), wheels only
-(no package's build code runs), with every distribution kodegen has pinned as a constraint (the
-gate tools keep the versions they were tested with; a conflicting requirement fails to install
-and says so).
+image's), that environment is used as it is: no virtualenv, no network. Otherwise what is
+missing must be met by the packages kodegen pins (`allowed.resolve`: a name kodegen knows, one
+version, one wheel by its hash; anything else is refused), and `prepare` gives a virtualenv in
+the cache folder (`folder()`), named by `key()`: a digest of those pins, this interpreter, and
+the distributions kodegen has. It layers on kodegen's environment (a `.pth` file adds kodegen's
+site folders after its own, so pytest, coverage and schemathesis come from there) and holds
+only the pins, installed by pip from the configured index (pip's own settings:
+`PIP_INDEX_URL`, `pip.conf`) with `--require-hashes --no-deps --only-binary :all:`: no other
+file, no other package, and no package's build code.
 
 A first run pays for the install once; every later run with the same set finds the folder and
 installs nothing. Building is atomic: a lock file makes a concurrent second builder (another
@@ -43,10 +43,8 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
-from packaging.requirements import Requirement
-
 from kodegen import errors
-from kodegen.gates import requirements
+from kodegen.gates import allowed, requirements
 
 __all__ = [
     "ENV_FOLDER",
@@ -120,14 +118,14 @@ def folder() -> Path:
     return Path(base, "kodegen", "gate-envs")
 
 
-def key(wanted: Sequence[Requirement], base: requirements.Installed | None = None) -> str:
-    """The name of the environment for `wanted` over `base` (default: kodegen's environment):
-    a digest of the normalized, sorted requirements, this interpreter, and `base`'s
-    distributions and versions. Spelling and order of the requirements do not change it."""
+def key(pins: Sequence[str], base: requirements.Installed | None = None) -> str:
+    """The name of the environment adding `pins` (`allowed.resolve`) to `base` (default:
+    kodegen's environment): a digest of the pinned versions and wheel hashes, this interpreter,
+    and `base`'s distributions and versions. The order of `pins` does not change it."""
     have = requirements.installed() if base is None else base
     material = {
         "format": _FORMAT,
-        "requirements": sorted({requirements.canonical(r) for r in wanted}),
+        "pins": allowed.lines(sorted(set(pins))),
         "python": [sys.implementation.name, sys.version, sys.platform, sys.base_prefix],
         "base": sorted(f"{name}=={version}" for name, (version, _) in have.items()),
     }
@@ -150,9 +148,9 @@ def _prepare(project: Path, cache: Path) -> Environment:
     missing = requirements.unsatisfied(wanted)
     if not missing:
         return OWN
-    name = key(wanted)
+    added = allowed.resolve(missing)
+    name = key(added)
     target = cache / name
-    added = tuple(requirements.canonical(r) for r in missing)
     if _complete(target):
         return _found(target, added, built=False)
     try:
@@ -167,7 +165,7 @@ def _prepare(project: Path, cache: Path) -> Environment:
         if _complete(target):  # a concurrent builder finished while we waited
             return _found(target, added, built=False)
         _sweep(cache)
-        _build(cache, target, wanted, added)
+        _build(cache, target, added)
     return _found(target, added, built=True)
 
 
@@ -201,7 +199,7 @@ def _sweep(cache: Path) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
 
 
-def _build(cache: Path, target: Path, wanted: Sequence[Requirement], added: Sequence[str]) -> None:
+def _build(cache: Path, target: Path, added: Sequence[str]) -> None:
     """Make the environment in a temporary folder of `cache`, then rename it to `target`."""
     scratch = Path(tempfile.mkdtemp(prefix=f".build-{target.name[:12]}-", dir=cache))
     try:
@@ -212,16 +210,18 @@ def _build(cache: Path, target: Path, wanted: Sequence[Requirement], added: Sequ
         python = scratch / "bin" / "python"
         layer = _site_packages(python)
         (layer / _PTH).write_text(_base_pth(), encoding="utf-8")
-        pins = scratch / "constraints.txt"
-        pins.write_text(_constraints(), encoding="utf-8")
+        pins = scratch / "pins.txt"
+        pins.write_text(allowed.lines(added), encoding="utf-8")
         _run(
             [
                 *(sys.executable, "-m", "pip", "--python", str(python), "install"),
                 *("--no-input", "--disable-pip-version-check", "--no-warn-script-location"),
-                *("--only-binary", ":all:", "--no-compile", "--constraint", str(pins)),
-                *(requirements.canonical(r) for r in wanted),
+                *("--root-user-action", "ignore", "--no-compile"),
+                *("--require-hashes", "--no-deps", "--only-binary", ":all:", "-r", str(pins)),
             ],
-            what="install " + ", ".join(added),
+            what="install " + ", ".join(added) + " from the package index",
+            fix="; is the index reachable (PIP_INDEX_URL, pip.conf)? Once built, an "
+            "environment is reused offline",
             timeout=INSTALL_SECONDS,
         )
         # Byte code compiled under the final path, so tracebacks name files that exist.
@@ -239,7 +239,7 @@ def _build(cache: Path, target: Path, wanted: Sequence[Requirement], added: Sequ
             ],
             what="compile the installed packages",
         )
-        record = {"requirements": [requirements.canonical(r) for r in wanted], "added": added}
+        record = {"pins": allowed.lines(added).splitlines(), "python": sys.version}
         (scratch / MARKER).write_text(json.dumps(record, indent=1), encoding="utf-8")
         scratch.chmod(0o755)  # mkdtemp's 0700: readable by whoever shares the cache
         try:
@@ -281,13 +281,9 @@ def _base_site_dirs() -> list[Path]:
     ]
 
 
-def _constraints() -> str:
-    """Every distribution kodegen has, pinned: what is installed only adds to it."""
-    pins = sorted(f"{name}=={version}" for name, (version, _) in requirements.installed().items())
-    return "\n".join(pins) + "\n"
-
-
-def _run(argv: Sequence[str], *, what: str, timeout: float = 120.0) -> None:
+def _run(argv: Sequence[str], *, what: str, timeout: float = 120.0, fix: str = "") -> None:
+    """Run `argv`; `errors.GateEnvironmentError` (what failed, the tool's own reason, and
+    `fix`) when it cannot start, times out, or exits non-zero."""
     try:
         done = subprocess.run(  # nosec B603: fixed programs; arguments checked or ours
             list(argv),
@@ -311,7 +307,7 @@ def _run(argv: Sequence[str], *, what: str, timeout: float = 120.0) -> None:
         said = _last_error(done.stderr.decode("utf-8", "replace"))
         raise errors.GateEnvironmentError(
             requirement="",
-            reason=f"could not {what} (exit status {done.returncode}): {said}",
+            reason=f"could not {what} (exit status {done.returncode}): {said}{fix}",
         )
 
 

@@ -75,8 +75,9 @@ class Row:
     gate_seconds: dict[str, float] = dataclasses.field(default_factory=dict)
     """Wall seconds per gate (they run concurrently, so they overlap) of the first run."""
     cpu_seconds: float = 0.0
-    """CPU seconds of the first run, kodegen's and every gate process's: what the machine's
-    other load does not change (wall seconds do)."""
+    """CPU seconds of the first run, kodegen's and its gate processes': what the machine's
+    other load does not change (wall seconds do). A process inside bubblewrap's pid namespace
+    is not counted: run with `KODEGEN_SANDBOX_NAMESPACES=off` to count every gate."""
 
 
 # -- the corpus --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ knows, closed over their own requirements; anything else refused in one line."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
@@ -106,4 +107,36 @@ def test_every_pin_is_canonical_hashed_and_closed_over_kodegens_environment(name
 def test_what_the_builtin_templates_declare_for_email_fields_resolves_here() -> None:
     # python-fastapi-service and python-pydantic-models declare this with EmailStr fields
     missing = requirements.unsatisfied([Requirement("email-validator>=2")])
+    assert set(allowed.resolve(missing)) <= set(allowed.PINS)
+
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+_LISTS = re.compile(r"^(?:dependencies|test) = \[(.*?)\]", re.M | re.S)
+
+
+def _template_requirements() -> list[tuple[str, str]]:
+    found = []
+    for path in sorted(TEMPLATES.glob("*/*/files/pyproject.toml.j2")):
+        text = re.sub(r"\{%.*?%\}", "", path.read_text(encoding="utf-8"), flags=re.S)
+        for block in _LISTS.findall(text):
+            for entry in re.findall(r'"([^"]+)"', block):
+                found.append((path.relative_to(TEMPLATES).parts[0], entry))
+    return found
+
+
+def test_the_builtin_templates_declare_dependencies() -> None:
+    assert {family for family, _ in _template_requirements()} >= {
+        "python-fastapi-service",
+        "python-graphql-service",
+        "python-pydantic-models",
+    }
+
+
+@pytest.mark.parametrize(("family", "text"), _template_requirements())
+def test_every_dependency_a_builtin_template_declares_can_be_given_to_the_gates(
+    family: str, text: str
+) -> None:
+    """A template that declares a package kodegen neither has nor pins would fail its own
+    tests and contract gates: add the package to kodegen's dependencies or to `PINS`."""
+    missing = requirements.unsatisfied([Requirement(text)])
     assert set(allowed.resolve(missing)) <= set(allowed.PINS)

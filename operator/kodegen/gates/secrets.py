@@ -10,6 +10,9 @@ Values the source specification itself carries (`GateConfig.openapi`: its exampl
 `apiKey: oa_citations` example) are what the user asked to be generated from, not secrets the
 generation introduced: they are counted as `from_specification` and do not fail the gate. They
 are recognised by detect-secrets' own SHA-1 of the value, so no value is ever compared in clear.
+Likewise the names of the generated package's own modules (`own_names`: `vault`,
+`vault.main:run`, where `vault/main.py` exists): a package named `password_vault` makes
+detect-secrets read `password_vault = "password_vault.main:run"` as a password.
 
 `held` is the other half of the secret scan, run where the keys are (the author step, never
 the gates step, which holds none): every output file searched for the exact values of the
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -49,17 +53,25 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
         raise gate.unparseable(NAME, "detect-secrets output", "unexpected exit status", outcome)
     data = gate.parse_json(NAME, "detect-secrets output", outcome.stdout, outcome)
     known = _specification_hashes(project, config.openapi)
+    own = _own_name_hashes(project, files, config.package) - known
     try:
         found = [secret for secrets in data["results"].values() for secret in secrets]
         findings = tuple(
-            _finding(secret, condensed) for secret in found if secret["hashed_secret"] not in known
+            _finding(secret, condensed)
+            for secret in found
+            if secret["hashed_secret"] not in known | own
         )
+        names = sum(secret["hashed_secret"] in own for secret in found)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise gate.unparseable(NAME, "detect-secrets output", repr(exc), outcome) from exc
     return report.GateReport(
         name=NAME,
         passed=not findings,
-        counts={"secrets": len(findings), "from_specification": len(found) - len(findings)},
+        counts={
+            "secrets": len(findings),
+            "from_specification": len(found) - len(findings) - names,
+            "own_names": names,
+        },
         findings=findings,
         reason=f"{len(findings)} potential secret(s)" if findings else None,
         metrics={"files": float(len(files))},
@@ -76,6 +88,37 @@ def _specification_hashes(project: Path, spec: str | None) -> frozenset[str]:
         return frozenset()
     # nosec B324: SHA-1 only to match detect-secrets' own hashes, not for security
     return frozenset(hashlib.sha1(t.encode()).hexdigest() for t in _strings(document))  # nosec
+
+
+_DOTTED = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*"
+
+
+def _own_name_hashes(project: Path, files: Sequence[str], package: str) -> frozenset[str]:
+    """SHA-1 of every name in the project's text of a module of its own package (`package`,
+    `package.module`, either with `:attribute`), kept only where that module exists."""
+    if not package.isidentifier():
+        return frozenset()
+    pattern = re.compile(
+        rf"(?<![\w.]){re.escape(package)}(?:\.{_DOTTED})?(?::{_DOTTED})?(?![\w.:])"
+    )
+    names: set[str] = set()
+    for name in files:
+        try:
+            text = (project / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        names.update(match.group(0) for match in pattern.finditer(text))
+    # nosec B324: SHA-1 only to match detect-secrets' own hashes, not for security
+    return frozenset(
+        hashlib.sha1(name.encode()).hexdigest()  # nosec
+        for name in names
+        if _is_module(project, name.partition(":")[0])
+    )
+
+
+def _is_module(project: Path, dotted: str) -> bool:
+    path = project.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
 def _strings(node: Any) -> Iterator[str]:

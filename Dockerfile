@@ -51,6 +51,13 @@ RUN pip install /tmp/wheels/kodegen-*.whl \
  && rm -rf /tmp/wheels \
  && kodegen version
 
+# The packages the gates may add for a generated project (kodegen/gates/allowed.py: pinned,
+# hashed): installed now, so a Job never builds a gate environment nor needs a package index.
+RUN python -c "from kodegen.gates import allowed; print(allowed.lines(sorted(allowed.PINS)), end='')" \
+      > /tmp/gate-pins.txt \
+ && pip install --require-hashes --no-deps --only-binary :all: -r /tmp/gate-pins.txt \
+ && rm /tmp/gate-pins.txt
+
 RUN groupadd --system --gid 65532 nonroot \
  && useradd --system --uid 65532 --gid 65532 --home-dir /work --no-create-home \
             --shell /usr/sbin/nologin nonroot \

@@ -34,6 +34,7 @@ import concurrent.futures
 import dataclasses
 import json
 import re
+import resource
 import statistics
 import sys
 import time
@@ -73,6 +74,14 @@ class Row:
     seconds: float = 0.0
     identical: bool | None = None
     """Byte-identical output on a second run (`--twice`); None when not checked."""
+    stage_seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+    """Seconds per pipeline stage (parse ... gates, provenance) of the first run."""
+    gate_seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+    """Wall seconds per gate (they run concurrently, so they overlap) of the first run."""
+    cpu_seconds: float = 0.0
+    """CPU seconds of the first run, kodegen's and its gate processes': what the machine's
+    other load does not change (wall seconds do). A process inside bubblewrap's pid namespace
+    is not counted: run with `KODEGEN_SANDBOX_NAMESPACES=off` to count every gate."""
 
 
 # -- the corpus --------------------------------------------------------------------------------
@@ -186,6 +195,15 @@ def _bundled(spec: Path, name: str) -> dict[str, Any]:
 # -- one spec (in a worker process) ------------------------------------------------------------
 
 
+def _cpu() -> float:
+    """CPU seconds (user + system) of this process and of its finished children."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def run_one(spec: Path, twice: bool, findings: Path | None = None) -> Row:
     from kodegen import errors
     from kodegen.api import codegeneration
@@ -193,7 +211,7 @@ def run_one(spec: Path, twice: bool, findings: Path | None = None) -> Row:
 
     kind = spec.parent.name
     row = Row(spec=f"{kind}/{spec.name}{'/' if spec.is_dir() else ''}", type=kind)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     try:
         name, content = source(spec, kind)
         raw = manifest(spec, kind, name, content)
@@ -216,6 +234,9 @@ def run_one(spec: Path, twice: bool, findings: Path | None = None) -> Row:
         row.implemented = max(0, row.total - len(result.not_implemented))
         if findings is not None:
             _keep(findings / row.spec.strip("/").replace("/", "__"), result)
+        row.stage_seconds = {stage: round(t, 2) for stage, t in result.timings.items()}
+        row.gate_seconds = {gate.name: round(gate.duration_seconds, 2) for gate in result.gates}
+        row.cpu_seconds = round(_cpu() - cpu, 2)
         if twice:
             again = generate.Generator().run(cg)
             row.identical = dict(again.files) == dict(result.files)
@@ -255,6 +276,7 @@ def _where(exc: BaseException) -> str:
 
 def totals(rows: Sequence[Row]) -> dict[str, Any]:
     seconds = [row.seconds for row in rows]
+    cpus = [row.cpu_seconds for row in rows if row.cpu_seconds]
     implemented = sum(row.implemented for row in rows)
     total = sum(row.total for row in rows)
     counts = {kind: sum(row.result == kind for row in rows) for kind in _RESULTS}
@@ -266,6 +288,8 @@ def totals(rows: Sequence[Row]) -> dict[str, Any]:
         "implemented_percent": round(100 * implemented / total, 1) if total else None,
         "median_seconds": round(statistics.median(seconds), 1) if seconds else None,
         "max_seconds": round(max(seconds), 1) if seconds else None,
+        "median_cpu_seconds": round(statistics.median(cpus), 1) if cpus else None,
+        "max_cpu_seconds": round(max(cpus), 1) if cpus else None,
         "not_identical": [row.spec for row in rows if row.identical is False],
     }
 

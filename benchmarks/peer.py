@@ -43,6 +43,12 @@ TIMEOUT = 300.0
 MAX_EXAMPLES = 25
 """Schemathesis cases per operation: `GateConfig.max_examples`, as kodegen's contract gate."""
 
+MAX_CASES = 400
+"""Cases in all, fewer per operation for a large API: `GateConfig.max_cases`, likewise."""
+
+MIN_EXAMPLES = 5
+"""The fewest cases an operation gets: `GateConfig.contract_min_examples`, likewise."""
+
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 HERE = Path(__file__).resolve().parent
 
@@ -198,7 +204,8 @@ class Peer:
         # that folder's `secrets.py` would shadow the standard library's.
         probe.write_text(_probe_source(), encoding="utf-8")
         output = probe_dir / f"{spec.stem}.json"
-        argv = [str(self.python), str(probe), str(spec), "app.main:app", str(MAX_EXAMPLES)]
+        budget = f"{MAX_EXAMPLES},{MAX_CASES},{MIN_EXAMPLES}"  # the contract gate's defaults
+        argv = [str(self.python), str(probe), str(spec), "app.main:app", budget]
         done = _run([*argv, str(output)], cwd=project, env={"PYTHONPATH": str(project)})
         if not output.is_file():
             result.contract_fatal = _last_line(done.stderr) or "the probe wrote no result"

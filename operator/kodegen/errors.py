@@ -12,7 +12,9 @@
     │   ├── VariableError       a template variable is missing or invalid
     │   └── FlagError           a command-line flag's value (names the flag and the value)
     ├── GateError               a quality gate could not run at all (not: it found problems)
-    │   └── LeakedKey           a key kodegen holds is in the generated files: nothing published
+    │   ├── LeakedKey           a key kodegen holds is in the generated files: nothing published
+    │   └── GateEnvironmentError  the Python environment that runs the generated code could
+    │                           not be made (a declared dependency refused, or not installable)
     ├── FetchError              a remote `$ref` (allowed) could not be fetched: unreachable,
     │                           timed out, a server error; trying again may succeed
     ├── OutputError             publishing or reading an output failed: the API refused or
@@ -177,6 +179,17 @@ class FetchError(KodegenError):
             f"fetching {url}: {reason}; try again, or copy the document into the "
             "spec's folder and refer to it by a relative path"
         )
+
+
+class GateEnvironmentError(GateError):
+    """The packages a generated project declares could not be given to the gates that run its
+    code. `requirement`: the declared dependency at fault ("" when it is the set as a whole);
+    `reason`: what went wrong and what would fix it."""
+
+    def __init__(self, *, requirement: str, reason: str) -> None:
+        self.requirement = requirement
+        where = f"dependency {requirement!r}: " if requirement else ""
+        super().__init__(gate="environment", reason=where + reason)
 
 
 class OutputError(KodegenError):

@@ -2,7 +2,7 @@
 
 Not imported by kodegen. The contract gate copies this file into a private folder and runs
 
-    python contract_probe.py SPEC APP MAX_EXAMPLES RESULT [GAPS]
+    python contract_probe.py SPEC APP MAX_EXAMPLES,MAX_CASES,MIN_EXAMPLES RESULT [GAPS]
 
 with the project as working directory and on `PYTHONPATH`. SPEC is the source OpenAPI file,
 APP `module:attribute`. GAPS, a JSON file `{"GET /pets/{petId}": [404]}`, names the spec gaps:
@@ -18,7 +18,9 @@ RESULT, not to stdout, which belongs to the application under test:
      "fatal": null}
 
 How: each operation of the schema gets a Hypothesis test over `operation.as_strategy()`
-(positive data only), `max_examples` cases, derandomized and without a database, so the same
+(positive data only), `per_operation()` cases (MAX_EXAMPLES, or fewer so that all operations
+together stay within MAX_CASES, never fewer than MIN_EXAMPLES), derandomized and without a
+database, so the same
 project always sees the same requests. Each case is sent once (`case.call()`) and each check
 validates the response on its own (`case.validate_response(response, checks=[check])`), so a
 failure is attributed to the check that raised it. The test never fails, so Hypothesis neither
@@ -57,7 +59,8 @@ CREDENTIAL = "<kodegen-contract-credential>"
 
 
 def main(argv: list[str]) -> int:
-    spec, target, max_examples, result_path, *rest = argv
+    spec, target, budget, result_path, *rest = argv
+    max_examples, max_cases, min_examples = (int(part) for part in budget.split(","))
     gaps: dict[str, list[int]] = {}
     if rest:
         with open(rest[0], encoding="utf-8") as file:
@@ -74,7 +77,7 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # reported as the gate's reason: the gate cannot judge without them
         result["fatal"] = f"{type(exc).__name__}: {exc}"[:MESSAGE_CHARS]
     else:
-        probe(schema, int(max_examples), result, gaps)
+        probe(schema, (max_examples, max_cases, min_examples), result, gaps)
     with open(result_path, "w", encoding="utf-8") as file:
         json.dump(result, file)
     return 0
@@ -118,11 +121,20 @@ def authenticate(document: dict[str, Any]) -> None:
     del Credentials
 
 
+def per_operation(operations: int, max_examples: int, max_cases: int, min_examples: int) -> int:
+    """Cases per operation: `max_examples`, or fewer so that `operations` of them stay within
+    `max_cases`, but never fewer than `min_examples` (nor more than `max_examples`)."""
+    fair = max_cases // max(operations, 1)
+    return min(max_examples, max(min_examples, fair))
+
+
 def probe(
-    schema: Any, max_examples: int, result: dict[str, Any], gaps: dict[str, list[int]]
+    schema: Any, budget: tuple[int, int, int], result: dict[str, Any], gaps: dict[str, list[int]]
 ) -> None:
     failures: dict[tuple[str, str, str], dict[str, str]] = {}
-    for entry in schema.get_all_operations():
+    entries = list(schema.get_all_operations())
+    max_examples = per_operation(sum(isinstance(e, Ok) for e in entries), *budget)
+    for entry in entries:
         if not isinstance(entry, Ok):
             error = entry.err()
             result["errors"].append(

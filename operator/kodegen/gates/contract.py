@@ -3,7 +3,8 @@
 The app is called in-process (ASGI, no server, no port) against `GateConfig.openapi`, the
 specification the project was generated from, not the schema the framework derives from the
 code: a route that drifted from the specification fails here even if it documents itself
-faithfully. Valid requests only, `GateConfig.max_examples` per operation, derandomized; the
+faithfully. Valid requests only, `GateConfig.max_examples` per operation (fewer for a large
+API: `GateConfig.max_cases` in all, `contract_min_examples` at least), derandomized; the
 checks are schemathesis' response checks: `not_a_server_error`, `status_code_conformance`,
 `content_type_conformance`, `response_schema_conformance`, `response_headers_conformance`.
 The work happens in `_contract_probe.py`, run in the sandbox; zero failures are required.
@@ -50,8 +51,14 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
         gaps.write_text(json.dumps(_gaps(config.spec_gaps)), encoding="utf-8")
         storage = Path(scratch, "hypothesis")
         await unicode_cache.seed(storage, build_if_missing=True)
-        argv = gate.python(
-            str(script), spec, config.app, str(config.max_examples), str(result), str(gaps)
+        argv = gate.project_python(
+            config,
+            str(script),
+            spec,
+            config.app,
+            f"{config.max_examples},{config.max_cases},{config.contract_min_examples}",
+            str(result),
+            str(gaps),
         )
         env = {unicode_cache.ENV: str(storage)}
         outcome = await gate.tool(

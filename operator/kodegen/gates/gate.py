@@ -29,6 +29,7 @@ __all__ = [
     "all_files",
     "gate",
     "parse_json",
+    "project_python",
     "python",
     "python_files",
     "relative",
@@ -110,12 +111,18 @@ async def tool(
 
     `runs_generated_code`: the tool imports or executes the project (pytest, the contract
     probes), so under `GateConfig.isolation == "required"` it runs only fully contained, and
-    `GateError` names what is missing otherwise. Static tools (ruff, bandit) only read it.
+    `GateError` names what is missing otherwise; it runs with `project_python` and sees the
+    folders of that environment (or fails with the reason it could not be made). Static tools
+    (ruff, bandit) only read the project.
     """
-    if runs_generated_code and config.isolation == "required":
-        contained = isolation.probe()
-        if not contained.contained:
-            raise errors.GateError(gate=name, reason=contained.refusal())
+    if runs_generated_code:
+        if config.interpreter.problem is not None:
+            raise errors.GateError(gate=name, reason=config.interpreter.problem)
+        if config.isolation == "required":
+            contained = isolation.probe()
+            if not contained.contained:
+                raise errors.GateError(gate=name, reason=contained.refusal())
+        readable = [*readable, *config.interpreter.readable]
     try:
         outcome = await sandbox.run(
             argv,
@@ -158,6 +165,12 @@ def unparseable(
 def python(*args: str) -> list[str]:
     """A command running this very interpreter, so tools come from kodegen's own environment."""
     return [sys.executable, *args]
+
+
+def project_python(config: config_.GateConfig, *args: str) -> list[str]:
+    """A command running the interpreter of the project's environment (`GateConfig.interpreter`):
+    for tools that import the project (pass `runs_generated_code=True` to `tool`)."""
+    return [config.interpreter.python, *args]
 
 
 def static_tool(module: str, *args: str) -> list[str]:

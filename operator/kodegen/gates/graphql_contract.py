@@ -39,7 +39,7 @@ async def check(
         schema = Path(scratch, SCHEMA_FILE)
         script.write_text(probe, encoding="utf-8")
         schema.write_text(sdl, encoding="utf-8")
-        argv = gate.python(str(script), str(schema), app, str(result))
+        argv = gate.project_python(config, str(script), str(schema), app, str(result))
         outcome = await gate.tool(
             name,
             argv,

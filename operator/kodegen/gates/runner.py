@@ -5,11 +5,16 @@ left out), and each gate gets its own copy of that snapshot: gates run the proje
 which may write files, and neither the output folder nor another gate may see what it wrote.
 Reports come back in a fixed order (`GATES`) whatever order the gates finish in; a gate that
 fails to run fails alone, with a reason, and `run_gates` itself never raises for it.
+
+The gates that only read the project (`STATIC`) start at once; the others run its code, and
+start when the Python environment for it is ready (`environment.prepare`: kodegen's own when
+that has every package the project declares, else a cached virtualenv, built the first time).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -19,6 +24,7 @@ from typing import Any
 from kodegen.gates import config as config_
 from kodegen.gates import (
     contract,
+    environment,
     gate,
     isolation,
     report,
@@ -29,7 +35,15 @@ from kodegen.gates import (
     tests,
 )
 
-__all__ = ["GATES", "Progress", "isolation_record", "policy", "run_all", "run_gates"]
+__all__ = [
+    "GATES",
+    "STATIC",
+    "Progress",
+    "isolation_record",
+    "policy",
+    "run_all",
+    "run_gates",
+]
 
 GATES: tuple[tuple[str, gate.GateFunction], ...] = (
     (syntax.NAME, syntax.run),
@@ -40,6 +54,9 @@ GATES: tuple[tuple[str, gate.GateFunction], ...] = (
     (contract.NAME, contract.run),
 )
 """Every gate, in the order of the reports."""
+
+STATIC = frozenset({syntax.NAME, style.NAME, security.NAME, secrets.NAME})
+"""The gates that only read the project: they need not wait for its Python environment."""
 
 Progress = Callable[[str, report.GateReport], None]
 """Called with a gate's name and report as soon as that gate finishes (the CLI's live display)."""
@@ -70,15 +87,25 @@ async def run_gates(
             return failed
 
         isolation.probe()  # probed once here, not by six gates at once
+        interpreter = asyncio.ensure_future(_interpreter(snapshot))
 
-        async def one(function: gate.GateFunction, folder: Path) -> report.GateReport:
-            result = await function(folder, config)
+        async def one(name: str, function: gate.GateFunction, folder: Path) -> report.GateReport:
+            settings = config
+            if name not in STATIC:
+                settings = dataclasses.replace(config, interpreter=await interpreter)
+            result = await function(folder, settings)
             _notify(progress, result)
             return result
 
-        results = await asyncio.gather(
-            *(one(function, folder) for (_, function), folder in zip(gates, folders, strict=True))
-        )
+        try:
+            results = await asyncio.gather(
+                *(
+                    one(name, function, folder)
+                    for (name, function), folder in zip(gates, folders, strict=True)
+                )
+            )
+        finally:
+            await interpreter  # a thread: let it finish before the snapshot is removed
     return tuple(results)
 
 
@@ -87,6 +114,15 @@ def run_all(
 ) -> tuple[report.GateReport, ...]:
     """`run_gates` for synchronous callers (the CLI, the Job): runs its own event loop."""
     return asyncio.run(run_gates(project, config, progress=progress))
+
+
+async def _interpreter(project: Path) -> environment.Environment:
+    """`environment.prepare`, total: a bug there fails the gates that run code, with a reason
+    (as the `gate` decorator does for a bug in one gate), never the run."""
+    try:
+        return await environment.prepare(project)
+    except Exception as exc:
+        return environment.Environment.unavailable(f"internal error: {type(exc).__name__}: {exc}")
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -68,7 +68,8 @@ async def run(project: Path, config: config_.GateConfig) -> report.GateReport:
         ini, coveragerc = private / "pytest.ini", private / "coveragerc"
         ini.write_text(_PYTEST_INI.format(project=project), encoding="utf-8")
         coveragerc.write_text(_COVERAGERC.format(data=private / ".coverage"), encoding="utf-8")
-        argv = gate.python(
+        argv = gate.project_python(
+            config,
             # -P: the project folder is not put first on sys.path, so a `pytest.py` of the
             # project does not replace pytest; it comes on the path through `pythonpath`, after
             # start-up, so a `sitecustomize.py` of the project is not imported either.

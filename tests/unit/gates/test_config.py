@@ -18,6 +18,7 @@ def test_defaults() -> None:
     assert settings.timeout_seconds == 180.0
     assert settings.memory_mb == 2048
     assert settings.max_examples == 25
+    assert (settings.max_cases, settings.contract_min_examples) == (400, 5)
 
 
 def test_is_frozen() -> None:
@@ -35,6 +36,8 @@ def test_is_frozen() -> None:
         ("timeout_seconds", 0.0),
         ("memory_mb", 0),
         ("max_examples", 0),
+        ("max_cases", 0),
+        ("contract_min_examples", 0),
     ],
 )
 def test_rejects_out_of_range_values_naming_the_field(field: str, value: object) -> None:

@@ -7,7 +7,8 @@ Rules of `kodegen.gates.contract.run` (real schemathesis, or the GraphQL probe, 
    (`GateConfig.contract` false) or does not apply (no app, or no OpenAPI document);
 2. an OpenAPI document that is not in the project fails, naming the setting to check;
 3. an app or document the probe cannot load fails: `could not load the app or <spec>: ...`;
-4. an app that honours its document passes, counting operations and cases;
+4. an app that honours its document passes, counting operations and cases; a large API gets
+   fewer cases per operation (`GateConfig.max_cases` in all, `contract_min_examples` at least);
 5. a response breaking the document fails: `N contract failure(s)`, one finding per failure
    kind, named by the check;
 6. an operation that could not be tested (a reference that does not resolve, a schema no value
@@ -34,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from kodegen.gates import config, contract
+from kodegen.gates import _contract_probe, config, contract
 
 SPEC = "pkg/openapi.json"
 CONFIG = config.GateConfig(package="pkg", app="pkg.main:app", openapi=SPEC, max_examples=5)
@@ -134,6 +135,55 @@ async def test_rule_4_an_app_that_honours_its_document_passes(tmp_path: Path) ->
     assert result.counts["operations"] == 1
     assert result.counts["cases"] >= 1
     assert (result.counts["failures"], result.counts["errors"]) == (0, 0)
+
+
+QUERIED_APP = """\
+from fastapi import FastAPI
+
+app = FastAPI()
+""" + "".join(
+    f"""
+
+@app.get("/items{i}")
+def items{i}(q: str) -> dict[str, str]:
+    return {{"ping": q}}
+"""
+    for i in range(4)
+)
+QUERIED = {
+    "get": _operation(
+        "items",
+        parameters=[{"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}],
+    )
+}
+
+
+@pytest.mark.parametrize(
+    ("max_cases", "min_examples", "cases"),
+    [
+        (1000, 1, 4 * 6),  # within the budget: max_examples each
+        (12, 1, 4 * 3),  # 12 cases shared by 4 operations
+        (4, 2, 4 * 2),  # never fewer than the minimum
+    ],
+)
+async def test_rule_4_a_large_api_shares_the_cases(
+    tmp_path: Path, max_cases: int, min_examples: int, cases: int
+) -> None:
+    paths = {f"/items{i}": QUERIED for i in range(4)}
+    settings = dataclasses.replace(
+        CONFIG, max_examples=6, max_cases=max_cases, contract_min_examples=min_examples
+    )
+    result = await contract.run(_project(tmp_path, _spec(**paths), QUERIED_APP), settings)
+    assert result.passed, result.findings
+    assert (result.counts["operations"], result.counts["cases"]) == (4, cases)
+
+
+@pytest.mark.parametrize(
+    ("operations", "expected"),
+    [(0, 25), (1, 25), (16, 25), (17, 23), (42, 9), (80, 5), (1000, 5)],
+)
+def test_rule_4_cases_per_operation(operations: int, expected: int) -> None:
+    assert _contract_probe.per_operation(operations, 25, 400, 5) == expected
 
 
 async def test_rule_5_an_undocumented_answer_fails(tmp_path: Path) -> None:

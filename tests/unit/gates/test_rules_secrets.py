@@ -13,7 +13,9 @@ Rules of `kodegen.gates.secrets.run` (real detect-secrets):
    value, a JWT without its signature); a part of such a value elsewhere is not excused;
 5. without a usable specification (none configured, missing, not JSON, not UTF-8) nothing is
    excused: the same value fails;
-6. a line marked `pragma: allowlist secret` is a deliberate false positive and passes.
+6. a line marked `pragma: allowlist secret` is a deliberate false positive and passes;
+7. the name of a module of the generated package (`vault.main:run`, that module existing) is
+   not a secret, whatever name the package has: counted as `own_names`, it does not fail.
 
 (Where detect-secrets itself ends with an error status, the gate fails as unable to judge; no
 project content makes this detect-secrets fail, so that branch is exercised only through
@@ -62,7 +64,7 @@ async def test_rule_2_files_without_secrets_pass(tmp_path: Path) -> None:
     project = _tree(tmp_path, {"pkg/a.py": 'NAME = "petstore"\n', "README.md": "# Petstore\n"})
     result = await secrets.run(project, CONFIG)
     assert result.passed
-    assert result.counts == {"from_specification": 0, "secrets": 0}
+    assert result.counts == {"from_specification": 0, "own_names": 0, "secrets": 0}
     assert result.metrics["files"] == 2.0
     assert result.reason is None
 
@@ -75,7 +77,7 @@ async def test_rule_3_a_secret_in_any_file_fails_without_its_value(
     result = await secrets.run(project, CONFIG)
     assert not result.passed
     assert result.reason == "1 potential secret(s)"
-    assert result.counts == {"from_specification": 0, "secrets": 1}
+    assert result.counts == {"from_specification": 0, "own_names": 0, "secrets": 1}
     [finding] = result.findings
     assert (finding.file, finding.line, finding.code, finding.severity) == (
         name,
@@ -92,7 +94,7 @@ async def test_rule_4_a_value_of_the_specification_is_excused(tmp_path: Path) ->
     project = _tree(tmp_path, {SPEC: _spec(TOKEN), "pkg/data.py": code})
     result = await secrets.run(project, CONFIG)
     assert result.passed, result.findings
-    assert result.counts == {"from_specification": 2, "secrets": 0}
+    assert result.counts == {"from_specification": 2, "own_names": 0, "secrets": 0}
 
 
 async def test_rule_4_only_the_values_of_the_specification_are_excused(tmp_path: Path) -> None:
@@ -102,7 +104,7 @@ async def test_rule_4_only_the_values_of_the_specification_are_excused(tmp_path:
     result = await secrets.run(project, CONFIG)
     assert not result.passed
     assert [(f.file, f.line) for f in result.findings] == [("pkg/data.py", 2)]
-    assert result.counts == {"from_specification": 2, "secrets": 1}
+    assert result.counts == {"from_specification": 2, "own_names": 0, "secrets": 1}
 
 
 # the sample token of jwt.io, assembled here
@@ -159,4 +161,33 @@ async def test_rule_6_an_allowlisted_line_passes(tmp_path: Path) -> None:
     allowed = f'KEY = "{AWS_KEY}"  # pragma: allowlist secret\n'
     result = await secrets.run(_tree(tmp_path, {"pkg/a.py": allowed}), CONFIG)
     assert result.passed
-    assert result.counts == {"from_specification": 0, "secrets": 0}
+    assert result.counts == {"from_specification": 0, "own_names": 0, "secrets": 0}
+
+
+VAULT = {
+    "password_vault/__init__.py": "",
+    "password_vault/main.py": "def run() -> None:\n    return None\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("value", "passed"),
+    [
+        ("password_vault.main:run", True),
+        ("password_vault", True),
+        ("password_vault.main", True),
+        ("password_vault.nowhere:run", False),  # no such module: nothing to excuse it
+        ("password_vault.main:run-" + TOKEN, False),
+        (TOKEN, False),
+    ],
+)
+async def test_rule_7_the_packages_own_module_names_are_not_secrets(
+    tmp_path: Path, value: str, passed: bool
+) -> None:
+    pyproject = f'[project.scripts]\npassword_vault = "{value}"\n'
+    project = _tree(tmp_path, {**VAULT, "pyproject.toml": pyproject})
+    result = await secrets.run(project, dataclasses.replace(CONFIG, package="password_vault"))
+    assert result.passed is passed, result.findings
+    assert result.counts["own_names"] == (1 if passed else 0)
+    if not passed:
+        assert [(f.file, f.line) for f in result.findings] == [("pyproject.toml", 2)]

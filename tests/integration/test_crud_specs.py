@@ -1,7 +1,7 @@
 """Each store rule's own spec (`tests/specs/crud/`) becomes a service that passes every gate
 with every operation implemented: read-only collections, searches, counts and exists
 (library), wrapped bodies, nested collections, partial updates and state actions (blog),
-singletons and probes (settings)."""
+singletons and probes (settings), RPC-style singleton writes and switches (switches)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ SPECS = Path(__file__).resolve().parents[1] / "specs" / "crud"
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("name", ["library", "blog", "settings"])
+@pytest.mark.parametrize("name", ["library", "blog", "settings", "switches"])
 def test_every_operation_is_implemented_and_every_gate_passes(name: str) -> None:
     document = yaml.safe_load((SPECS / f"{name}.yaml").read_text())
     cg = codegeneration.CodeGeneration.model_validate(
@@ -34,7 +34,11 @@ def test_every_operation_is_implemented_and_every_gate_passes(name: str) -> None
         }
     )
     result = generate.Generator().run(cg)
-    failed = {g.name: (g.reason, [f.to_dict() for f in g.findings[:3]]) for g in result.gates if not g.passed}
+    failed = {
+        g.name: (g.reason, [f.to_dict() for f in g.findings[:3]])
+        for g in result.gates
+        if not g.passed
+    }
     assert failed == {}
     assert result.not_implemented == ()
     reports = {g.name: g for g in result.gates}

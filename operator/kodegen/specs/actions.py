@@ -40,7 +40,11 @@ def attach(
             continue
         for method in METHODS:
             op = by_path[path].get(method)
-            if op is None or op.operation_id in found or not _answers_item(op, resource, components):
+            if (
+                op is None
+                or op.operation_id in found
+                or not _answers_item(op, resource, components)
+            ):
                 continue
             change = target(verb, resource.item_schema, components)
             if change is not None:

@@ -72,9 +72,8 @@ def counts(schema: model.Schema, components: Mapping[str, model.Schema]) -> list
 def same(a: model.Schema, b: model.Schema, components: Mapping[str, model.Schema]) -> bool:
     """Whether two schemas describe the same item: the same component, or equal property names
     and types (schemas written inline twice)."""
-    if a.ref is not None or b.ref is not None:
-        if a.ref == b.ref:
-            return True
+    if a.ref is not None and a.ref == b.ref:
+        return True
     fa, fb = schemas.flatten(a, components), schemas.flatten(b, components)
     return _shape(fa, components) == _shape(fb, components)
 

@@ -42,14 +42,18 @@ def infer(
             collections.add(path)
     for path in by_path:  # an item GET whose collection has no list: seeded, read by id
         head, _, last = path.rpartition("/")
-        if PARAM.match(last) and head not in collections:
-            if r := _read_only(head, by_path, components, require_list=False):
-                found.append(r)
-                collections.add(head)
+        if not PARAM.match(last) or head in collections:
+            continue
+        if r := _read_only(head, by_path, components, require_list=False):
+            found.append(r)
+            collections.add(head)
     attached = [actions.attach(r, by_path, components) for r in found]
     found = [_searches(r, by_path, components) for r in attached]
     searches = {
-        op for r, s in zip(attached, found, strict=True) for op in s.operations if op not in r.operations
+        op
+        for r, s in zip(attached, found, strict=True)
+        for op in s.operations
+        if op not in r.operations
     }
     found = [r for r in found if r.create_body is not None or set(r.operations) - searches]
     claimed = {op_id for r in found for op_id in r.operations}
@@ -114,8 +118,10 @@ def _read_only(
     semantics: dict[str, model.Semantics] = {}
     if found and listing is not None:
         semantics[listing.operation_id] = "list"
-    if key is not None and item_answer is not None and envelopes.same(
-        item_answer, item_schema, components
+    if (
+        key is not None
+        and item_answer is not None
+        and envelopes.same(item_answer, item_schema, components)
     ):
         semantics |= _item_semantics(by_path.get(item_path or "", {}), components)
     else:

@@ -5,20 +5,39 @@ one stored value per scope (the path's parameters), starting from a sample of th
     GET -> read   PUT, POST -> write   PATCH -> modify   DELETE -> reset (to the sample)
 
 Probes (`/health`, `/ping`, `/version`, `/livez`, ...) are singletons no operation writes: their
-GET answers a fixed value. A write whose body shares no field with what the GET answers, or
-that answers something other than the stored value or nothing, keeps its path custom.
+GET answers a fixed value. RPC-style writes count too: a PUT, POST or PATCH at `/x/update`,
+`/x/set`, `/x/save` ... (a path with no GET of its own) writes the singleton `GET /x` or a
+sibling such as `GET /x/status` reads, the one with the same path parameters sharing the most
+fields with its body; `POST /x/enable` without a body is an action on it when the verb names
+one of its fields (`specs.actions`). A write whose body shares no field with what the GET
+answers, or that answers something other than the stored value or nothing, stays custom.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Set
+from dataclasses import dataclass
+from typing import Any
 
-from kodegen.specs import answers, envelopes, model, schemas
+from kodegen.specs import actions, answers, envelopes, model, schemas
 
 WRITES: dict[str, model.Semantics] = {"put": "write", "post": "write", "patch": "modify"}
 PROBES = re.compile(r"(?i)^(health|healthz|healthcheck|health-check|ping|livez|readyz|version)$")
 PARAM = re.compile(r"^\{[^}]+\}$")
+PARAMS = re.compile(r"\{([^}]+)\}")
+UPDATES = frozenset({"update", "set", "save", "edit", "modify", "change", "configure", "config"})
+"""Last path segments that name a write of what the path above (or a sibling) reads."""
+
+
+@dataclass(frozen=True)
+class _Match:
+    score: int  # fields the body shares with the read's answer (1 for an action)
+    path: str  # the read's path
+    read: model.Operation
+    semantics: model.Semantics
+    change: tuple[str, Any] | None  # what an action sets
 
 
 def infer(
@@ -52,6 +71,42 @@ def infer(
                     singleton=True,
                 )
             )
+    return _rpc(by_path, components, claimed, found)
+
+
+def _rpc(
+    by_path: Mapping[str, Mapping[str, model.Operation]],
+    components: Mapping[str, model.Schema],
+    claimed: Set[str],
+    found: list[model.Resource],
+) -> list[model.Resource]:
+    """`found` with the RPC-style writes and actions attached, new singletons appended."""
+    taken = set(claimed) | {op for r in found for op in r.operations}
+    for path in sorted(by_path):
+        verb = path.rpartition("/")[2]
+        if "get" in by_path[path] or not re.fullmatch(r"[A-Za-z][A-Za-z_-]*", verb):
+            continue
+        for method in ("put", "post", "patch"):
+            op = by_path[path].get(method)
+            if op is None or op.operation_id in taken or answers.success(op) is None:
+                continue
+            match = _reader(path, op, by_path, components, taken, found)
+            if match is None:
+                continue
+            index = next(
+                (i for i, r in enumerate(found) if match.read.operation_id in r.operations), None
+            )
+            if index is None:
+                found.append(_singleton(match.path, match.read))
+                taken.add(match.read.operation_id)
+                index = len(found) - 1
+            resource = found[index]
+            sets = dict(resource.actions)
+            if match.change is not None:
+                sets[op.operation_id] = match.change
+            operations = {**resource.operations, op.operation_id: match.semantics}
+            found[index] = dataclasses.replace(resource, operations=operations, actions=sets)
+            taken.add(op.operation_id)
     return found
 
 
@@ -77,9 +132,68 @@ def _writes(
     return found
 
 
-def _answers(op: model.Operation, item: model.Schema, components: Mapping[str, model.Schema]) -> bool:
+def _answers(
+    op: model.Operation, item: model.Schema, components: Mapping[str, model.Schema]
+) -> bool:
     """Whether a write answers the stored value, or nothing."""
     if answers.success(op) is None:
         return False
     schema = answers.schema(op)
     return schema is None or envelopes.holds(schema, item, components) is not None
+
+
+def _singleton(path: str, read: model.Operation) -> model.Resource:
+    return model.Resource(
+        name=re.sub(r"[^A-Za-z0-9_]", "_", path.rsplit("/", 1)[-1]) or "root",
+        collection_path=path,
+        item_path=None,
+        id_parameter=None,
+        key="",
+        item_schema=answers.schema(read) or model.Schema(),
+        create_body=None,
+        operations={read.operation_id: "read"},
+        singleton=True,
+    )
+
+
+def _reader(
+    path: str,
+    op: model.Operation,
+    by_path: Mapping[str, Mapping[str, model.Operation]],
+    components: Mapping[str, model.Schema],
+    taken: Set[str],
+    found: list[model.Resource],
+) -> _Match | None:
+    """The singleton read `op` at `path` writes or changes: the path above or a sibling, with
+    the same path parameters, sharing the most fields with the body (the first on a tie)."""
+    head, _, verb = path.rpartition("/")
+    params = PARAMS.findall(path)
+    body = answers.json_object(op, components)
+    sent = {p.name for p in schemas.flatten(body.schema, components).properties} if body else set()
+    reads = {
+        op_id for r in found if r.singleton for op_id, s in r.operations.items() if s == "read"
+    }
+    best: _Match | None = None
+    for candidate in sorted(by_path):
+        if candidate == path or PARAMS.findall(candidate) != params:
+            continue
+        if candidate != head and candidate.rpartition("/")[0] != head:
+            continue
+        read = by_path[candidate].get("get")
+        schema = answers.schema(read)
+        if read is None or schema is None or not schemas.is_object(schema, components):
+            continue
+        if read.operation_id in taken and read.operation_id not in reads:
+            continue
+        answer = answers.schema(op)
+        if answer is not None and envelopes.holds(answer, schema, components) is None:
+            continue
+        fields = {p.name for p in schemas.flatten(schema, components).properties}
+        match = None
+        if sent & fields and verb.lower() in UPDATES:
+            match = _Match(len(sent & fields), candidate, read, "write", None)
+        elif not sent and (change := actions.target(verb, schema, components)) is not None:
+            match = _Match(1, candidate, read, "action", change)
+        if match is not None and (best is None or match.score > best.score):
+            best = match
+    return best

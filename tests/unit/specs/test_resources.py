@@ -50,7 +50,12 @@ def test_without_a_create_a_listed_collection_is_read_only() -> None:
         "getPullRequestsByRepository": "list",
         "getPullRequestsById": "get",
     }
-    assert found["user"] == ("/2.0/users/{username}", "username", "username", {"getUserByName": "get"})
+    assert found["user"] == (
+        "/2.0/users/{username}",
+        "username",
+        "username",
+        {"getUserByName": "get"},
+    )
     assert resources("uspto.yaml") == {"item": (None, None, "", {"list-data-sets": "list"})}
 
 

@@ -36,7 +36,11 @@ def test_a_collection_nobody_creates_in_is_read_only_with_searches_counts_and_ex
 
 def test_a_nested_read_only_collection_is_scoped_by_its_parent() -> None:
     nested = by_path(parse("library.yaml"))["/authors/{authorId}/books"]
-    assert (nested.item_path, nested.key, nested.operations) == (None, "", {"listAuthorBooks": "list"})
+    assert (nested.item_path, nested.key, nested.operations) == (
+        None,
+        "",
+        {"listAuthorBooks": "list"},
+    )
 
 
 def test_wrapped_bodies_nested_collections_and_actions() -> None:
@@ -74,7 +78,9 @@ def test_singletons_and_probes() -> None:
 def schema(**properties: Any) -> model.Schema:
     return model.Schema(
         type="object",
-        properties=tuple(model.Property(n, model.Schema(**s), False) for n, s in properties.items()),
+        properties=tuple(
+            model.Property(n, model.Schema(**s), False) for n, s in properties.items()
+        ),
     )
 
 

@@ -42,7 +42,9 @@ def build(
         view = routes.operation(spec, op, resource, types, funcs)
         rendered_ops.append(view)
         if view["semantics"] == "custom":
-            missing.append(plan.NotImplementedOp(op.operation_id, op.method, op.path, reasons.why(spec, op)))
+            missing.append(
+                plan.NotImplementedOp(op.operation_id, op.method, op.path, reasons.why(spec, op))
+            )
         for callback in op.callbacks:
             reason = f"callback {callback!r}: kodegen does not call clients back"
             missing.append(

@@ -69,9 +69,7 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         "hidden": sorted(hidden),
         "max_items": max_items,
         "singleton": False,
-        "seed": None
-        if create is not None
-        else samples.sample(resource.item_schema, spec.schemas),
+        "seed": None if create is not None else samples.sample(resource.item_schema, spec.schemas),
     }
 
 

@@ -1,11 +1,12 @@
 """How one operation with store semantics reads and writes its store, seen by a template.
 
-    unwrap   the request body's envelope property (`{"article": {...}}` -> the article), or None
-    wrap     the properties leading to the stored value in the answer (`("data", "results")`)
-    shell    a sample of the answer the value is placed in (an envelope's other fields)
-    counts   integer fields of a list envelope set to the number of items
-    change   (field, value) an action sets
-    expected what a singleton holds after a write of the test's body (fields the store keeps)
+unwrap   the request body's envelope property (`{"article": {...}}` -> the article), or None
+wrap     the properties leading to the stored value in the answer (`("data", "results")`)
+shell    a sample of the answer the value is placed in (an envelope's other fields)
+counts   integer fields of a list envelope set to the number of items
+change   (field, value) an action sets
+singleton whether the operation reads or writes a singleton (no key)
+expected what a singleton holds after a write of the test's body (fields the store keeps)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def view(
     found: dict[str, Any] = {
         "unwrap": None, "wrap": [], "shell": None, "counts": [], "change": None,
         "seeded": bool(resource and resource.create_body is None and not resource.singleton),
-        "expected": {},
+        "expected": {}, "singleton": bool(resource and resource.singleton),
     }  # fmt: skip
     if resource is None or semantics == "custom":
         return found
@@ -90,9 +91,17 @@ def _alike(a: model.Schema, b: model.Schema, components: Mapping[str, model.Sche
     ra, rb = schemas.resolve(a, components), schemas.resolve(b, components)
     if ra.type in ("object", "array", "any") or ra.type != rb.type:
         return False
-    return (ra.enum, ra.format, ra.pattern, ra.nullable) == (rb.enum, rb.format, rb.pattern, rb.nullable) and (
-        ra.minimum, ra.maximum, ra.min_length, ra.max_length
-    ) == (rb.minimum, rb.maximum, rb.min_length, rb.max_length)
+    return (ra.enum, ra.format, ra.pattern, ra.nullable) == (
+        rb.enum,
+        rb.format,
+        rb.pattern,
+        rb.nullable,
+    ) and (ra.minimum, ra.maximum, ra.min_length, ra.max_length) == (
+        rb.minimum,
+        rb.maximum,
+        rb.min_length,
+        rb.max_length,
+    )
 
 
 def _counts(

@@ -224,6 +224,15 @@ class Singleton:
             self._values[scope] = value
             return copy.deepcopy(value)
 
+    def change(self, scope: Scope, name: str, value: Any) -> Any:
+        """Set one field: what an action on the value does."""
+        with self._lock:
+            current = copy.deepcopy(self._values.get(scope, self.default))
+            if isinstance(current, dict):
+                current[name] = value
+            self._values[scope] = current
+            return copy.deepcopy(current)
+
     def reset(self, scope: Scope) -> Any:
         with self._lock:
             self._values.pop(scope, None)

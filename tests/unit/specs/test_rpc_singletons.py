@@ -1,0 +1,178 @@
+"""RPC-style singleton writes (`specs.singletons`): `PUT /x/update` or `POST /x/set` writing
+the singleton `GET /x` (or a sibling `GET /x/status`) reads, `POST /x/enable` setting one of
+its fields; and the look-alikes that must stay custom."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kodegen.specs import model, openapi
+
+SPECS = Path(__file__).resolve().parents[2] / "specs" / "crud"
+
+STATUS = {
+    "type": "object",
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "mode": {"type": "string", "enum": ["fast", "safe"]},
+        "interval": {"type": "integer"},
+    },
+}
+
+
+def answer(schema: dict[str, Any] | None, status: str = "200") -> dict[str, Any]:
+    if schema is None:
+        return {status: {"description": "done"}}
+    return {status: {"description": "ok", "content": {"application/json": {"schema": schema}}}}
+
+
+def op(
+    op_id: str, *, body: dict[str, Any] | None = None, answers: dict[str, Any]
+) -> dict[str, Any]:
+    found: dict[str, Any] = {"operationId": op_id, "responses": answers}
+    if body is not None:
+        found["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    return found
+
+
+def parse(paths: dict[str, Any]) -> dict[str, model.Resource]:
+    spec = openapi.parse(
+        {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths}
+    )
+    return {r.collection_path: r for r in spec.resources}
+
+
+def test_an_update_verb_writes_the_singleton_its_parent_path_reads() -> None:
+    found = parse(
+        {
+            "/config": {"get": op("getConfig", answers=answer(STATUS))},
+            "/config/update": {
+                "post": op(
+                    "updateConfig",
+                    body={"type": "object", "properties": {"mode": STATUS["properties"]["mode"]}},
+                    answers=answer(None),
+                )
+            },
+        }
+    )
+    config = found["/config"]
+    assert config.singleton and config.operations == {"getConfig": "read", "updateConfig": "write"}
+    assert "/config/update" not in found
+
+
+def test_a_sibling_status_read_is_written_by_set_and_changed_by_enable_and_disable() -> None:
+    found = parse(
+        {
+            "/filter/status": {"get": op("filterStatus", answers=answer(STATUS))},
+            "/filter/set": {
+                "put": op(
+                    "setFilter",
+                    body={"type": "object", "properties": {"interval": {"type": "integer"}}},
+                    answers=answer(STATUS),
+                )
+            },
+            "/filter/enable": {"post": op("enableFilter", answers=answer(None))},
+            "/filter/disable": {"post": op("disableFilter", answers=answer(None))},
+        }
+    )
+    status = found["/filter/status"]
+    assert status.singleton and status.operations == {
+        "filterStatus": "read",
+        "disableFilter": "action",
+        "enableFilter": "action",
+        "setFilter": "write",
+    }
+    assert status.actions == {
+        "enableFilter": ("enabled", True),
+        "disableFilter": ("enabled", False),
+    }
+
+
+def test_the_read_sharing_most_fields_with_the_body_wins_and_scopes_must_match() -> None:
+    other = {
+        "type": "object",
+        "properties": {"mode": {"type": "string"}, "name": {"type": "string"}},
+    }
+    both = {
+        "type": "object",
+        "properties": {"mode": {"type": "string"}, "interval": {"type": "integer"}},
+    }
+    found = parse(
+        {
+            "/dns/info": {"get": op("dnsInfo", answers=answer(other))},
+            "/dns/status": {"get": op("dnsStatus", answers=answer(STATUS))},
+            "/dns/update": {"post": op("dnsUpdate", body=both, answers=answer(None))},
+            "/users/{id}/prefs/update": {
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "post": op("updatePrefs", body=both, answers=answer(None)),
+            },
+            "/users/prefs": {"get": op("getPrefs", answers=answer(STATUS))},
+        }
+    )
+    assert found["/dns/status"].operations == {"dnsStatus": "read", "dnsUpdate": "write"}
+    assert "/dns/info" not in found
+    assert "/users/prefs" not in found  # /users/{id}/prefs/update has a scope /users/prefs lacks
+
+
+def test_look_alikes_stay_custom() -> None:
+    found = parse(
+        {
+            "/job/status": {"get": op("jobStatus", answers=answer(STATUS))},
+            # a body sharing no field with what the read answers
+            "/job/update": {
+                "post": op(
+                    "updateJob",
+                    body={"type": "object", "properties": {"command": {"type": "string"}}},
+                    answers=answer(None),
+                )
+            },
+            # an answer other than the stored value
+            "/job/set": {
+                "post": op(
+                    "setJob",
+                    body={"type": "object", "properties": {"mode": {"type": "string"}}},
+                    answers=answer({"type": "object", "properties": {"ok": {"type": "boolean"}}}),
+                )
+            },
+            # a verb that names no field, and a verb that is no update
+            "/job/restart": {"post": op("restartJob", answers=answer(None))},
+            "/job/login": {
+                "post": op(
+                    "login",
+                    body={"type": "object", "properties": {"mode": {"type": "string"}}},
+                    answers=answer(None),
+                )
+            },
+            # a path that reads for itself
+            "/job/edit": {
+                "get": op("getEdit", answers=answer({"type": "string"})),
+                "post": op(
+                    "edit",
+                    body={"type": "object", "properties": {"mode": {"type": "string"}}},
+                    answers=answer(None),
+                ),
+            },
+        }
+    )
+    assert "/job/status" not in found
+    assert "/job/edit" not in found
+
+
+def test_the_switches_spec_reads_writes_and_switches_its_singletons() -> None:
+    spec = openapi.parse(yaml.safe_load((SPECS / "switches.yaml").read_text()))
+    found = {r.collection_path: r for r in spec.resources}
+    assert found["/things/{thingId}/settings"].operations == {
+        "getThingSettings": "read",
+        "updateThingSettings": "write",
+    }
+    assert found["/filter/status"].operations == {
+        "filterStatus": "read",
+        "disableFilter": "action",
+        "enableFilter": "action",
+        "setFilter": "write",
+    }

@@ -6,6 +6,7 @@ path parameter before the item's own is a scope (`/users/{id}/posts`: posts per 
     collection  GET -> list   POST -> create   GET /search, /findByX -> list (a filter)
                 GET /count -> count
     item        GET -> get    PUT -> replace   PATCH -> update   DELETE -> delete
+                POST -> update (when it sends fields of the item and answers it or nothing)
                 HEAD -> exists   POST/PUT /cancel, /enable ... -> action (`specs.actions`)
 
 A collection whose JSON `POST` takes an object is *created*; one with no create but a `GET` that
@@ -20,7 +21,7 @@ import dataclasses
 import re
 from collections.abc import Mapping
 
-from kodegen.specs import actions, answers, envelopes, model, schemas, singletons
+from kodegen.specs import actions, answers, envelopes, fields, model, schemas, singletons
 
 COLLECTION = {"get": "list", "post": "create"}
 ITEM = {"get": "get", "put": "replace", "patch": "update", "delete": "delete", "head": "exists"}
@@ -82,7 +83,7 @@ def _created(
     listing = methods.get("get")
     if listing is not None and _lists(listing, item_schema, components, strict=False):
         semantics[listing.operation_id] = "list"
-    semantics |= _item_semantics(item_methods, components)
+    semantics |= _item_semantics(item_methods, item_schema, components)
     return model.Resource(
         name=singular(path.rsplit("/", 1)[-1]),
         collection_path=path,
@@ -123,7 +124,7 @@ def _read_only(
         and item_answer is not None
         and envelopes.same(item_answer, item_schema, components)
     ):
-        semantics |= _item_semantics(by_path.get(item_path or "", {}), components)
+        semantics |= _item_semantics(by_path.get(item_path or "", {}), item_schema, components)
     else:
         item_path = id_param = None
     if not semantics:
@@ -141,16 +142,34 @@ def _read_only(
 
 
 def _item_semantics(
-    methods: Mapping[str, model.Operation], components: Mapping[str, model.Schema]
+    methods: Mapping[str, model.Operation],
+    item: model.Schema,
+    components: Mapping[str, model.Schema],
 ) -> dict[str, model.Semantics]:
     found: dict[str, model.Semantics] = {}
     for method, op in methods.items():
+        if method == "post" and _posts_update(op, item, components):
+            found[op.operation_id] = "update"
         if method not in ITEM:
             continue
         if method in ("put", "patch") and answers.json_object(op, components) is None:
             continue
         found[op.operation_id] = ITEM[method]  # type: ignore[assignment]
     return found
+
+
+def _posts_update(
+    op: model.Operation, item: model.Schema, components: Mapping[str, model.Schema]
+) -> bool:
+    """A POST on an item's path that sends some of its fields (same types) and answers the
+    item or nothing: a partial update, RPC style."""
+    body = answers.json_object(op, components)
+    if body is None or answers.success(op) is None:
+        return False
+    answer = answers.schema(op)
+    return bool(fields.shared(body.schema, item, components)) and (
+        answer is None or envelopes.holds(answer, item, components) is not None
+    )
 
 
 def _searches(

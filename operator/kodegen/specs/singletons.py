@@ -21,19 +21,22 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
-from kodegen.specs import actions, answers, envelopes, model, schemas
+from kodegen.specs import actions, answers, envelopes, fields, model, schemas
 
 WRITES: dict[str, model.Semantics] = {"put": "write", "post": "write", "patch": "modify"}
 PROBES = re.compile(r"(?i)^(health|healthz|healthcheck|health-check|ping|livez|readyz|version)$")
 PARAM = re.compile(r"^\{[^}]+\}$")
 PARAMS = re.compile(r"\{([^}]+)\}")
 UPDATES = frozenset({"update", "set", "save", "edit", "modify", "change", "configure", "config"})
-"""Last path segments that name a write of what the path above (or a sibling) reads."""
+"""Words of a last path segment that make a POST a write of what a path near it reads."""
+WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+DOTTED = re.compile(r"([A-Za-z0-9_-]+)[.:]([A-Za-z][A-Za-z_-]*)")
+"""`vm.pause`, `things:cancel`: a verb after a dot or colon (Google-style custom methods)."""
 
 
 @dataclass(frozen=True)
 class _Match:
-    score: int  # fields the body shares with the read's answer (1 for an action)
+    score: tuple[int, int]  # fields shared with the read's answer (1: an action), common start
     path: str  # the read's path
     read: model.Operation
     semantics: model.Semantics
@@ -83,8 +86,7 @@ def _rpc(
     """`found` with the RPC-style writes and actions attached, new singletons appended."""
     taken = set(claimed) | {op for r in found for op in r.operations}
     for path in sorted(by_path):
-        verb = path.rpartition("/")[2]
-        if "get" in by_path[path] or not re.fullmatch(r"[A-Za-z][A-Za-z_-]*", verb):
+        if "get" in by_path[path]:
             continue
         for method in ("put", "post", "patch"):
             op = by_path[path].get(method)
@@ -164,20 +166,29 @@ def _reader(
     taken: Set[str],
     found: list[model.Resource],
 ) -> _Match | None:
-    """The singleton read `op` at `path` writes or changes: the path above or a sibling, with
-    the same path parameters, sharing the most fields with the body (the first on a tie)."""
-    head, _, verb = path.rpartition("/")
+    """The singleton read `op` at `path` writes or changes: one with the same path parameters
+    at the path above, beside it or under the path above (`/x` or `/x/status` for `/x/update`,
+    `/vm.info` for `/vm.pause`), the one sharing the most fields with the body, then the one
+    whose name shares the longest start with `path`'s (the first on a tie)."""
+    parent, _, last = path.rpartition("/")
+    dotted = DOTTED.fullmatch(last)
+    verb = dotted.group(2) if dotted else last
+    family = f"{parent}/{dotted.group(1)}" if dotted else parent
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.:-]*", last):
+        return None
+    words = {w.lower() for w in WORDS.findall(last)}
+    writes = op.method in ("put", "patch") or bool(words & UPDATES)
     params = PARAMS.findall(path)
     body = answers.json_object(op, components)
-    sent = {p.name for p in schemas.flatten(body.schema, components).properties} if body else set()
-    reads = {
-        op_id for r in found if r.singleton for op_id, s in r.operations.items() if s == "read"
-    }
+    reads = {i for r in found if r.singleton for i, s in r.operations.items() if s == "read"}
+    answer = answers.schema(op)
     best: _Match | None = None
     for candidate in sorted(by_path):
-        if candidate == path or PARAMS.findall(candidate) != params:
-            continue
-        if candidate != head and candidate.rpartition("/")[0] != head:
+        above, _, name = candidate.rpartition("/")
+        near = candidate == family or above == family
+        if dotted and above == parent and name.startswith(dotted.group(1)) and name != last:
+            near = name[len(dotted.group(1)) : len(dotted.group(1)) + 1] in (".", ":")
+        if not near or candidate == path or PARAMS.findall(candidate) != params:
             continue
         read = by_path[candidate].get("get")
         schema = answers.schema(read)
@@ -185,15 +196,14 @@ def _reader(
             continue
         if read.operation_id in taken and read.operation_id not in reads:
             continue
-        answer = answers.schema(op)
         if answer is not None and envelopes.holds(answer, schema, components) is None:
             continue
-        fields = {p.name for p in schemas.flatten(schema, components).properties}
+        tie = next((i for i, (a, b) in enumerate(zip(name, last, strict=False)) if a != b), 0)
         match = None
-        if sent & fields and verb.lower() in UPDATES:
-            match = _Match(len(sent & fields), candidate, read, "write", None)
-        elif not sent and (change := actions.target(verb, schema, components)) is not None:
-            match = _Match(1, candidate, read, "action", change)
+        if body is not None and writes and (kept := fields.shared(body.schema, schema, components)):
+            match = _Match((len(kept), tie), candidate, read, "write", None)
+        elif op.body is None and (change := actions.target(verb, schema, components)) is not None:
+            match = _Match((1, tie), candidate, read, "action", change)
         if match is not None and (best is None or match.score > best.score):
             best = match
     return best

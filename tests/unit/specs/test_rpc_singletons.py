@@ -92,14 +92,8 @@ def test_a_sibling_status_read_is_written_by_set_and_changed_by_enable_and_disab
 
 
 def test_the_read_sharing_most_fields_with_the_body_wins_and_scopes_must_match() -> None:
-    other = {
-        "type": "object",
-        "properties": {"mode": {"type": "string"}, "name": {"type": "string"}},
-    }
-    both = {
-        "type": "object",
-        "properties": {"mode": {"type": "string"}, "interval": {"type": "integer"}},
-    }
+    other = {"type": "object", "properties": {"interval": {"type": "integer"}}}
+    both = {"type": "object", "properties": {**STATUS["properties"], "label": {"type": "string"}}}
     found = parse(
         {
             "/dns/info": {"get": op("dnsInfo", answers=answer(other))},
@@ -176,3 +170,83 @@ def test_the_switches_spec_reads_writes_and_switches_its_singletons() -> None:
         "enableFilter": "action",
         "setFilter": "write",
     }
+    assert found["/machine.info"].actions == {"pauseMachine": ("state", "Paused")}
+    assert found["/dns_info"].operations == {"dnsInfo": "read", "dnsConfig": "write"}
+    assert found["/nodes"].operations == {
+        "listNodes": "list",
+        "getNode": "get",
+        "changeNode": "update",
+    }
+
+
+def test_puts_update_words_root_siblings_and_dotted_verbs() -> None:
+    vm = {
+        "type": "object",
+        "properties": {"state": {"type": "string", "enum": ["Created", "Running", "Paused"]}},
+    }
+    found = parse(
+        {
+            "/safe/status": {"get": op("safeStatus", answers=answer(STATUS))},
+            "/safe/settings": {"put": op("safeSettings", body=STATUS, answers=answer(None))},
+            "/dns_info": {"get": op("dnsInfo", answers=answer(STATUS))},
+            "/stats_info": {"get": op("statsInfo", answers=answer(STATUS))},
+            "/dns_config": {"post": op("dnsConfig", body=STATUS, answers=answer(None))},
+            "/lease/set_config": {"post": op("setLease", body=STATUS, answers=answer(None))},
+            "/lease/state": {"get": op("leaseState", answers=answer(STATUS))},
+            "/vm.info": {"get": op("vmInfo", answers=answer(vm))},
+            "/vm.pause": {"put": op("vmPause", answers=answer(None, "204"))},
+            "/vm.create": {"put": op("vmCreate", answers=answer(None, "204"))},
+            "/vm.reboot": {"put": op("vmReboot", answers=answer(None, "204"))},
+        }
+    )
+    assert found["/safe/status"].operations == {"safeStatus": "read", "safeSettings": "write"}
+    assert found["/dns_info"].operations == {"dnsInfo": "read", "dnsConfig": "write"}
+    assert "/stats_info" not in found  # dns_config shares a longer start with dns_info
+    assert found["/lease/state"].operations == {"leaseState": "read", "setLease": "write"}
+    assert found["/vm.info"].actions == {
+        "vmCreate": ("state", "Created"),
+        "vmPause": ("state", "Paused"),
+    }
+
+
+def test_fields_of_another_type_are_not_shared() -> None:
+    found = parse(
+        {
+            "/job/status": {"get": op("jobStatus", answers=answer(STATUS))},
+            "/job/update": {
+                "post": op(
+                    "updateJob",
+                    body={"type": "object", "properties": {"mode": {"type": "string"}}},
+                    answers=answer(None),
+                )
+            },
+        }
+    )
+    assert found == {}
+
+
+def test_a_post_on_an_item_path_sending_its_fields_is_an_update() -> None:
+    item = {"type": "object", "properties": {"id": {"type": "integer"}, **STATUS["properties"]}}
+    param = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    found = parse(
+        {
+            "/nodes": {"get": op("listNodes", answers=answer({"type": "array", "items": item}))},
+            "/nodes/{id}": {
+                "parameters": param,
+                "get": op("getNode", answers=answer(item)),
+                "post": op("changeNode", body=STATUS, answers=answer(None, "204")),
+            },
+            "/jobs": {"get": op("listJobs", answers=answer({"type": "array", "items": item}))},
+            "/jobs/{id}": {
+                "parameters": param,
+                "get": op("getJob", answers=answer(item)),
+                "post": op(  # sends nothing the item holds
+                    "runJob",
+                    body={"type": "object", "properties": {"args": {"type": "string"}}},
+                    answers=answer(None, "204"),
+                ),
+            },
+        }
+    )
+    assert found["/nodes"].operations["changeNode"] == "update"
+    assert "runJob" not in found["/jobs"].operations

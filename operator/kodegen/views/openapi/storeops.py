@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kodegen.specs import answers, envelopes, model, samples, schemas
+from kodegen.specs import answers, envelopes, fields, model, samples, schemas
 from kodegen.templates import untrusted
 
 LISTS = ("list",)
@@ -65,15 +65,11 @@ def view(
 def accepted(spec: model.ApiSpec, resource: model.Resource) -> list[str]:
     """Fields of a singleton its writes keep: those a write's body and the read's answer share,
     with the same type (anything else would make the read answer what its schema forbids)."""
-    components = spec.schemas
-    item = {p.name: p.schema for p in schemas.flatten(resource.item_schema, components).properties}
     keep: set[str] = set()
     for op in spec.operations:
         if resource.operations.get(op.operation_id) not in ("write", "modify") or op.body is None:
             continue
-        for prop in schemas.flatten(op.body.schema, components).properties:
-            if prop.name in item and _alike(prop.schema, item[prop.name], components):
-                keep.add(prop.name)
+        keep.update(fields.shared(op.body.schema, resource.item_schema, spec.schemas))
     return sorted(keep)
 
 
@@ -83,25 +79,6 @@ def expected(spec: model.ApiSpec, op: model.Operation, keep: list[str]) -> dict[
         return {}
     sent = samples.sample(op.body.schema, spec.schemas, writing=True)
     return {k: v for k, v in sent.items() if k in keep} if isinstance(sent, dict) else {}
-
-
-def _alike(a: model.Schema, b: model.Schema, components: Mapping[str, model.Schema]) -> bool:
-    if a.ref is not None or b.ref is not None:
-        return a.ref == b.ref
-    ra, rb = schemas.resolve(a, components), schemas.resolve(b, components)
-    if ra.type in ("object", "array", "any") or ra.type != rb.type:
-        return False
-    return (ra.enum, ra.format, ra.pattern, ra.nullable) == (
-        rb.enum,
-        rb.format,
-        rb.pattern,
-        rb.nullable,
-    ) and (ra.minimum, ra.maximum, ra.min_length, ra.max_length) == (
-        rb.minimum,
-        rb.maximum,
-        rb.min_length,
-        rb.max_length,
-    )
 
 
 def _counts(

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from kodegen.specs import model, schemas
 
 COUNTS = ("total", "count", "totalcount", "total_count", "totalitems", "total_items", "size")
+REMOVED = ("deleted", "removed", "purged", "affected", "nbdeleted", "deletedcount")
+"""Integer properties of a purge's answer that say how many items went."""
 
 
 def items(
@@ -59,13 +61,17 @@ def item(
     return prop.name, prop.schema
 
 
-def counts(schema: model.Schema, components: Mapping[str, model.Schema]) -> list[str]:
-    """The integer properties of a list envelope that say how many items it holds."""
+def counts(
+    schema: model.Schema, components: Mapping[str, model.Schema], names: tuple[str, ...] = COUNTS
+) -> list[str]:
+    """The integer properties of a list envelope that say how many items it holds (or, with
+    `names=REMOVED`, of a purge's answer that say how many went)."""
     flat = schemas.flatten(schema, components)
     return [
         p.name
         for p in flat.properties
-        if p.name.lower() in COUNTS and schemas.resolve(p.schema, components).type == "integer"
+        if p.name.lower().replace("_", "") in names
+        and schemas.resolve(p.schema, components).type == "integer"
     ]
 
 

@@ -21,10 +21,16 @@ def shared(
 
 
 def alike(a: model.Schema, b: model.Schema, components: Mapping[str, model.Schema]) -> bool:
-    """The same component, or the same scalar type with the same constraints."""
+    """The same component, the same scalar type with the same constraints, or arrays of
+    alike items."""
     if a.ref is not None or b.ref is not None:
         return a.ref == b.ref
     ra, rb = schemas.resolve(a, components), schemas.resolve(b, components)
+    if ra.type == "array" and rb.type == "array" and ra.items and rb.items:
+        same = (ra.min_items, ra.max_items, ra.unique_items) == (
+            rb.min_items, rb.max_items, rb.unique_items
+        )  # fmt: skip
+        return same and alike(ra.items, rb.items, components)
     if ra.type in ("object", "array", "any") or ra.type != rb.type:
         return False
     return (ra.enum, ra.format, ra.pattern, ra.nullable, ra.minimum, ra.maximum) == (

@@ -15,6 +15,7 @@ Location = Literal["path", "query", "header", "cookie"]
 Semantics = Literal[
     "list", "create", "get", "replace", "update", "delete",  # a collection and its items
     "action", "count", "exists",  # one field of a stored item set; the store's size; membership
+    "purge",  # DELETE on a collection: the items of a scope (matching the query's filters) go
     "read", "write", "modify", "reset",  # a singleton: GET, PUT, PATCH, DELETE
     "probe",  # health, ping, version: a fixed answer
     "custom",

@@ -4,7 +4,7 @@ A resource is a collection path and optionally an item path one `{parameter}` de
 path parameter before the item's own is a scope (`/users/{id}/posts`: posts per user).
 
     collection  GET -> list   POST -> create   GET /search, /findByX -> list (a filter)
-                GET /count -> count
+                GET /count -> count   DELETE -> purge (the scope's items matching the filters)
     item        GET -> get    PUT -> replace   PATCH -> update   DELETE -> delete
                 POST -> update (when it sends fields of the item and answers it or nothing)
                 HEAD -> exists   POST/PUT /cancel, /enable ... -> action (`specs.actions`)
@@ -48,7 +48,7 @@ def infer(
         if r := _read_only(head, by_path, components, require_list=False):
             found.append(r)
             collections.add(head)
-    attached = [actions.attach(r, by_path, components) for r in found]
+    attached = [_purges(actions.attach(r, by_path, components), by_path, components) for r in found]
     found = [_searches(r, by_path, components) for r in attached]
     searches = {
         op
@@ -104,7 +104,7 @@ def _read_only(
         return None
     listing = by_path.get(path, {}).get("get")
     found = envelopes.items(answers.schema(listing), components) if listing else None
-    if require_list and found is None:
+    if (require_list and found is None) or _written_whole(by_path.get(path, {}), components):
         return None
     item_path, id_param = _item_path(path, by_path)
     item_get = by_path.get(item_path or "", {}).get("get")
@@ -141,6 +141,19 @@ def _read_only(
     )
 
 
+def _written_whole(
+    methods: Mapping[str, model.Operation], components: Mapping[str, model.Schema]
+) -> bool:
+    """Whether a PUT or PATCH writes fields of what the path's GET answers (`{"items": [...],
+    "expiresAt": ...}`): one value, a singleton (`specs.singletons`), not a list of items."""
+    answer = answers.schema(methods.get("get"))
+    return answer is not None and any(
+        (body := answers.json_object(methods.get(m), components)) is not None
+        and fields.shared(body.schema, answer, components)
+        for m in ("put", "patch")
+    )
+
+
 def _item_semantics(
     methods: Mapping[str, model.Operation],
     item: model.Schema,
@@ -169,6 +182,25 @@ def _posts_update(
     answer = answers.schema(op)
     return bool(fields.shared(body.schema, item, components)) and (
         answer is None or envelopes.holds(answer, item, components) is not None
+    )
+
+
+def _purges(
+    resource: model.Resource, by_path: ByPath, components: Mapping[str, model.Schema]
+) -> model.Resource:
+    """`DELETE /messages`: a collection's items go, those matching its query's filters, when
+    it sends no body (the answer: nothing, or a sample with its count fields set; one item
+    would say it deletes one, not a scope's)."""
+    op = by_path.get(resource.collection_path, {}).get("delete")
+    if op is None or op.body is not None or answers.success(op) is None:
+        return resource
+    answer = answers.schema(op)
+    if answer is not None and envelopes.holds(answer, resource.item_schema, components) is not None:
+        return resource
+    if op.operation_id in resource.operations:
+        return resource
+    return dataclasses.replace(
+        resource, operations={**resource.operations, op.operation_id: "purge"}
     )
 
 

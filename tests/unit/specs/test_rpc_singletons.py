@@ -250,3 +250,26 @@ def test_a_post_on_an_item_path_sending_its_fields_is_an_update() -> None:
     )
     assert found["/nodes"].operations["changeNode"] == "update"
     assert "runJob" not in found["/jobs"].operations
+
+
+def test_a_list_envelope_a_put_writes_whole_is_a_singleton() -> None:
+    entry = {"type": "object", "properties": {"id": {"type": "integer"}, "cve": {"type": "string"}}}
+    allow = {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": entry},
+            "expiresAt": {"type": "integer"},
+        },
+    }
+    found = parse(
+        {
+            "/allowlist": {
+                "get": op("getAllowlist", answers=answer(allow)),
+                "put": op("putAllowlist", body=allow, answers=answer(None)),
+            },
+            "/entries": {"get": op("listEntries", answers=answer(allow))},
+        }
+    )
+    assert found["/allowlist"].singleton
+    assert found["/allowlist"].operations == {"getAllowlist": "read", "putAllowlist": "write"}
+    assert not found["/entries"].singleton  # nothing writes it whole: a read-only list

@@ -31,6 +31,7 @@ def test_a_collection_nobody_creates_in_is_read_only_with_searches_counts_and_ex
         "bookExists": "exists",
         "countBooks": "count",
         "searchBooks": "list",
+        "removeBooks": "purge",
     }
 
 
@@ -55,7 +56,11 @@ def test_wrapped_bodies_nested_collections_and_actions() -> None:
     }
     assert articles.operations["updateArticle"] == "update"
     comments = found["/articles/{slug}/comments"]
-    assert comments.operations == {"addComment": "create", "listComments": "list"}
+    assert comments.operations == {
+        "addComment": "create",
+        "listComments": "list",
+        "clearComments": "purge",
+    }
 
 
 def test_singletons_and_probes() -> None:

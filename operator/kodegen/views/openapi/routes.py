@@ -226,8 +226,8 @@ def operation(
             sample = success.example
         elif success.schema is not None:
             sample = samples.sample(success.schema, spec.schemas)
-    filters, paging = {}, {}
-    if resource is not None and semantics in ("list", "count"):
+    filters, paging, aliases = {}, {}, {}
+    if resource is not None and semantics in ("list", "count", "purge"):
         props = {p.name for p in schemas.flatten(resource.item_schema, spec.schemas).properties}
         for param in op.parameters:
             if param.location != "query":
@@ -237,6 +237,9 @@ def operation(
             elif param.name in props or param.name.rstrip("s") in props:
                 prop = param.name if param.name in props else param.name.rstrip("s")
                 filters[prop] = names[("query", param.name)]
+                aliases[prop] = param.name
+    test = _test(spec, op, resource, names, path, scope)
+    test["filters"] = {p: test["query"][a] for p, a in aliases.items() if a in test["query"]}
     return {
         "id": untrusted.mark(op.operation_id),
         "func": func,
@@ -263,7 +266,7 @@ def operation(
         "not_found": _problem(spec, op, NOT_FOUND, "not_found"),
         "unauthorized": _problem(spec, op, UNAUTHORIZED, "unauthorized"),
         "security": security(spec, op),
-        "test": _test(spec, op, resource, names, path, scope),
+        "test": test,
     }
 
 

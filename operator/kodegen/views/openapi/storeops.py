@@ -49,6 +49,9 @@ def view(
             found["counts"] = untrusted.mark(_counts(answer, listed[0], components))
     elif semantics == "count" and answer is not None:
         found["counts"] = untrusted.mark(envelopes.counts(answer, components))
+    elif semantics == "purge" and answer is not None:
+        names = envelopes.COUNTS + envelopes.REMOVED
+        found["counts"] = untrusted.mark(envelopes.counts(answer, components, names))
     elif semantics in ITEMS and answer is not None and not resource.singleton:
         path = envelopes.holds(answer, resource.item_schema, components)
         if path:

@@ -109,6 +109,19 @@ class Store:
                 if where == scope and _matches(item, filters or {})
             )
 
+    def purge(self, scope: Scope, *, filters: Mapping[str, Any] | None = None) -> int:
+        """Remove the scope's items that match `filters`; how many went."""
+        with self._lock:
+            self._seed(scope)
+            gone = [
+                (where, key)
+                for (where, key), item in self._items.items()
+                if where == scope and _matches(item, filters or {})
+            ]
+            for place in gone:
+                del self._items[place]
+            return len(gone)
+
     def replace(self, scope: Scope, key: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
         with self._lock:
             old = self._find(scope, key)

@@ -6,7 +6,8 @@ item, the field the action's name points at.
     the same with a negating prefix              disable, unlock, deactivate -> ... = false
 
 The action answers the item (or nothing, when it declares no body); anything else it answers
-keeps it custom.
+keeps it custom. A write at such a path whose body sends fields of the item (same types:
+`PUT /campaigns/{id}/status {"status": ...}`) is a partial update of those fields.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kodegen.specs import answers, envelopes, model, schemas
+from kodegen.specs import answers, envelopes, fields, model, schemas
 
 METHODS = ("post", "put", "patch")
 NEGATIONS = {"disable": "enable", "deactivate": "activate", "hide": "show"}
@@ -47,7 +48,11 @@ def attach(
             ):
                 continue
             change = target(verb, resource.item_schema, components)
-            if change is not None:
+            body = answers.json_object(op, components)
+            sent = fields.shared(body.schema, resource.item_schema, components) if body else []
+            if set(sent) - {resource.key}:
+                found[op.operation_id] = "update"
+            elif change is not None:
                 found[op.operation_id] = "action"
                 sets[op.operation_id] = change
     return dataclasses.replace(resource, operations=found, actions=sets)

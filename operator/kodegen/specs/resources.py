@@ -83,7 +83,7 @@ def _created(
     listing = methods.get("get")
     if listing is not None and _lists(listing, item_schema, components, strict=False):
         semantics[listing.operation_id] = "list"
-    semantics |= _item_semantics(item_methods, item_schema, components)
+    semantics |= _item_semantics(item_methods, item_schema, key, components)
     return model.Resource(
         name=singular(path.rsplit("/", 1)[-1]),
         collection_path=path,
@@ -124,7 +124,7 @@ def _read_only(
         and item_answer is not None
         and envelopes.same(item_answer, item_schema, components)
     ):
-        semantics |= _item_semantics(by_path.get(item_path or "", {}), item_schema, components)
+        semantics |= _item_semantics(by_path.get(item_path or "", {}), item_schema, key, components)
     else:
         item_path = id_param = None
     if not semantics:
@@ -157,11 +157,12 @@ def _written_whole(
 def _item_semantics(
     methods: Mapping[str, model.Operation],
     item: model.Schema,
+    key: str,
     components: Mapping[str, model.Schema],
 ) -> dict[str, model.Semantics]:
     found: dict[str, model.Semantics] = {}
     for method, op in methods.items():
-        if method == "post" and _posts_update(op, item, components):
+        if method == "post" and _posts_update(op, item, key, components):
             found[op.operation_id] = "update"
         if method not in ITEM:
             continue
@@ -172,15 +173,15 @@ def _item_semantics(
 
 
 def _posts_update(
-    op: model.Operation, item: model.Schema, components: Mapping[str, model.Schema]
+    op: model.Operation, item: model.Schema, key: str, components: Mapping[str, model.Schema]
 ) -> bool:
-    """A POST on an item's path that sends some of its fields (same types) and answers the
-    item or nothing: a partial update, RPC style."""
+    """A POST on an item's path that sends some of its fields besides the key (same types) and
+    answers the item or nothing: a partial update, RPC style."""
     body = answers.json_object(op, components)
     if body is None or answers.success(op) is None:
         return False
     answer = answers.schema(op)
-    return bool(fields.shared(body.schema, item, components)) and (
+    return bool(set(fields.shared(body.schema, item, components)) - {key}) and (
         answer is None or envelopes.holds(answer, item, components) is not None
     )
 

@@ -273,3 +273,25 @@ def test_a_list_envelope_a_put_writes_whole_is_a_singleton() -> None:
     assert found["/allowlist"].singleton
     assert found["/allowlist"].operations == {"getAllowlist": "read", "putAllowlist": "write"}
     assert not found["/entries"].singleton  # nothing writes it whole: a read-only list
+
+
+def test_a_write_under_an_item_sending_its_fields_besides_the_key_is_an_update() -> None:
+    item = {"type": "object", "properties": {"id": {"type": "integer"}, **STATUS["properties"]}}
+    param = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    keyed = {"type": "object", "properties": {"id": {"type": "integer"}}}
+    found = parse(
+        {
+            "/jobs": {"get": op("listJobs", answers=answer({"type": "array", "items": item}))},
+            "/jobs/{id}": {"parameters": param, "get": op("getJob", answers=answer(item))},
+            "/jobs/{id}/mode": {
+                "parameters": param,
+                "put": op("setMode", body=STATUS, answers=answer(None, "204")),
+            },
+            "/jobs/{id}/copy": {
+                "parameters": param,
+                "post": op("copyJob", body=keyed, answers=answer(None, "204")),
+            },
+        }
+    )
+    assert found["/jobs"].operations["setMode"] == "update"
+    assert "copyJob" not in found["/jobs"].operations  # only the key: nothing of the item changes

@@ -55,6 +55,7 @@ def test_wrapped_bodies_nested_collections_and_actions() -> None:
         "unpinArticle": ("pinned", False),
     }
     assert articles.operations["updateArticle"] == "update"
+    assert articles.operations["setArticleStatus"] == "update"  # a sub-path sending a field
     comments = found["/articles/{slug}/comments"]
     assert comments.operations == {
         "addComment": "create",

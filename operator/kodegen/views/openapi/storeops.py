@@ -1,12 +1,13 @@
 """How one operation with store semantics reads and writes its store, seen by a template.
 
-unwrap   the request body's envelope property (`{"article": {...}}` -> the article), or None
-wrap     the properties leading to the stored value in the answer (`("data", "results")`)
-shell    a sample of the answer the value is placed in (an envelope's other fields)
-counts   integer fields of a list envelope set to the number of items
-change   (field, value) an action sets
-singleton whether the operation reads or writes a singleton (no key)
-expected what a singleton holds after a write of the test's body (fields the store keeps)
+- unwrap: the request body's envelope property (`{"article": {...}}` -> the article), or None
+- wrap: the properties leading to the stored value in the answer (`("data", "results")`)
+- shell: a sample of the answer the value is placed in (an envelope's other fields)
+- counts: integer fields of a list envelope set to the number of items (of a purge: removed)
+- change: (field, value) an action sets
+- singleton: whether the operation reads or writes a singleton (no key)
+- keep: the fields an RPC-style update (`POST /items/{id}`, `PUT /items/{id}/status`) keeps
+- expected: what a singleton or an item holds after the test's write (the fields kept)
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def view(
     found: dict[str, Any] = {
         "unwrap": None, "wrap": [], "shell": None, "counts": [], "change": None,
         "seeded": bool(resource and resource.create_body is None and not resource.singleton),
-        "expected": {}, "singleton": bool(resource and resource.singleton),
+        "expected": {}, "singleton": bool(resource and resource.singleton), "keep": None,
     }  # fmt: skip
     if resource is None or semantics == "custom":
         return found
@@ -59,6 +60,18 @@ def view(
             found["shell"] = {}
     if semantics in ("write", "modify"):
         found["expected"] = expected(spec, op, accepted(spec, resource))
+    if (
+        semantics == "update"
+        and op.body is not None
+        and (op.method == "post" or op.path.rstrip("/") != resource.item_path)
+    ):  # RPC style: only the item's fields it sends, with the item's types
+        keep = [
+            name
+            for name in fields.shared(op.body.schema, resource.item_schema, components)
+            if name != resource.key
+        ]
+        found["keep"] = untrusted.mark(keep)
+        found["expected"] = expected(spec, op, keep)
     if semantics == "action":
         field, value = resource.actions[op.operation_id]
         found["change"] = untrusted.mark([field, value])

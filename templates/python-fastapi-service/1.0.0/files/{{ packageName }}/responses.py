@@ -29,6 +29,11 @@ def unwrap(fields: Mapping[str, Any], name: str) -> dict[str, Any]:
     return dict(inner) if isinstance(inner, Mapping) else {}
 
 
+def only(fields: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """The `names` among `fields`: what an update through another path changes."""
+    return {name: value for name, value in fields.items() if name in names}
+
+
 def wrap(shell: Any, path: Sequence[str], value: Any, counts: Sequence[str] = ()) -> Any:
     """`value` at `path` inside a copy of `shell` (a sample of the envelope); the `counts`
     fields beside it say how many items `value` holds."""

@@ -100,6 +100,13 @@ class Store:
             item[name] = value
             return self._public(item)
 
+    def assign(self, scope: Scope, key: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Set fields, owned or not: what an update through another path does."""
+        with self._lock:
+            item = self._find(scope, key)
+            item.update({name: value for name, value in fields.items() if name != self.key})
+            return self._public(item)
+
     def count(self, scope: Scope, *, filters: Mapping[str, Any] | None = None) -> int:
         with self._lock:
             self._seed(scope)

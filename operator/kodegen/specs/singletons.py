@@ -4,6 +4,9 @@ one stored value per scope (the path's parameters), starting from a sample of th
 
     GET -> read   PUT, POST -> write   PATCH -> modify   DELETE -> reset (to the sample)
 
+A path ending in a parameter that no collection claims (`/queues/{name}`: GET and PUT) holds
+one value per key the same way, when a PUT, POST or PATCH writes it.
+
 Probes (`/health`, `/ping`, `/version`, `/livez`, ...) are singletons no operation writes: their
 GET answers a fixed value. RPC-style writes count too: a PUT, POST or PATCH at `/x/update`,
 `/x/set`, `/x/save` ... (a path with no GET of its own) writes the singleton `GET /x` or a
@@ -52,13 +55,15 @@ def infer(
     for path in sorted(by_path):
         last = path.rsplit("/", 1)[-1]
         read = by_path[path].get("get")
-        if read is None or read.operation_id in claimed or PARAM.match(last):
+        if read is None or read.operation_id in claimed:
             continue
         schema = answers.schema(read)
         success = answers.success(read)
         semantics: dict[str, model.Semantics] = {}
         if schema is not None and schemas.is_object(schema, components):
             semantics = _writes(by_path[path], schema, components, claimed)
+        if PARAM.match(last) and not {"write", "modify"} & set(semantics.values()):
+            continue  # a value per key needs a write: a DELETE alone would bring it back
         if semantics or (PROBES.match(last) and success is not None):
             semantics[read.operation_id] = "read"
             found.append(

@@ -171,6 +171,7 @@ def test_the_switches_spec_reads_writes_and_switches_its_singletons() -> None:
         "setFilter": "write",
     }
     assert found["/machine.info"].actions == {"pauseMachine": ("state", "Paused")}
+    assert found["/queues/{queueName}"].operations == {"getQueue": "read", "putQueue": "write"}
     assert found["/dns_info"].operations == {"dnsInfo": "read", "dnsConfig": "write"}
     assert found["/nodes"].operations == {
         "listNodes": "list",
@@ -295,3 +296,24 @@ def test_a_write_under_an_item_sending_its_fields_besides_the_key_is_an_update()
     )
     assert found["/jobs"].operations["setMode"] == "update"
     assert "copyJob" not in found["/jobs"].operations  # only the key: nothing of the item changes
+
+
+def test_a_value_per_key_needs_a_write_when_no_collection_claims_the_path() -> None:
+    param = [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}]
+    found = parse(
+        {
+            "/queues/{name}": {
+                "parameters": param,
+                "get": op("getQueue", answers=answer(STATUS)),
+                "put": op("putQueue", body=STATUS, answers=answer(None, "204")),
+            },
+            "/consents/{name}": {
+                "parameters": param,
+                "get": op("getConsent", answers=answer(STATUS)),
+                "delete": op("deleteConsent", answers=answer(None, "204")),
+            },
+        }
+    )
+    assert found["/queues/{name}"].singleton
+    assert found["/queues/{name}"].operations == {"getQueue": "read", "putQueue": "write"}
+    assert "/consents/{name}" not in found  # a reset alone would bring a deleted value back

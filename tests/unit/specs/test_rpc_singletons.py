@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from kodegen.specs import model, openapi
+from kodegen.views.openapi import reasons
 
 SPECS = Path(__file__).resolve().parents[2] / "specs" / "crud"
 
@@ -317,3 +318,20 @@ def test_a_value_per_key_needs_a_write_when_no_collection_claims_the_path() -> N
     assert found["/queues/{name}"].singleton
     assert found["/queues/{name}"].operations == {"getQueue": "read", "putQueue": "write"}
     assert "/consents/{name}" not in found  # a reset alone would bring a deleted value back
+
+
+def test_a_write_beside_a_read_it_cannot_write_says_why() -> None:
+    spec = openapi.parse(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/job/status": {"get": op("jobStatus", answers=answer(STATUS))},
+                "/job/restart": {"post": op("restartJob", answers=answer(None))},
+            },
+        }
+    )
+    assert reasons.why(spec, spec.operation("restartJob")) == (
+        "POST /job/restart sends no field of what GET /job/status answers with the same name "
+        "and type (or, without a body, names no field of it to set), so it writes no stored value"
+    )

@@ -33,6 +33,12 @@ def why(spec: model.ApiSpec, op: model.Operation) -> str:
         return _read(where, op, answer, components)
     if op.body is not None and not schemas.is_object(op.body.schema, components):
         return f"{where} takes a body that is not a JSON object with properties"
+    near = _near_read(spec, op)
+    if near is not None:
+        return (
+            f"{where} sends no field of what GET {near} answers with the same name and type "
+            "(or, without a body, names no field of it to set), so it writes no stored value"
+        )
     if not any(o.method == "get" and o.path == op.path for o in spec.operations):
         return (
             f"{where} changes something no GET of this spec reads back, so a store "
@@ -68,6 +74,23 @@ def _read(
             "the id, or no list or create holds such objects"
         )
     return f"{where} answers an object that no operation of this spec writes, so it is computed"
+
+
+def _near_read(spec: model.ApiSpec, op: model.Operation) -> str | None:
+    """The path of an object GET above or beside `op`'s (with no GET of its own) that an
+    RPC-style write there could have written (`specs.singletons`)."""
+    if any(o.method == "get" and o.path == op.path for o in spec.operations):
+        return None
+    parent = op.path.rpartition("/")[0]
+    for other in spec.operations:
+        answer = answers.schema(other)
+        if other.method != "get" or answer is None:
+            continue
+        if other.path != parent and other.path.rpartition("/")[0] != parent:
+            continue
+        if schemas.is_object(answer, spec.schemas):
+            return other.path
+    return None
 
 
 def _under_item(spec: model.ApiSpec, op: model.Operation) -> model.Resource | None:

@@ -12,7 +12,14 @@ from typing import Any, Literal
 SchemaType = Literal["object", "array", "string", "integer", "number", "boolean", "null", "any"]
 Method = Literal["get", "put", "post", "delete", "options", "head", "patch", "trace"]
 Location = Literal["path", "query", "header", "cookie"]
-Semantics = Literal["list", "create", "get", "replace", "update", "delete", "custom"]
+Semantics = Literal[
+    "list", "create", "get", "replace", "update", "delete",  # a collection and its items
+    "action", "count", "exists",  # one field of a stored item set; the store's size; membership
+    "purge",  # DELETE on a collection: the items of a scope (matching the query's filters) go
+    "read", "write", "modify", "reset",  # a singleton: GET, PUT, PATCH, DELETE
+    "probe",  # health, ping, version: a fixed answer
+    "custom",
+]  # fmt: skip
 
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
 """Marks an absent `default`/`example` (None is a legitimate JSON value)."""
@@ -115,10 +122,13 @@ class Resource:
     collection_path: str
     item_path: str | None
     id_parameter: str | None  # the path parameter naming one item
-    key: str  # the item schema's property that identifies it
+    key: str  # the item schema's property that identifies it ("" for a singleton)
     item_schema: Schema
-    create_body: Body  # what a create sends
+    create_body: Body | None  # what a create sends; None: read-only, seeded from the schema
     operations: dict[str, Semantics] = field(default_factory=dict)  # operationId -> semantics
+    singleton: bool = False  # one stored value per scope (path parameters), no key
+    actions: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    """operationId -> (field, value) an action sets on the stored item."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ HEALTH = {
     "openapi": "3.0.3",
     "info": {"title": "Health", "version": "1.0.0"},
     "paths": {
-        "/health": {
+        "/health/summary": {  # computed: `/health` alone is a probe the store answers
             "get": {
                 "operationId": "getHealth",
                 "responses": {
@@ -116,7 +116,7 @@ def fill(request: types.Request) -> str:
     marker = "# kodegen:implement getHealth"
     assert marker in routes
     implemented = routes.replace(marker, "# implemented by the model")
-    test = "def test_health(client):\n    assert client.get('/health').status_code == 200\n"
+    test = "def test_health(client):\n    assert client.get('/health/summary').status_code == 200\n"
     return protocol.format({"health/routes.py": implemented, "tests/test_health_ai.py": test})
 
 

@@ -42,14 +42,21 @@ def test_every_crud_verb_is_inferred() -> None:
     )
 
 
-def test_without_a_create_nothing_is_a_resource() -> None:
-    for name in (
-        "link-example.yaml",
-        "api-with-examples.yaml",
-        "uspto.yaml",
-        "callback-example.yaml",
-    ):
+def test_without_a_create_a_listed_collection_is_read_only() -> None:
+    for name in ("api-with-examples.yaml", "callback-example.yaml"):
         assert resources(name) == {}
+    found = resources("link-example.yaml")
+    assert found["pullrequest"][3] == {
+        "getPullRequestsByRepository": "list",
+        "getPullRequestsById": "get",
+    }
+    assert found["user"] == (
+        "/2.0/users/{username}",
+        "username",
+        "username",
+        {"getUserByName": "get"},
+    )
+    assert resources("uspto.yaml") == {"item": (None, None, "", {"list-data-sets": "list"})}
 
 
 def test_item_schema_comes_from_the_item_get() -> None:

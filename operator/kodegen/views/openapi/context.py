@@ -20,7 +20,7 @@ from kodegen.specs import conformance, model
 from kodegen.templates import model as template_model
 from kodegen.templates import untrusted
 from kodegen.views import plan
-from kodegen.views.openapi import pymodels, pyview, routes
+from kodegen.views.openapi import pymodels, pyview, reasons, routes
 
 
 def build(
@@ -42,7 +42,9 @@ def build(
         view = routes.operation(spec, op, resource, types, funcs)
         rendered_ops.append(view)
         if view["semantics"] == "custom":
-            missing.append(plan.NotImplementedOp(op.operation_id, op.method, op.path, _why(op)))
+            missing.append(
+                plan.NotImplementedOp(op.operation_id, op.method, op.path, reasons.why(spec, op))
+            )
         for callback in op.callbacks:
             reason = f"callback {callback!r}: kodegen does not call clients back"
             missing.append(
@@ -132,13 +134,6 @@ def _select(spec: model.ApiSpec, wanted: Sequence[str] | None) -> list[model.Ope
                 reason=f"unknown operation {op_id!r}; the specification has {', '.join(known)}",
             )
     return [op for op in spec.operations if op.operation_id in wanted]
-
-
-def _why(op: model.Operation) -> str:
-    return (
-        f"{op.method.upper()} {op.path} is not the list, create, get, replace, update or delete "
-        "of a resource with a create operation"
-    )
 
 
 def _imports(types: pyview.Types, views: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

@@ -14,9 +14,9 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kodegen.specs import model, samples, schemas
+from kodegen.specs import envelopes, model, samples, schemas
 from kodegen.templates import untrusted
-from kodegen.views.openapi import pyview
+from kodegen.views.openapi import pyview, storeops
 
 PAGING = {
     "limit": "limit", "pageSize": "limit", "page_size": "limit", "per_page": "limit",
@@ -35,9 +35,11 @@ FALLBACK = {"invalid": (422, "application/json", {"detail": "invalid request"}),
 
 
 def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
+    if resource.singleton:
+        return singleton(spec, resource)
     item = schemas.flatten(resource.item_schema, spec.schemas)
     create = resource.create_body
-    writable = {p.name for p in schemas.flatten(create.schema, spec.schemas).properties}
+    writable = {p.name for p in schemas.flatten(_written(spec, resource), spec.schemas).properties}
     generate, owned, hidden, defaults = {}, [], [], {}
     for prop in item.properties:
         resolved = schemas.resolve(prop.schema, spec.schemas)
@@ -48,7 +50,7 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         if (prop.name in owned and prop.required) or prop.name == resource.key:
             generate[prop.name] = _generator(resolved)
         elif (
-            prop.required and not create.required
+            prop.required and create is not None and not create.required
         ):  # a create without a body still answers whole items
             defaults[prop.name] = samples.sample(prop.schema, spec.schemas, writing=True)
     list_op = next(
@@ -68,7 +70,41 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         "defaults": defaults,
         "hidden": sorted(hidden),
         "max_items": max_items,
+        "singleton": False,
+        "seed": None if create is not None else samples.sample(resource.item_schema, spec.schemas),
     }
+
+
+def singleton(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
+    """A value stored once per scope: its default (the read's sample) and the fields writes keep."""
+    read = next(op for op in spec.operations if resource.operations.get(op.operation_id) == "read")
+    success = _success(read)
+    default = None
+    if success is not None and success.media_type is not None:
+        default = (
+            success.example
+            if success.example is not model.MISSING
+            else samples.sample(success.schema or model.Schema(), spec.schemas)
+        )
+    return {
+        "var": store_var(spec, resource),
+        "name": untrusted.mark(resource.name),
+        "singleton": True,
+        "default": default,
+        "accepted": untrusted.mark(storeops.accepted(spec, resource)),
+    }
+
+
+def _written(spec: model.ApiSpec, resource: model.Resource) -> model.Schema:
+    """What clients write to an item: create's body, else (read-only) a replace or update's."""
+    if resource.create_body is not None:
+        return resource.create_body.schema
+    for op in spec.operations:
+        semantics = resource.operations.get(op.operation_id)
+        if semantics in ("replace", "update") and op.body is not None:
+            inner = envelopes.item(op.body.schema, spec.schemas)
+            return inner[1] if inner else op.body.schema
+    return model.Schema(type="object")
 
 
 def store_var(spec: model.ApiSpec, resource: model.Resource) -> str:
@@ -88,6 +124,8 @@ def store_var(spec: model.ApiSpec, resource: model.Resource) -> str:
 
 def _generator(schema: model.Schema) -> str:
     """Python source of a store value generator for a server-owned field."""
+    if schema.enum:
+        return f"store.constant({pyview.literal(schema.enum[0])})"
     if schema.type in ("integer", "number"):
         low = int(schema.minimum if schema.minimum is not None else 1)
         high = schema.maximum
@@ -217,8 +255,8 @@ def operation(
     ):
         problems[kind], gaps[kind] = _problem(spec, op, wanted, kind)
     secured = security(spec, op)
-    filters, paging = {}, {}
-    if resource is not None and semantics == "list":
+    filters, paging, aliases = {}, {}, {}
+    if resource is not None and semantics in ("list", "count", "purge"):
         props = {p.name for p in schemas.flatten(resource.item_schema, spec.schemas).properties}
         for param in op.parameters:
             if param.location != "query":
@@ -228,6 +266,9 @@ def operation(
             elif param.name in props or param.name.rstrip("s") in props:
                 prop = param.name if param.name in props else param.name.rstrip("s")
                 filters[prop] = names[("query", param.name)]
+                aliases[prop] = param.name
+    test = _test(spec, op, resource, names, path, scope)
+    test["filters"] = {p: test["query"][a] for p, a in aliases.items() if a in test["query"]}
     return {
         "id": untrusted.mark(op.operation_id),
         "func": func,
@@ -245,6 +286,7 @@ def operation(
         "scope": scope,
         "filters": filters,
         "paging": paging,
+        "store": storeops.view(spec, op, resource, semantics),
         "status": status,
         "media_type": untrusted.mark(success.media_type) if success else None,
         "sample": sample,
@@ -256,7 +298,7 @@ def operation(
             if gaps[kind]
         ],
         "security": secured,
-        "test": _test(spec, op, resource, names, path, scope),
+        "test": test,
     }
 
 
@@ -365,7 +407,7 @@ def _test(
         else:
             headers["Authorization"] = f"{credential['name'].title()} {CREDENTIAL}"
     seed = None
-    if resource is not None:
+    if resource is not None and resource.create_body is not None:
         seed = samples.sample(resource.create_body.schema, spec.schemas, writing=True)
     before, _, after = url.partition(KEY_PLACEHOLDER)
     return {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +21,32 @@ def data(body: BaseModel | None) -> dict[str, Any]:
         return {}
     dumped: dict[str, Any] = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return dumped
+
+
+def unwrap(fields: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The object a request envelope (`{"article": {...}}`) holds under `name`."""
+    inner = fields.get(name)
+    return dict(inner) if isinstance(inner, Mapping) else {}
+
+
+def only(fields: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """The `names` among `fields`: what an update through another path changes."""
+    return {name: value for name, value in fields.items() if name in names}
+
+
+def wrap(shell: Any, path: Sequence[str], value: Any, counts: Sequence[str] = ()) -> Any:
+    """`value` at `path` inside a copy of `shell` (a sample of the envelope); the `counts`
+    fields beside it say how many items `value` holds."""
+    result = copy.deepcopy(shell) if isinstance(shell, dict) else {}
+    holder = result
+    for name in path[:-1]:
+        inner = holder.get(name)
+        holder[name] = inner = inner if isinstance(inner, dict) else {}
+        holder = inner
+    holder[path[-1]] = value
+    for name in counts:
+        holder[name] = len(value)
+    return result
 
 
 def respond(status: int, media_type: str | None, content: Any = None) -> Response:

@@ -3,10 +3,13 @@
 Items are JSON-ready dicts, kept in insertion order and keyed by the path parameters that
 scope a collection plus the item's own key. Fields the server owns (read-only ones, or ones
 the create body does not carry) are filled by generators, never taken from clients.
+A collection nobody creates in starts every scope with a copy of its `seed` item; a
+`Singleton` holds one value per scope, starting from its default.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 import threading
@@ -65,26 +68,67 @@ class Store:
         hidden: Iterable[str] = (),
         defaults: Mapping[str, Any] | None = None,
         max_items: int | None = None,
+        seed: Mapping[str, Any] | None = None,
     ) -> None:
         self.key = key
+        self.seed = seed
         self.generate = dict(generate or {})
         self.owned = frozenset(owned)
         self.hidden = frozenset(hidden)
         self.defaults = dict(defaults or {})
         self.max_items = max_items
         self._items: dict[tuple[Scope, str], dict[str, Any]] = {}
+        self._seeded: set[Scope] = set()
+        self._count = itertools.count(1)
         self._lock = threading.Lock()
 
     def create(self, scope: Scope, fields: Mapping[str, Any]) -> dict[str, Any]:
         with self._lock:
+            self._seed(scope)
             item = self._accept(fields)
             self._fill(scope, item)
-            self._items[(scope, _text(item[self.key]))] = item
+            self._items[(scope, self._key(item))] = item
             return self._public(item)
 
     def get(self, scope: Scope, key: Any) -> dict[str, Any]:
         with self._lock:
             return self._public(self._find(scope, key))
+
+    def change(self, scope: Scope, key: Any, name: str, value: Any) -> dict[str, Any]:
+        """Set one field, owned or not: what an action does."""
+        with self._lock:
+            item = self._find(scope, key)
+            item[name] = value
+            return self._public(item)
+
+    def assign(self, scope: Scope, key: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """Set fields, owned or not: what an update through another path does."""
+        with self._lock:
+            item = self._find(scope, key)
+            item.update({name: value for name, value in fields.items() if name != self.key})
+            return self._public(item)
+
+    def count(self, scope: Scope, *, filters: Mapping[str, Any] | None = None) -> int:
+        with self._lock:
+            self._seed(scope)
+            return sum(
+                1
+                for (where, _), item in self._items.items()
+                if where == scope and _matches(item, filters or {})
+            )
+
+    def purge(self, scope: Scope, *, filters: Mapping[str, Any] | None = None) -> int:
+        """Remove the scope's items that match `filters`; how many went."""
+        with self._lock:
+            self._seed(scope)
+            gone = [
+                (where, key)
+                for (where, key), item in self._items.items()
+                if where == scope and _matches(item, filters or {})
+            ]
+            for place in gone:
+                del self._items[place]
+            return len(gone)
 
     def replace(self, scope: Scope, key: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
         with self._lock:
@@ -119,6 +163,7 @@ class Store:
         page: float | None = None,
     ) -> list[dict[str, Any]]:
         with self._lock:
+            self._seed(scope)
             found = [
                 self._public(item)
                 for (where, _), item in self._items.items()
@@ -134,13 +179,25 @@ class Store:
 
     def keys(self, scope: Scope) -> list[str]:
         with self._lock:
+            self._seed(scope)
             return [key for where, key in self._items if where == scope]
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._seeded.clear()
+
+    def _seed(self, scope: Scope) -> None:
+        if self.seed is not None and scope not in self._seeded:
+            self._seeded.add(scope)
+            item = copy.deepcopy(dict(self.seed))
+            self._items[(scope, self._key(item))] = item
+
+    def _key(self, item: Mapping[str, Any]) -> str:
+        return _text(item[self.key]) if self.key else str(next(self._count))
 
     def _find(self, scope: Scope, key: Any) -> dict[str, Any]:
+        self._seed(scope)
         try:
             return self._items[(scope, _text(key))]
         except KeyError:
@@ -173,6 +230,47 @@ def _whole(value: float | None) -> int | None:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
     return int(value)
+
+
+class Singleton:
+    """One value per scope: what a read answers, a write changes, a reset puts back."""
+
+    def __init__(self, default: Any, *, accepted: Iterable[str] = ()) -> None:
+        self.default = default
+        self.accepted = frozenset(accepted)
+        self._values: dict[Scope, Any] = {}
+        self._lock = threading.Lock()
+
+    def read(self, scope: Scope) -> Any:
+        with self._lock:
+            return copy.deepcopy(self._values.get(scope, self.default))
+
+    def write(self, scope: Scope, fields: Mapping[str, Any]) -> Any:
+        """Keep the fields this value holds with the type a read answers; ignore the rest."""
+        with self._lock:
+            value = copy.deepcopy(self._values.get(scope, self.default))
+            if isinstance(value, dict):
+                value.update({k: v for k, v in fields.items() if k in self.accepted})
+            self._values[scope] = value
+            return copy.deepcopy(value)
+
+    def change(self, scope: Scope, name: str, value: Any) -> Any:
+        """Set one field: what an action on the value does."""
+        with self._lock:
+            current = copy.deepcopy(self._values.get(scope, self.default))
+            if isinstance(current, dict):
+                current[name] = value
+            self._values[scope] = current
+            return copy.deepcopy(current)
+
+    def reset(self, scope: Scope) -> Any:
+        with self._lock:
+            self._values.pop(scope, None)
+            return copy.deepcopy(self.default)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
 
 
 def _text(key: Any) -> str:

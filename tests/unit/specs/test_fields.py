@@ -1,0 +1,33 @@
+"""Fields two schemas share with the same type (`specs.fields`)."""
+
+from __future__ import annotations
+
+from kodegen.specs import fields, model
+
+
+def obj(**properties: model.Schema) -> model.Schema:
+    return model.Schema(
+        type="object", properties=tuple(model.Property(n, s, False) for n, s in properties.items())
+    )
+
+
+TEXT = model.Schema(type="string")
+TEXTS = model.Schema(type="array", items=TEXT)
+
+
+def test_same_scalars_components_and_arrays_of_alike_items_are_shared() -> None:
+    pet = model.Schema(ref="Pet")
+    components = {"Pet": obj(name=TEXT)}
+    read = obj(name=TEXT, tags=TEXTS, pet=pet, size=model.Schema(type="integer"))
+    written = obj(name=TEXT, tags=TEXTS, pet=pet, size=model.Schema(type="number"), extra=TEXT)
+    assert fields.shared(written, read, components) == ["name", "pet", "tags"]
+
+
+def test_constraints_enums_and_inline_objects_keep_fields_apart() -> None:
+    read = obj(
+        mode=model.Schema(type="string", enum=("a", "b")),
+        tags=model.Schema(type="array", items=TEXT, max_items=2),
+        inner=obj(x=TEXT),
+    )
+    written = obj(mode=TEXT, tags=TEXTS, inner=obj(x=TEXT))
+    assert fields.shared(written, read, {}) == []

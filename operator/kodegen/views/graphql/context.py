@@ -101,6 +101,7 @@ class _Builder:
             "subscription": self._subscription_root(),
             "federation": self.spec.federation,
             "directive_declarations": self.directives.declarations(),
+            "directive_patches": untrusted.mark(self.directives.patches),
             "schema_directives": self.directives.schema_classes,
             "executable_directives": self.directives.executable,
             "entities": [entity["test"] for entity in self.entities],
@@ -499,7 +500,8 @@ class _Builder:
                 else {},
                 "document": "query($r: [_Any!]!) { _entities(representations: $r) { __typename "
                 f"... on {typedef.name} {{ {' '.join(simple)} }} }} }}",
-                "resolvable": all(
+                # the first key's, which the representation carries
+                "resolvable": next(
                     dict(a.args).get("resolvable", True) is not False
                     for a in typedef.directives
                     if a.name == "key"

@@ -3,7 +3,8 @@ schemas of our own through every gate, each twice, byte-identical.
 
 LIVE: a Subscription fed by the service's own mutations (served over WebSocket; the generated
 tests subscribe, run the mutation, receive the event), custom directives declared in the SDL
-(a schema directive with an enum, a list default and an argument description; an executable
+(a schema directive with enum, list and input object defaults, an argument description
+and a Python keyword for a name; an executable
 one) and one used without a declaration, all in the served schema (the contract gate compares
 it with the SDL); a mutual non-null cycle (Person -> Friend -> Person) answered by the contract
 gate's queries; a credential-like field the secrets gate lets through.
@@ -34,13 +35,17 @@ directive @cost(
   "Why it costs."
   reason: String
   tags: [String] = ["a"]
+  limit: Limit = {max: 2}
+  from: Int
 ) repeatable on OBJECT | FIELD_DEFINITION | ENUM_VALUE | ARGUMENT_DEFINITION
 
 directive @cached(ttl: Int = 5) on FIELD
 
 enum Level { LOW HIGH @cost(weight: 1) }
 
-type Todo @cost(weight: 2) @cost(weight: 3, reason: "big") {
+input Limit { max: Int }
+
+type Todo @cost(weight: 2) @cost(weight: 3, reason: "big", from: 1) {
   id: ID!
   title: String!
   done: Boolean!
@@ -181,7 +186,8 @@ def test_custom_directives_are_in_the_served_schema(
     types = files["live/types.py"].decode()
     assert "class CostDirective:" in types
     assert "def CachedDirective(" in types
-    assert 'directives=[CostDirective(weight=2), CostDirective(weight=3, reason="big")]' in types
+    uses = 'directives=[CostDirective(weight=2), CostDirective(weight=3, reason="big", from_=1)]'
+    assert uses in types
     schema = files["live/schema.py"].decode()
     assert 'DIRECTIVES["cost"].args["reason"].description = "Why it costs."' in schema
     # the contract gate compared the served schema (introspection) with schema.graphql

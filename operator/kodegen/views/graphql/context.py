@@ -124,7 +124,7 @@ class _Builder:
         )
         context["uses_one_of"] = any(t.one_of for t in self.spec.types)
         types_text = json.dumps(types["classes"])
-        context["types_uses_lazy"] = 'strawberry.lazy(".schema")' in types_text
+        context["types_uses_lazy"] = "strawberry.lazy(" in types_text
         context["types_uses_importlib"] = "importlib.import_module(" in types_text
         context["lazy_roots"] = sorted(
             self.names.cls(name)

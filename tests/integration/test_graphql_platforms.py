@@ -5,8 +5,9 @@ LIVE: a Subscription fed by the service's own mutations (served over WebSocket; 
 tests subscribe, run the mutation, receive the event), custom directives declared in the SDL
 (a schema directive with enum, list and input object defaults, an argument description and a
 Python keyword for a name; an executable one) and one used without a declaration, all in the
-served schema (the contract gate compares it with the SDL); a mutual non-null cycle (Person -> Friend -> Person) answered by the contract
-gate's queries; a credential-like field the secrets gate lets through.
+served schema (the contract gate compares it with the SDL); a mutual non-null cycle (Person ->
+Friend -> Person) answered by the contract gate's queries; a credential-like field the secrets
+gate lets through.
 
 SUBGRAPH: an Apollo Federation v2 subgraph, whose generated tests ask `_service { sdl }` and
 `_entities` for each resolvable entity; the contract gate compares the served schema without

@@ -225,3 +225,12 @@ def test_snake_case_names(name: str, py: str) -> None:
 )
 def test_enum_member_names(value: str, py: str) -> None:
     assert naming.member(value) == py
+
+
+@pytest.mark.parametrize("name", ["store", "STORES", "DIRECTIVES", "graphql", "I", "O", "l"])
+def test_a_type_named_like_a_module_level_name_or_read_as_a_digit_gets_a_trailing_underscore(
+    name: str,
+) -> None:
+    found = names(f"type {name} {{ n: Int }}\ntype Query {{ a: {name} }}")
+    assert found.cls(name) == f"{name}_"
+    assert found.cls("Query") == "Query"

@@ -27,7 +27,7 @@ SCALARS = {
 }
 RESERVED_TYPES = frozenset(
     {"strawberry", "enum", "typing", "annotations", "Annotated", "StrawberryConfig"}
-    | {"store", "types", "schema", "STORES"}
+    | {"store", "types", "schema", "STORES", "DIRECTIVES", "graphql"}
 )
 """Module-level names of the generated types.py and schema.py a type may not take."""
 AMBIGUOUS = frozenset({"l", "O", "I"})

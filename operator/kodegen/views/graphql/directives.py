@@ -5,7 +5,9 @@ OBJECT`) becomes a `strawberry.schema_directive` class in types.py (`CostDirecti
 executable locations only (`@cached on QUERY`) a `strawberry.directive` function that passes the
 value through. Each class is given to the schema (`types=`), so introspection shows it even where
 nothing uses it. A directive the SDL applies becomes `directives=[CostDirective(weight=5)]` on the
-type, field, argument or enum value; the Federation v2 ones (`@key`, `@shareable`...) become the
+type, field, argument or enum value (an argument's description and an enum, list or object
+default, which Strawberry's directive classes cannot serve, are set by schema.py on
+graphql-core's schema: `patches`); the Federation v2 ones (`@key`, `@shareable`...) become the
 classes of `strawberry.federation.schema_directives`, from which Strawberry's federation support
 builds `_service { sdl }` and `_entities`.
 """
@@ -74,6 +76,7 @@ class Directives:
 
     def declarations(self) -> list[dict[str, Any]]:
         """The class (or function) of every declared directive, for types.py."""
+        self.patches = []
         found = []
         for directive in self.spec.directive_defs:
             executable = set(directive.locations) & EXECUTABLE

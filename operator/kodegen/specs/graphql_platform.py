@@ -183,7 +183,7 @@ def additions(document: graphql.DocumentNode, federated: tuple[str, ...]) -> Add
     parts: list[str] = []
     warnings: list[str] = []
     for name, use in uses.items():
-        args = ", ".join(f"{a}: {t}" for a, t in use.args.items())
+        args = ", ".join(f"{a}: {'String' if t == 'null' else t}" for a, t in use.args.items())
         text = (
             f"directive @{name}{f'({args})' if args else ''}"
             f"{' repeatable' if use.repeatable else ''} on {' | '.join(use.locations)}"
@@ -194,8 +194,8 @@ def additions(document: graphql.DocumentNode, federated: tuple[str, ...]) -> Add
         if name in PLATFORM_SCALARS:
             parts.append(f"scalar {name}")
             warnings.append(
-                f"scalar {name} is used but not declared: kodegen declares it as the "
-                f"{PLATFORM_SCALARS[name]} scalar it is"
+                f"scalar {name} is used but not declared: kodegen declares it as a custom "
+                f"scalar, as {PLATFORM_SCALARS[name]} defines it"
             )
     query = _query_root(document, declared_types)
     if query:
@@ -239,9 +239,9 @@ def _literal_type(value: graphql.ValueNode) -> str | None:
         if isinstance(value, kind):
             return name
     if isinstance(value, graphql.NullValueNode):
-        return "String"
+        return "null"  # typed by another use, else String (`additions`)
     if isinstance(value, graphql.ListValueNode):
-        items = {_literal_type(item) for item in value.values} or {"String"}
+        items = {_literal_type(item) for item in value.values} - {"null"} or {"String"}
         if len(items) != 1 or None in items:
             return None
         return f"[{items.pop()}]"

@@ -199,3 +199,47 @@ def test_type_refs_print_as_graphql() -> None:
     assert str(ref) == "[Book!]!"
     assert str(gm.TypeRef("Int")) == "Int"
     assert graphql.names(parse(BOOKS), "mutation") == ["createBook"]
+
+
+def test_applied_directives_are_kept_where_they_are_written_but_the_built_in_ones() -> None:
+    spec = graphql.parse(
+        "directive @tag(name: String!, n: [Int] = []) repeatable on OBJECT | FIELD_DEFINITION"
+        " | ARGUMENT_DEFINITION | ENUM_VALUE | INPUT_FIELD_DEFINITION | ENUM | UNION | SCALAR"
+        " | INPUT_OBJECT | INTERFACE\n"
+        'type A @tag(name: "a") { f(x: Int @tag(name: "x")): Int @deprecated @tag(name: "f") }\n'
+        'extend type A @tag(name: "ext", n: [1, 2])\n'
+        'enum E @tag(name: "e") { V @tag(name: "v") }\n'
+        'input I @tag(name: "i") { g: Int @tag(name: "g") }\n'
+        'union U @tag(name: "u") = A\nscalar S @tag(name: "s")\n'
+        'interface N @tag(name: "n") { id: ID }\n'
+        "type Query { a: A, e: E, u: U, s: S, n: N, i(i: I): Int }"
+    )
+    tag = gm.Applied
+
+    def typedef(name: str) -> gm.TypeDef:
+        found = spec.type(name)
+        assert found is not None
+        return found
+
+    a = typedef("A")
+    assert a.directives == (
+        tag("tag", (("name", "a"),)),
+        tag("tag", (("name", "ext"), ("n", [1, 2]))),
+    )
+    (f,) = a.fields
+    assert f.directives == (tag("tag", (("name", "f"),)),)  # @deprecated is not among them
+    assert f.deprecation_reason == "No longer supported"
+    assert f.args[0].directives == (tag("tag", (("name", "x"),)),)
+    assert typedef("E").directives == (tag("tag", (("name", "e"),)),)
+    assert typedef("E").values[0].directives == (tag("tag", (("name", "v"),)),)
+    assert typedef("I").directives == (tag("tag", (("name", "i"),)),)
+    assert typedef("I").inputs[0].directives == (tag("tag", (("name", "g"),)),)
+    assert typedef("U").directives == (tag("tag", (("name", "u"),)),)
+    assert typedef("S").directives == (tag("tag", (("name", "s"),)),)
+    assert typedef("N").directives == (tag("tag", (("name", "n"),)),)
+    (declared,) = spec.directive_defs
+    assert declared.repeatable is True
+    assert [(a.name, str(a.type), a.default) for a in declared.args] == [
+        ("name", "String!", gm.MISSING),
+        ("n", "[Int]", []),
+    ]

@@ -184,3 +184,70 @@ def test_an_input_holding_a_list_of_itself_ends_in_an_empty_list() -> None:
     context = plan(sdl).context
     text = repr(context)
     assert "{AND: [], OR: [], title: " in text
+
+
+def test_a_type_holding_a_root_type_refers_to_schema_py_lazily() -> None:
+    # a Relay payload's `query: Query`: schema.py defines Query and imports types.py
+    context = plan(
+        "type Payload { query: Query!, n: Int, again(a: Int): Query }\n"
+        "type Query { p: Payload! }\ntype Mutation { m: Payload! }"
+    ).context
+    (payload,) = context["classes"]
+    assert [f["line"] for f in payload["fields"]] == [
+        'query: Annotated[Query, strawberry.lazy(".schema")]',
+        "n: int | None",
+        'again: Annotated[Query, strawberry.lazy(".schema")] | None = '
+        "strawberry.field(resolver=payload_again)",
+    ]
+    (resolver,) = payload["functions"]
+    assert resolver["sample"] == 'importlib.import_module(".schema", __package__).Query()'
+    assert bodies(context)["p"] == [
+        "# kodegen:implement Query.p",
+        "return types.Payload(query=Query(), n=1)",
+    ]
+    assert context["lazy_roots"] == ["Query"]
+    assert (context["types_uses_lazy"], context["types_uses_importlib"]) == (True, True)
+
+
+def test_a_schema_without_root_references_imports_nothing_lazily() -> None:
+    context = plan("type A { n: Int }\ntype Query { a: A }").context
+    assert context["lazy_roots"] == []
+    assert (context["types_uses_lazy"], context["types_uses_importlib"]) == (False, False)
+
+
+def test_type_names_with_underscores_are_named_as_written() -> None:
+    # Strawberry would camel-case `query_root` into `queryRoot`
+    context = plan(
+        "schema { query: query_root }\ntype query_root { a: user_info }\ntype user_info { n: Int }"
+    ).context
+    assert context["roots"][0]["decorator"] == '@strawberry.type(name="query_root")'
+    assert [c["decorator"] for c in context["classes"]] == ['@strawberry.type(name="user_info")']
+    assert context["schema_uses_store"] is False  # nothing stored: store.py is not imported
+
+
+def test_boolean_answers_are_checked_by_identity() -> None:
+    # `== False` is what the style gate refuses
+    context = plan(
+        "type Todo { id: ID!, done: Boolean!, title: String }\n"
+        "input TodoPatch { done: Boolean, title: String }\n"
+        "type Query { todo(id: ID!): Todo }\n"
+        "type Mutation { updateTodo(id: ID!, patch: TodoPatch!): Todo! }"
+    ).context
+    tests = {test["name"]: test for test in context["tests"]}
+    assert tests["test_mutation_update_todo_finds_a_stored_todo"]["checks"] == [
+        'assert data["updateTodo"]["id"] == "1"',
+        'assert data["updateTodo"]["done"] is False',
+        'assert data["updateTodo"]["title"] == "changed"',
+    ]
+
+
+def test_a_one_of_input_needs_graphql_core_3_3() -> None:
+    context = plan(
+        "input Pick @oneOf { a: Int, b: String }\ntype Query { q(p: Pick!): Int }"
+    ).context
+    assert context["uses_one_of"] is True
+    assert context["classes"][0]["decorator"] == "@strawberry.input(one_of=True)"
+    assert (
+        plan("input Pick { a: Int }\ntype Query { q(p: Pick!): Int }").context["uses_one_of"]
+        is False
+    )

@@ -101,6 +101,7 @@ class _Builder:
             "subscription": self._subscription_root(),
             "federation": self.spec.federation,
             "directive_declarations": self.directives.declarations(),
+            "directive_patches": untrusted.mark(self.directives.patches),
             "schema_directives": self.directives.schema_classes,
             "executable_directives": self.directives.executable,
             "entities": [entity["test"] for entity in self.entities],
@@ -123,7 +124,7 @@ class _Builder:
         )
         context["uses_one_of"] = any(t.one_of for t in self.spec.types)
         types_text = json.dumps(types["classes"])
-        context["types_uses_lazy"] = 'strawberry.lazy(".schema")' in types_text
+        context["types_uses_lazy"] = "strawberry.lazy(" in types_text
         context["types_uses_importlib"] = "importlib.import_module(" in types_text
         context["lazy_roots"] = sorted(
             self.names.cls(name)
@@ -499,7 +500,8 @@ class _Builder:
                 else {},
                 "document": "query($r: [_Any!]!) { _entities(representations: $r) { __typename "
                 f"... on {typedef.name} {{ {' '.join(simple)} }} }} }}",
-                "resolvable": all(
+                # the first key's, which the representation carries
+                "resolvable": next(
                     dict(a.args).get("resolvable", True) is not False
                     for a in typedef.directives
                     if a.name == "key"

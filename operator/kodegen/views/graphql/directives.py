@@ -5,7 +5,9 @@ OBJECT`) becomes a `strawberry.schema_directive` class in types.py (`CostDirecti
 executable locations only (`@cached on QUERY`) a `strawberry.directive` function that passes the
 value through. Each class is given to the schema (`types=`), so introspection shows it even where
 nothing uses it. A directive the SDL applies becomes `directives=[CostDirective(weight=5)]` on the
-type, field, argument or enum value; the Federation v2 ones (`@key`, `@shareable`...) become the
+type, field, argument or enum value (an argument's description and an enum, list or object
+default, which Strawberry's directive classes cannot serve, are set by schema.py on
+graphql-core's schema: `patches`); the Federation v2 ones (`@key`, `@shareable`...) become the
 classes of `strawberry.federation.schema_directives`, from which Strawberry's federation support
 builds `_service { sdl }` and `_entities`.
 """
@@ -67,9 +69,14 @@ class Directives:
                 cls += "_"
             taken.add(cls)
             self.classes[directive.name] = cls
+        self.patches: list[dict[str, Any]] = []
+        """What schema.py sets on graphql-core's schema after Strawberry built it: the
+        description and the default of a schema directive's argument, which Strawberry's
+        directive classes do not serve (filled by `declarations`)."""
 
     def declarations(self) -> list[dict[str, Any]]:
         """The class (or function) of every declared directive, for types.py."""
+        self.patches = []
         found = []
         for directive in self.spec.directive_defs:
             executable = set(directive.locations) & EXECUTABLE
@@ -115,16 +122,24 @@ class Directives:
         fields = []
         for arg in directive.args:
             annotation = self.names.annotation(arg.type)
-            extra = []
-            if py[arg.name] != arg.name:
-                extra.append(f"name={json.dumps(arg.name)}")
-            if arg.description:
-                extra.append(f"description={json.dumps(arg.description, ensure_ascii=False)}")
             default = self._default(arg)
-            if extra:
+            served = self._served_default(arg)
+            if arg.description or served is not None:
+                self.patches.append(
+                    {
+                        "directive": directive.name,
+                        "arg": arg.name,
+                        "description": arg.description,
+                        "default": served,
+                    }
+                )
+            if served is not None:
+                default = "strawberry.UNSET"  # schema.py sets what is served
+            if py[arg.name] != arg.name:
+                renamed = f"name={json.dumps(arg.name)}"
                 if default is not None:
-                    extra.insert(0, f"default={default}")
-                value = f" = strawberry.directive_field({', '.join(extra)})"
+                    renamed += f", default={default}"
+                value = f" = strawberry.directive_field({renamed})"
             else:
                 value = f" = {default}" if default is not None else ""
             fields.append(f"{py[arg.name]}: {annotation}{value}")
@@ -141,6 +156,35 @@ class Directives:
             text = self.names.default(arg.type, arg.default)
             return None if "(" in text or "[" in text else text
         return None if arg.type.non_null else "strawberry.UNSET"
+
+    def _served_default(self, arg: gm.Argument) -> str | None:
+        """The GraphQL literal of a default a schema directive's class cannot hold: an enum
+        value (the enums are defined after the directives, which they may use), a list or an
+        input object (Strawberry serves only plain defaults of directive arguments)."""
+        if arg.default is gm.MISSING or arg.default is None:
+            return None
+        typedef = self.spec.type(arg.type.named)
+        if arg.type.of is None and (typedef is None or typedef.kind == "scalar"):
+            return None
+        return self._graphql(arg.type, arg.default)
+
+    def _graphql(self, ref: gm.TypeRef, value: Any) -> str:
+        if value is None:
+            return "null"
+        if ref.of is not None:
+            items = value if isinstance(value, list) else [value]
+            return "[" + ", ".join(self._graphql(ref.of, item) for item in items) + "]"
+        typedef = self.spec.type(str(ref.name))
+        if typedef is not None and typedef.kind == "enum":
+            return str(value)
+        if typedef is not None and typedef.kind == "input":
+            fields = {f.name: f for f in typedef.inputs}
+            return (
+                "{"
+                + ", ".join(f"{k}: {self._graphql(fields[k].type, v)}" for k, v in value.items())
+                + "}"
+            )
+        return json.dumps(value, ensure_ascii=False)
 
     @property
     def executable(self) -> list[str]:
@@ -179,10 +223,8 @@ class Directives:
         for arg in directive.args:
             if arg.name in given:
                 value = self.names.default(arg.type, given[arg.name], prefix)
-            elif arg.default is not gm.MISSING:
-                value = self.names.default(arg.type, arg.default, prefix)
-            elif not arg.type.non_null:
-                continue
+            elif arg.default is not gm.MISSING or not arg.type.non_null:
+                continue  # the class holds the default, or the patch of schema.py does
             else:
                 return None
             parts.append(f"{py[arg.name]}={value}")

@@ -27,9 +27,11 @@ SCALARS = {
 }
 RESERVED_TYPES = frozenset(
     {"strawberry", "enum", "typing", "annotations", "Annotated", "StrawberryConfig"}
-    | {"store", "types", "schema", "STORES"}
+    | {"store", "types", "schema", "STORES", "DIRECTIVES", "graphql"}
 )
 """Module-level names of the generated types.py and schema.py a type may not take."""
+AMBIGUOUS = frozenset({"l", "O", "I"})
+"""Class names the style gate refuses (E742: read as 1 and 0)."""
 RESERVED_PARAMS = frozenset({"self", "root", "info", "strawberry", "store", "types"})
 SAMPLES_OUT = {
     "ID": 'strawberry.ID("1")',
@@ -81,7 +83,7 @@ class Names:
         self.spec = spec
         self.classes = {
             t.name: t.name + "_"
-            if t.name in RESERVED_TYPES or keyword.iskeyword(t.name)
+            if t.name in RESERVED_TYPES or t.name in AMBIGUOUS or keyword.iskeyword(t.name)
             else t.name
             for t in spec.types
         }

@@ -152,12 +152,14 @@ def _decode(name: str, raw: str, kind: type, items: type) -> object:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{name}: not JSON ({exc.msg} at character {exc.pos})") from None
-    if not isinstance(value, kind):
+    if isinstance(value, list) and kind is list:
+        entries, what, decoded = value, "entries", tuple(value)
+    elif isinstance(value, dict) and kind is dict:
+        entries, what, decoded = list(value.values()), "values", value
+    else:
         expected = "a JSON array" if kind is list else "a JSON object"
         raise ValueError(f"{name}: {type(value).__name__} given, {expected} expected")
-    entries = value if isinstance(value, list) else list(value.values())
     if not all(isinstance(entry, items) for entry in entries):
-        what = "entries" if kind is list else "values"
         must = "strings" if items is str else "JSON objects"
         raise ValueError(f"{name}: its {what} must be {must}")
-    return tuple(value) if isinstance(value, list) else value
+    return decoded

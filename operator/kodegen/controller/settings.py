@@ -152,6 +152,7 @@ def _decode(name: str, raw: str, kind: type, items: type) -> object:
         value = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ValueError(f"{name}: not JSON ({exc.msg} at character {exc.pos})") from None
+    decoded: tuple[Any, ...] | dict[str, Any]
     if isinstance(value, list) and kind is list:
         entries, what, decoded = value, "entries", tuple(value)
     elif isinstance(value, dict) and kind is dict:

@@ -46,6 +46,8 @@ mutate-changed: $(STAMP)
 
 crds: $(STAMP)
 	$(BIN)/kodegen crds --out crds
+	# the Helm chart ships the same CRDs (tests/chart/test_chart.py checks both copies)
+	$(BIN)/kodegen crds --out charts/kodegen/crds
 
 # Fuzz manifests and every spec type through `kodegen validate`: 10,000 random cases over two
 # processes, then the counts (accepted, rejected cleanly, crashes, hangs) and the peak RSS of a

@@ -1,0 +1,175 @@
+"""`helm install kodegen charts/kodegen` into a real control plane of its own (the chart's
+cluster-scoped objects would collide with deploy/'s in the shared one), with the Deployment
+and ReplicaSet controllers running: the chart's Deployment becomes a pod, which the node agent
+runs as `kodegen operator` with the chart's ServiceAccount token and env. A CodeGeneration
+then goes through a Job to `Ready=True`, that Job carries the `job:` values of the chart, and the
+operator's metrics endpoint shows the run and `kodegen_build_info`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import controlplane
+import node_agent
+import pytest
+import yaml
+from kubernetes import client
+
+from tests.chart import helm
+
+GROUP, VERSION = "kodegen.dev", "v1alpha1"
+MARK = {"name": "KODEGEN_CHART_MARK", "value": "installed-by-helm"}
+
+
+@pytest.fixture(scope="module")
+def plane(tmp_path_factory: pytest.TempPathFactory) -> Iterator[controlplane.ControlPlane]:
+    folder, reason = controlplane.binaries()
+    if folder is None:
+        pytest.skip(reason)
+    started = controlplane.ControlPlane.start(tmp_path_factory.mktemp("helm-plane"), folder)
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture(scope="module")
+def admin(plane: controlplane.ControlPlane) -> Iterator[client.ApiClient]:
+    api = controlplane.api_client(plane, plane.admin_token)
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+@pytest.fixture(scope="module")
+def agent(
+    plane: controlplane.ControlPlane, admin: client.ApiClient
+) -> Iterator[node_agent.NodeAgent]:
+    running = node_agent.NodeAgent(
+        admin,
+        plane.folder / "node",
+        path=str(Path(sys.executable).parent),  # `kodegen` of this virtualenv
+        server=plane.url,
+        ca=plane.pki.ca_cert,
+    )
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def helm_run(plane: controlplane.ControlPlane, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(helm.binary()), "--kubeconfig", str(plane.admin_kubeconfig), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def installed(
+    plane: controlplane.ControlPlane,
+    admin: client.ApiClient,
+    agent: node_agent.NodeAgent,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, Any]:
+    """The release, installed and its operator pod running; the values used."""
+    values: dict[str, Any] = {
+        # One replica: the node agent runs pods as local processes, so two would share ports.
+        "operator": {
+            "replicas": 1,
+            "metricsPort": controlplane.free_port(),
+            "healthPort": controlplane.free_port(),
+        },
+        "job": {"extraEnv": [MARK], "annotations": {"example.com/installed-by": "helm"}},
+    }
+    path = tmp_path_factory.mktemp("release") / "values.yaml"
+    path.write_text(yaml.safe_dump(values))
+    done = helm_run(
+        plane,
+        "install",
+        helm.RELEASE,
+        str(helm.CHART),
+        "--namespace",
+        helm.NAMESPACE,
+        "--create-namespace",
+        "-f",
+        str(path),
+        "--wait",
+        "--timeout",
+        "180s",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr + plane.tail("kube-controller-manager")
+    return values
+
+
+def operator_pod(admin: client.ApiClient) -> Any:
+    pods = client.CoreV1Api(admin).list_namespaced_pod(
+        helm.NAMESPACE, label_selector="app.kubernetes.io/component=operator"
+    )
+    running = [p for p in pods.items if p.status.phase == "Running"]
+    return running[0] if len(running) == 1 else None
+
+
+def test_helm_install_runs_the_operator(
+    installed: dict[str, Any], admin: client.ApiClient, plane: controlplane.ControlPlane
+) -> None:
+    pod = controlplane.wait_for(
+        lambda: operator_pod(admin), timeout=60, message=lambda: "no operator pod Running"
+    )
+    assert pod.spec.service_account_name == "kodegen-operator"
+    done = helm_run(plane, "status", helm.RELEASE, "--namespace", helm.NAMESPACE)
+    assert "STATUS: deployed" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_generation_runs_with_the_charts_job_settings(
+    installed: dict[str, Any], admin: client.ApiClient, agent: node_agent.NodeAgent
+) -> None:
+    custom = client.CustomObjectsApi(admin)
+    body: dict[str, Any] = yaml.safe_load(
+        (controlplane.REPO / "examples" / "petstore.yaml").read_text()
+    )
+    body["metadata"] = {"name": "petstore-helm"}
+    with controlplane.namespace(admin) as namespace:
+        custom.create_namespaced_custom_object(
+            GROUP, VERSION, namespace, "codegenerations", body
+        )
+
+        def explain() -> str:
+            pod = operator_pod(admin)
+            log = agent.logs(helm.NAMESPACE, pod.metadata.name) if pod else "no operator pod"
+            found = custom.get_namespaced_custom_object(
+                GROUP, VERSION, namespace, "codegenerations", "petstore-helm"
+            )
+            return f"status: {found.get('status')}\noperator log:\n{log[-4000:]}"
+
+        def ready() -> dict[str, Any] | None:
+            found: dict[str, Any] = custom.get_namespaced_custom_object(
+                GROUP, VERSION, namespace, "codegenerations", "petstore-helm"
+            )
+            for condition in (found.get("status") or {}).get("conditions") or []:
+                if condition["type"] == "Ready" and condition["status"] == "True":
+                    return found
+            return None
+
+        controlplane.wait_for(ready, timeout=300, message=explain)
+        (job,) = client.BatchV1Api(admin).list_namespaced_job(namespace).items
+        template = job.spec.template
+        (container,) = template.spec.containers
+        assert [e.value for e in container.env if e.name == MARK["name"]] == [MARK["value"]]
+        assert template.metadata.annotations == {"example.com/installed-by": "helm"}
+
+    port = installed["operator"]["metricsPort"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+        text = answer.read().decode()
+    assert 'kodegen_build_info{python="' in text
+    assert "kodegen_generations_succeeded_total 1.0" in text

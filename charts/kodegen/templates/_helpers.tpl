@@ -98,3 +98,25 @@ is the chart's appVersion. */}}
   resources: [clusterkopfpeerings]
   verbs: [get, list, watch, patch]
 {{- end -}}
+
+{{/* Egress to the Kubernetes API server and DNS (NetworkPolicyEgressRule list). */}}
+{{- define "kodegen.apiServerEgress" -}}
+# The Kubernetes API server (and DNS to find it and everything else).
+- ports:
+    {{- range .Values.networkPolicy.apiServerPorts }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+  {{- with .Values.networkPolicy.apiServerCIDRs }}
+  to:
+    {{- range . }}
+    - ipBlock:
+        cidr: {{ . }}
+    {{- end }}
+  {{- end }}
+- ports:
+    - port: 53
+      protocol: UDP
+    - port: 53
+      protocol: TCP
+{{- end -}}

@@ -19,7 +19,6 @@ import node_agent
 import pytest
 import yaml
 from kubernetes import client
-
 from tests.chart import helm
 
 GROUP, VERSION = "kodegen.dev", "v1alpha1"
@@ -140,9 +139,7 @@ def test_a_generation_runs_with_the_charts_job_settings(
     )
     body["metadata"] = {"name": "petstore-helm"}
     with controlplane.namespace(admin) as namespace:
-        custom.create_namespaced_custom_object(
-            GROUP, VERSION, namespace, "codegenerations", body
-        )
+        custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "codegenerations", body)
 
         def explain() -> str:
             pod = operator_pod(admin)

@@ -29,9 +29,7 @@ class Metrics:
             ["version", "python"],
             registry=r,
         )
-        self.build_info.labels(
-            version=kodegen.__version__, python=platform.python_version()
-        ).set(1)
+        self.build_info.labels(version=kodegen.__version__, python=platform.python_version()).set(1)
         self.started = prometheus_client.Counter(
             "kodegen_generations_started_total",
             "Runs admitted and started.",

@@ -10,7 +10,6 @@ import re
 import prometheus_client
 
 import kodegen
-
 from kodegen.controller import metrics
 
 

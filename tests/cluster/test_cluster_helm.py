@@ -130,37 +130,43 @@ def test_helm_install_runs_the_operator(
     assert "STATUS: deployed" in done.stdout, done.stdout + done.stderr
 
 
-def test_a_generation_runs_with_the_charts_job_settings(
-    installed: dict[str, Any], admin: client.ApiClient, agent: node_agent.NodeAgent
-) -> None:
+def generate(admin: client.ApiClient, agent: node_agent.NodeAgent, namespace: str) -> Any:
+    """Create the Petstore CodeGeneration in `namespace`, wait until it is Ready; its Job."""
     custom = client.CustomObjectsApi(admin)
     body: dict[str, Any] = yaml.safe_load(
         (controlplane.REPO / "examples" / "petstore.yaml").read_text()
     )
     body["metadata"] = {"name": "petstore-helm"}
+    custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "codegenerations", body)
+
+    def read() -> dict[str, Any]:
+        found: dict[str, Any] = custom.get_namespaced_custom_object(
+            GROUP, VERSION, namespace, "codegenerations", "petstore-helm"
+        )
+        return found
+
+    def explain() -> str:
+        pod = operator_pod(admin)
+        log = agent.logs(helm.NAMESPACE, pod.metadata.name) if pod else "no operator pod"
+        return f"status: {read().get('status')}\noperator log:\n{log[-4000:]}"
+
+    def ready() -> dict[str, Any] | None:
+        found = read()
+        for condition in (found.get("status") or {}).get("conditions") or []:
+            if condition["type"] == "Ready" and condition["status"] == "True":
+                return found
+        return None
+
+    controlplane.wait_for(ready, timeout=300, message=explain)
+    (job,) = client.BatchV1Api(admin).list_namespaced_job(namespace).items
+    return job
+
+
+def test_a_generation_runs_with_the_charts_job_settings(
+    installed: dict[str, Any], admin: client.ApiClient, agent: node_agent.NodeAgent
+) -> None:
     with controlplane.namespace(admin) as namespace:
-        custom.create_namespaced_custom_object(GROUP, VERSION, namespace, "codegenerations", body)
-
-        def explain() -> str:
-            pod = operator_pod(admin)
-            log = agent.logs(helm.NAMESPACE, pod.metadata.name) if pod else "no operator pod"
-            found = custom.get_namespaced_custom_object(
-                GROUP, VERSION, namespace, "codegenerations", "petstore-helm"
-            )
-            return f"status: {found.get('status')}\noperator log:\n{log[-4000:]}"
-
-        def ready() -> dict[str, Any] | None:
-            found: dict[str, Any] = custom.get_namespaced_custom_object(
-                GROUP, VERSION, namespace, "codegenerations", "petstore-helm"
-            )
-            for condition in (found.get("status") or {}).get("conditions") or []:
-                if condition["type"] == "Ready" and condition["status"] == "True":
-                    return found
-            return None
-
-        controlplane.wait_for(ready, timeout=300, message=explain)
-        (job,) = client.BatchV1Api(admin).list_namespaced_job(namespace).items
-        template = job.spec.template
+        template = generate(admin, agent, namespace).spec.template
         (container,) = template.spec.containers
         assert [e.value for e in container.env if e.name == MARK["name"]] == [MARK["value"]]
         assert template.metadata.annotations == {"example.com/installed-by": "helm"}
@@ -170,3 +176,89 @@ def test_a_generation_runs_with_the_charts_job_settings(
         text = answer.read().decode()
     assert 'kodegen_build_info{python="' in text
     assert "kodegen_generations_succeeded_total 1.0" in text
+
+
+def allowed(admin: client.ApiClient, namespace: str, verb: str, resource: str) -> bool:
+    """Whether the operator's ServiceAccount may `verb` `resource` in `namespace` (the API
+    server's own RBAC answer)."""
+    review = client.AuthorizationV1Api(admin).create_subject_access_review(
+        {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SubjectAccessReview",
+            "spec": {
+                "user": f"system:serviceaccount:{helm.NAMESPACE}:kodegen-operator",
+                "resourceAttributes": {"namespace": namespace, "verb": verb, "resource": resource},
+            },
+        }
+    )
+    return bool(review.status.allowed)
+
+
+def test_upgrade_to_a_namespaced_install(
+    installed: dict[str, Any],
+    admin: client.ApiClient,
+    agent: node_agent.NodeAgent,
+    plane: controlplane.ControlPlane,
+    tmp_path: Path,
+) -> None:
+    """`helm upgrade` with watchNamespaces: RBAC shrinks to the listed namespace (a Role there),
+    the operator restarts watching only it, and a generation there still runs."""
+    assert allowed(admin, "default", "list", "configmaps")  # cluster-wide so far
+    with controlplane.namespace(admin) as namespace:
+        values = {
+            **installed,
+            "operator": {
+                **installed["operator"],
+                "metricsPort": controlplane.free_port(),
+                "healthPort": controlplane.free_port(),
+            },
+            "watchNamespaces": [namespace],
+        }
+        path = tmp_path / "values.yaml"
+        path.write_text(yaml.safe_dump(values))
+        done = helm_run(
+            plane,
+            "upgrade",
+            helm.RELEASE,
+            str(helm.CHART),
+            "--namespace",
+            helm.NAMESPACE,
+            "-f",
+            str(path),
+            "--wait",
+            "--timeout",
+            "180s",
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert allowed(admin, namespace, "list", "configmaps")
+        assert not allowed(admin, "default", "list", "configmaps")
+        assert not allowed(admin, "default", "create", "jobs")
+
+        def pods() -> list[Any]:
+            return list(
+                client.CoreV1Api(admin)
+                .list_namespaced_pod(
+                    helm.NAMESPACE, label_selector="app.kubernetes.io/component=operator"
+                )
+                .items
+            )
+
+        def restarted() -> bool:
+            """One pod left, running the new command (the old one stopped and removed)."""
+            left = pods()
+            return (
+                len(left) == 1
+                and left[0].status.phase == "Running"
+                and left[0].spec.containers[0].command[-2:] == ["--namespace", namespace]
+            )
+
+        def explain() -> str:
+            return "operator pods: " + "; ".join(
+                f"{p.metadata.name} {p.status.phase} deleting={p.metadata.deletion_timestamp} "
+                f"{p.spec.containers[0].command[3:]}"
+                for p in pods()
+            )
+
+        controlplane.wait_for(restarted, timeout=180, message=explain)
+        job = generate(admin, agent, namespace)
+        assert job.status.succeeded == 1

@@ -115,7 +115,11 @@ def operator_pod(admin: client.ApiClient) -> Any:
     pods = client.CoreV1Api(admin).list_namespaced_pod(
         helm.NAMESPACE, label_selector="app.kubernetes.io/component=operator"
     )
-    running = [p for p in pods.items if p.status.phase == "Running"]
+    running = [
+        p
+        for p in pods.items
+        if p.status.phase == "Running" and p.metadata.deletion_timestamp is None
+    ]
     return running[0] if len(running) == 1 else None
 
 
@@ -243,14 +247,18 @@ def test_upgrade_to_a_namespaced_install(
                 .items
             )
 
-        def restarted() -> bool:
-            """One pod left, running the new command (the old one stopped and removed)."""
-            left = pods()
-            return (
+        def restarted() -> Any:
+            """The one pod not being deleted runs the new command. (The old one has been sent
+            SIGTERM when it is marked for deletion: kopf stops handling at once, whereas the
+            node agent's removal of its pod can take minutes.)"""
+            left = [p for p in pods() if p.metadata.deletion_timestamp is None]
+            if (
                 len(left) == 1
                 and left[0].status.phase == "Running"
                 and left[0].spec.containers[0].command[-2:] == ["--namespace", namespace]
-            )
+            ):
+                return left[0]
+            return None
 
         def explain() -> str:
             return "operator pods: " + "; ".join(
@@ -259,6 +267,11 @@ def test_upgrade_to_a_namespaced_install(
                 for p in pods()
             )
 
-        controlplane.wait_for(restarted, timeout=180, message=explain)
+        new = controlplane.wait_for(restarted, timeout=180, message=explain)
         job = generate(admin, agent, namespace)
         assert job.status.succeeded == 1
+        # the namespaced operator ran it: its own counters say so
+        assert new.spec.containers[0].command[-2:] == ["--namespace", namespace]
+        port = values["operator"]["metricsPort"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+            assert "kodegen_generations_succeeded_total 1.0" in answer.read().decode()

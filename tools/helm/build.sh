@@ -16,8 +16,15 @@ if [[ -x "$dir/helm" ]]; then
     echo "$dir/helm"
     exit 0
 fi
-echo "building helm ${version} into $dir" >&2
 mkdir -p "$(dirname "$dir")"
+# One build at a time (parallel test workers may all ask for it); the others wait, then find it.
+exec 9>"${dir}.lock"
+flock 9
+if [[ -x "$dir/helm" ]]; then
+    echo "$dir/helm"
+    exit 0
+fi
+echo "building helm ${version} into $dir" >&2
 tmp=$(mktemp -d "${dir}.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 start=$(date +%s)

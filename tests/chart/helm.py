@@ -47,9 +47,9 @@ def run(
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
-def template_text(values: Mapping[str, Any], tmp: Path) -> str:
-    """The chart's manifests as `helm template` prints them (CRDs included); AssertionError with
-    helm's message when it refuses."""
+def template_text(values: Mapping[str, Any], tmp: Path, *, crds: bool = True) -> str:
+    """The chart's manifests as `helm template` prints them (with crds/ unless `crds` is
+    False); AssertionError with helm's message when it refuses."""
     done = run(
         "template",
         RELEASE,
@@ -58,7 +58,7 @@ def template_text(values: Mapping[str, Any], tmp: Path) -> str:
         NAMESPACE,
         "--kube-version",
         KUBERNETES,
-        "--include-crds",
+        *(("--include-crds",) if crds else ()),
         values=values,
         tmp=tmp,
     )

@@ -62,6 +62,7 @@ VALUE_SETS: dict[str, Node] = {
             "ttlSecondsAfterFinished": 600,
         },
         "limits": {"perNamespace": 2, "cluster": 8},
+        "remoteRefPrefixes": ["https://specs.internal/", "https://schemas.example.com/v1/"],
     },
     "monitoring": {
         "metrics": {
@@ -312,6 +313,7 @@ BAD_VALUES = [
         "/networkPolicy/apiServerCIDRs/0",
         "pattern",
     ),
+    ({"remoteRefPrefixes": ["ftp://specs/"]}, "/remoteRefPrefixes/0", "does not match pattern"),
 ]
 
 
@@ -354,7 +356,12 @@ def test_default_settings_are_the_operators_defaults(rendered: dict[str, list[No
 
 def test_job_values_reach_the_jobs_the_operator_builds(rendered: dict[str, list[Node]]) -> None:
     """Values -> the operator's env -> its settings -> the Job it creates, which is valid."""
-    config = settings.from_env(operator_env(rendered["job-placement"]))
+    env = operator_env(rendered["job-placement"])
+    # read by the operator's settings once the remote $ref setting is merged (main)
+    assert env["KODEGEN_REMOTE_REF_PREFIXES"] == (
+        "https://specs.internal/,https://schemas.example.com/v1/"
+    )
+    config = settings.from_env(env)
     assert config.limits == settings.LimitSettings(per_namespace=2, cluster=8)
     job = jobs.build(
         name="petstore-api",

@@ -51,6 +51,8 @@ mutate-changed: $(STAMP)
 
 crds: $(STAMP)
 	$(BIN)/kodegen crds --out crds
+	# the Helm chart ships the same CRDs (tests/chart/test_chart.py checks both copies)
+	$(BIN)/kodegen crds --out charts/kodegen/crds
 
 # Fuzz manifests and every spec type through `kodegen validate`: 10,000 random cases over two
 # processes, then the counts (accepted, rejected cleanly, crashes, hangs) and the peak RSS of a
@@ -85,3 +87,9 @@ test-cluster: $(STAMP) cluster-tools
 CORPUS_ARGS ?= --jobs 2
 corpus: $(STAMP)
 	nice -n 10 $(BIN)/python benchmarks/corpus.py $(CORPUS_ARGS)
+
+# Helm built from the Go module proxy into ~/.cache/kodegen/helm-<version>/ (tools/helm/build.sh);
+# the chart tests (tests/chart/) run it, and build it on first use if this was not run.
+.PHONY: helm
+helm:
+	bash tools/helm/build.sh

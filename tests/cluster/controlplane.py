@@ -9,8 +9,8 @@ The API server runs with the Node and RBAC authorizers, ServiceAccount token sig
 admission plugins of a production cluster (PodSecurity, NodeRestriction,
 OwnerReferencesPermissionEnforcement, ...), client-certificate authentication against the CA,
 and a static admin token (group system:masters) for the tests. The controller manager runs the
-Job, garbage-collector, ServiceAccount, token, namespace and TTL controllers, each controller
-with its own ServiceAccount credentials, as in a real cluster.
+Job, garbage-collector, ServiceAccount, token, namespace, TTL, Deployment and ReplicaSet
+controllers, each controller with its own ServiceAccount credentials, as in a real cluster.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager")
 CONTROLLERS = (
     "job,garbagecollector,serviceaccount,serviceaccount-token,namespace,ttl-after-finished,"
     "root-ca-cert-publisher"  # kube-root-ca.crt, which every pod's token volume projects
+    ",deployment,replicaset"  # the Helm chart's operator Deployment (test_cluster_helm.py)
 )
 ADMISSION = (
     "NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,NodeRestriction,"

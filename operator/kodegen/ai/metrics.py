@@ -5,7 +5,7 @@ exposes them to a `prometheus_client` registry for the operator's metrics endpoi
 
     kodegen_ai_requests_total{provider}                  calls made (cache hits excluded)
     kodegen_ai_failures_total{provider,reason}           failures by ProviderError.kind
-    kodegen_ai_request_seconds{provider}                 latency histogram
+    kodegen_ai_request_duration_seconds{provider}        latency histogram
     kodegen_ai_tokens_total{provider,direction}          input / output tokens
     kodegen_ai_cost_usd_total{provider}                  dollars spent
 """
@@ -75,7 +75,7 @@ class Metrics:
                     "kodegen_ai_failures", "AI provider failures", labels=["provider", "reason"]
                 )
                 latency = core.HistogramMetricFamily(
-                    "kodegen_ai_request_seconds", "AI call latency", labels=["provider"]
+                    "kodegen_ai_request_duration_seconds", "AI call latency", labels=["provider"]
                 )
                 tokens = core.CounterMetricFamily(
                     "kodegen_ai_tokens", "AI tokens", labels=["provider", "direction"]

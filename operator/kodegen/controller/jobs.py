@@ -93,9 +93,10 @@ def build(
     """The batch/v1 Job of one run of the CodeGeneration `namespace/name` (metadata.uid `uid`)
     for the input hash `digest` (`sha256:…`).
 
-    `env` entries are appended to the container's environment as given (deep-copied): pass
-    Secrets as `{"name": …, "valueFrom": {"secretKeyRef": {…}}}`, never as values. An entry
-    without a name, a name given twice, or one of `RESERVED_ENV` is a ValueError.
+    The settings' `env` and then `env` entries are appended to the container's environment as
+    given (deep-copied): pass Secrets as `{"name": …, "valueFrom": {"secretKeyRef": {…}}}`,
+    never as values. An entry without a name, a name given twice, or one of `RESERVED_ENV` is
+    a ValueError.
     """
     owner = {"apiVersion": base.API_VERSION, "kind": "CodeGeneration", "name": name, "uid": uid}
     return job(
@@ -154,11 +155,31 @@ def job(
                 ]
             },
             "template": {
-                "metadata": {"labels": dict(labels)},
+                "metadata": _pod_metadata(labels, settings),
                 "spec": _pod(request=request, namespace=namespace, settings=settings, env=env),
             },
         },
     }
+
+
+def _pod_metadata(labels: Mapping[str, str], settings: settings.JobSettings) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"labels": dict(labels)}
+    if settings.annotations:
+        metadata["annotations"] = dict(sorted(settings.annotations.items()))
+    return metadata
+
+
+def _placement(settings: settings.JobSettings) -> dict[str, Any]:
+    """Where and how the pod runs, from the settings: only the fields that are set, copied."""
+    fields: dict[str, Any] = {
+        "imagePullSecrets": [{"name": secret} for secret in settings.image_pull_secrets],
+        "nodeSelector": dict(sorted(settings.node_selector.items())),
+        "tolerations": [dict(toleration) for toleration in settings.tolerations],
+        "affinity": dict(settings.affinity),
+        "priorityClassName": settings.priority_class_name,
+        "runtimeClassName": settings.runtime_class_name,
+    }
+    return {key: copy.deepcopy(value) for key, value in fields.items() if value}
 
 
 def _pod(
@@ -169,6 +190,7 @@ def _pod(
     env: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
     return {
+        **_placement(settings),
         "serviceAccountName": settings.service_account,
         "automountServiceAccountToken": True,  # run-job reads and writes ConfigMaps
         "restartPolicy": "Never",  # podFailurePolicy requires it; the Job retries, not kubelet
@@ -194,7 +216,10 @@ def _pod(
                     namespace,
                 ],
                 "workingDir": WORK_DIR,
-                "env": [*({"name": n, "value": v} for n, v in _ENVIRONMENT), *_extra(env)],
+                "env": [
+                    *({"name": n, "value": v} for n, v in _ENVIRONMENT),
+                    *_extra([*settings.env, *env]),
+                ],
                 "resources": {
                     "requests": {"cpu": settings.cpu_request, "memory": settings.memory_request},
                     "limits": {"cpu": settings.cpu_limit, "memory": settings.memory_limit},

@@ -4,10 +4,12 @@ operators in one test process never share counters). `kodegen operator` serves t
 
 from __future__ import annotations
 
+import platform
 import wsgiref.simple_server
 
 import prometheus_client
 
+import kodegen
 from kodegen.ai import metrics as ai_metrics
 
 __all__ = ["Metrics"]
@@ -20,6 +22,14 @@ class Metrics:
     def __init__(self, registry: prometheus_client.CollectorRegistry | None = None) -> None:
         self.registry = registry or prometheus_client.CollectorRegistry()
         r = self.registry
+        self.build_info = prometheus_client.Gauge(
+            "kodegen_build_info",
+            "Always 1; the labels say which kodegen and Python this operator runs "
+            "(an alert on its absence finds an operator that is down).",
+            ["version", "python"],
+            registry=r,
+        )
+        self.build_info.labels(version=kodegen.__version__, python=platform.python_version()).set(1)
         self.started = prometheus_client.Counter(
             "kodegen_generations_started_total",
             "Runs admitted and started.",

@@ -5,9 +5,10 @@ them directly."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import kodegen
 from kodegen.documents import remote
@@ -15,6 +16,18 @@ from kodegen.documents import remote
 __all__ = ["ExecutorName", "JobSettings", "LimitSettings", "Settings", "from_env"]
 
 ExecutorName = Literal["job", "local"]
+
+_JSON = "json"
+"""Field metadata key: the variable holds JSON, a (container type, item type) pair: `list`
+or `dict`, whose items (list entries, object values) are `str` or `dict`."""
+
+
+def _json(kind: type, items: type) -> Any:
+    """A field read from its variable as JSON (the Helm chart writes it with `toJson`); empty
+    by default."""
+    if kind is list:
+        return dataclasses.field(default=(), metadata={_JSON: (list, items)})
+    return dataclasses.field(default_factory=dict, metadata={_JSON: (dict, items)})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +57,26 @@ class JobSettings:
     ttl_seconds_after_finished: int = 3600
     """An hour for the operator to read the result, even after a restart; the result itself
     lives on in its ConfigMap."""
+    image_pull_secrets: tuple[str, ...] = _json(list, str)
+    """Names of Secrets (in each CodeGeneration's namespace) to pull `image` from a private
+    registry; none for a public image."""
+    node_selector: Mapping[str, str] = _json(dict, str)
+    """Node labels the Job's pod must match (e.g. a pool for build workloads); any node by
+    default."""
+    tolerations: tuple[Mapping[str, Any], ...] = _json(list, dict)
+    """Pod tolerations (core/v1 Toleration objects), to run on tainted build nodes."""
+    affinity: Mapping[str, Any] = _json(dict, dict)
+    """Pod affinity (a core/v1 Affinity object); none by default."""
+    priority_class_name: str = ""
+    """PriorityClass of the Job's pod; "" keeps the cluster's default priority."""
+    runtime_class_name: str = ""
+    """RuntimeClass (e.g. gVisor or Kata for a stronger sandbox around generated code); ""
+    keeps the node's default runtime."""
+    env: tuple[Mapping[str, Any], ...] = _json(list, dict)
+    """Extra core/v1 EnvVar entries for every Job (proxies, CA bundles such as
+    `SSL_CERT_FILE`); the Job's own variables are reserved (`jobs.RESERVED_ENV`)."""
+    annotations: Mapping[str, str] = _json(dict, str)
+    """Annotations of the Job's pod (e.g. for a service mesh or a cost allocation tool)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,8 +114,8 @@ _ENV = "KODEGEN_"
 
 def from_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from `KODEGEN_*` variables (e.g. `KODEGEN_JOB_IMAGE`, `KODEGEN_LIMITS_CLUSTER`,
-    `KODEGEN_EXECUTOR`); unset ones keep their defaults. A malformed number is a ValueError
-    naming the variable."""
+    `KODEGEN_EXECUTOR`, `KODEGEN_JOB_TOLERATIONS` as JSON); unset ones keep their defaults. A
+    malformed number or JSON value is a ValueError naming the variable."""
     env = os.environ if environ is None else environ
 
     def group(cls: type, prefix: str) -> dict[str, object]:
@@ -98,6 +131,9 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
             if name not in env:
                 continue
             raw = env[name]
+            if _JSON in field.metadata:
+                values[field.name] = _decode(name, raw, *field.metadata[_JSON])
+                continue
             default = field.default
             if isinstance(default, int) and not isinstance(default, bool):
                 try:
@@ -129,3 +165,24 @@ def _prefixes(raw: str) -> tuple[str, ...]:
         if reason is not None:
             raise ValueError(f"{_ENV}REMOTE_REF_PREFIXES: {prefix!r} {reason}")
     return found
+
+
+def _decode(name: str, raw: str, kind: type, items: type) -> object:
+    """The JSON `raw` of variable `name`: a list (as a tuple) or an object whose entries or
+    values are all of type `items`, else ValueError naming the variable."""
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name}: not JSON ({exc.msg} at character {exc.pos})") from None
+    decoded: tuple[Any, ...] | dict[str, Any]
+    if isinstance(value, list) and kind is list:
+        entries, what, decoded = value, "entries", tuple(value)
+    elif isinstance(value, dict) and kind is dict:
+        entries, what, decoded = list(value.values()), "values", value
+    else:
+        expected = "a JSON array" if kind is list else "a JSON object"
+        raise ValueError(f"{name}: {type(value).__name__} given, {expected} expected")
+    if not all(isinstance(entry, items) for entry in entries):
+        must = "strings" if items is str else "JSON objects"
+        raise ValueError(f"{name}: its {what} must be {must}")
+    return decoded

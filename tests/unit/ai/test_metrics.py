@@ -20,6 +20,6 @@ def test_observations_and_the_prometheus_exposition() -> None:
     assert 'kodegen_ai_failures_total{provider="openai",reason="timeout"} 1.0' in text
     assert 'kodegen_ai_tokens_total{direction="input",provider="openai"} 100.0' in text
     assert 'kodegen_ai_cost_usd_total{provider="openai"} 0.25' in text
-    assert 'kodegen_ai_request_seconds_bucket{le="0.5",provider="openai"} 1.0' in text
-    assert 'kodegen_ai_request_seconds_bucket{le="10.0",provider="openai"} 2.0' in text
-    assert 'kodegen_ai_request_seconds_count{provider="openai"} 2.0' in text
+    assert 'kodegen_ai_request_duration_seconds_bucket{le="0.5",provider="openai"} 1.0' in text
+    assert 'kodegen_ai_request_duration_seconds_bucket{le="10.0",provider="openai"} 2.0' in text
+    assert 'kodegen_ai_request_duration_seconds_count{provider="openai"} 2.0' in text

@@ -156,6 +156,66 @@ def test_image_resources_and_limits_come_from_settings() -> None:
     assert spec["ttlSecondsAfterFinished"] == 10
 
 
+def test_pod_placement_comes_from_settings() -> None:
+    toleration = {"key": "build", "operator": "Exists", "effect": "NoSchedule"}
+    affinity = {
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {
+                "nodeSelectorTerms": [
+                    {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["b"]}]}
+                ]
+            }
+        }
+    }
+    custom = settings.JobSettings(
+        image_pull_secrets=("registry", "mirror"),
+        node_selector={"pool": "build", "arch": "amd64"},
+        tolerations=(toleration,),
+        affinity=affinity,
+        priority_class_name="batch-low",
+        runtime_class_name="gvisor",
+        env=({"name": "HTTPS_PROXY", "value": "http://proxy:3128"},),
+        annotations={"sidecar.istio.io/inject": "false"},
+    )
+    job = build(settings=custom, env=[SECRET_ENV])
+    spec = pod(job)
+    assert spec["imagePullSecrets"] == [{"name": "registry"}, {"name": "mirror"}]
+    assert list(spec["nodeSelector"].items()) == [("arch", "amd64"), ("pool", "build")]
+    assert spec["tolerations"] == [toleration] and spec["tolerations"][0] is not toleration
+    assert spec["affinity"] == affinity
+    assert spec["affinity"]["nodeAffinity"] is not affinity["nodeAffinity"]  # deep-copied
+    assert (spec["priorityClassName"], spec["runtimeClassName"]) == ("batch-low", "gvisor")
+    assert job["spec"]["template"]["metadata"]["annotations"] == {
+        "sidecar.istio.io/inject": "false"
+    }
+    # the settings' env first, then the run's (its AI keys)
+    assert [entry["name"] for entry in container(job)["env"]][-2:] == [
+        "HTTPS_PROXY",
+        "ANTHROPIC_API_KEY",
+    ]
+    assert pss.restricted(spec) == []
+
+
+def test_unset_placement_adds_no_fields() -> None:
+    job = build()
+    for field in (
+        "imagePullSecrets",
+        "nodeSelector",
+        "tolerations",
+        "affinity",
+        "priorityClassName",
+        "runtimeClassName",
+    ):
+        assert field not in pod(job)
+    assert "annotations" not in job["spec"]["template"]["metadata"]
+
+
+def test_settings_env_may_not_override_the_jobs_own() -> None:
+    custom = settings.JobSettings(env=({"name": "HOME", "value": "/root"},))
+    with pytest.raises(ValueError, match=r"'HOME' is set by jobs\.build"):
+        build(settings=custom)
+
+
 def test_defaults() -> None:
     job = build()
     main = container(job)

@@ -39,6 +39,14 @@ def test_every_field_has_a_variable() -> None:
         "KODEGEN_JOB_ACTIVE_DEADLINE_SECONDS": "60",
         "KODEGEN_JOB_BACKOFF_LIMIT": "0",
         "KODEGEN_JOB_TTL_SECONDS_AFTER_FINISHED": "120",
+        "KODEGEN_JOB_IMAGE_PULL_SECRETS": '["registry"]',
+        "KODEGEN_JOB_NODE_SELECTOR": '{"pool": "build"}',
+        "KODEGEN_JOB_TOLERATIONS": '[{"key": "build", "operator": "Exists"}]',
+        "KODEGEN_JOB_AFFINITY": '{"nodeAffinity": {}}',
+        "KODEGEN_JOB_PRIORITY_CLASS_NAME": "batch-low",
+        "KODEGEN_JOB_RUNTIME_CLASS_NAME": "gvisor",
+        "KODEGEN_JOB_ENV": '[{"name": "HTTPS_PROXY", "value": "http://proxy:3128"}]',
+        "KODEGEN_JOB_ANNOTATIONS": '{"sidecar.istio.io/inject": "false"}',
         "KODEGEN_LIMITS_PER_NAMESPACE": "1",
         "KODEGEN_LIMITS_CLUSTER": "3",
         "KODEGEN_REMOTE_REF_PREFIXES": "https://geojson.org/schema/",
@@ -60,6 +68,14 @@ def test_every_field_has_a_variable() -> None:
             active_deadline_seconds=60,
             backoff_limit=0,
             ttl_seconds_after_finished=120,
+            image_pull_secrets=("registry",),
+            node_selector={"pool": "build"},
+            tolerations=({"key": "build", "operator": "Exists"},),
+            affinity={"nodeAffinity": {}},
+            priority_class_name="batch-low",
+            runtime_class_name="gvisor",
+            env=({"name": "HTTPS_PROXY", "value": "http://proxy:3128"},),
+            annotations={"sidecar.istio.io/inject": "false"},
         ),
         limits=settings.LimitSettings(per_namespace=1, cluster=3),
         remote_ref_prefixes=("https://geojson.org/schema/",),
@@ -85,6 +101,29 @@ def test_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_malformed_number_names_the_variable(variable: str, value: str) -> None:
     with pytest.raises(ValueError, match=f"{variable}: '{value}' is not a whole number"):
         settings.from_env({variable: value})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("KODEGEN_JOB_TOLERATIONS", "[{", "not JSON"),
+        ("KODEGEN_JOB_TOLERATIONS", '{"key": "x"}', "dict given, a JSON array expected"),
+        ("KODEGEN_JOB_NODE_SELECTOR", '["pool"]', "list given, a JSON object expected"),
+        ("KODEGEN_JOB_NODE_SELECTOR", '{"pool": 1}', "its values must be strings"),
+        ("KODEGEN_JOB_IMAGE_PULL_SECRETS", '[{"name": "r"}]', "its entries must be strings"),
+        ("KODEGEN_JOB_ENV", '["HTTPS_PROXY=x"]', "its entries must be JSON objects"),
+    ],
+)
+def test_malformed_json_names_the_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as raised:
+        settings.from_env({variable: value})
+    assert str(raised.value).startswith(f"{variable}: ")
+
+
+def test_json_defaults_are_empty_and_not_shared() -> None:
+    first, second = settings.JobSettings(), settings.JobSettings()
+    assert (first.node_selector, first.tolerations, first.env) == ({}, (), ())
+    assert first.node_selector is not second.node_selector
 
 
 def test_unknown_executor_is_refused() -> None:

@@ -14,6 +14,7 @@ import json
 import os
 import subprocess  # nosec B404: runs the built environment's interpreter
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,22 @@ def test_another_set_is_another_environment(
     assert "is the index reachable (PIP_INDEX_URL" in other.problem
     assert "\n" not in other.problem
     assert not (cache / environment.key(_pins(project))).exists(), "no half environment left"
+
+
+def test_a_crashed_build_is_swept_away_and_a_running_one_left_alone(
+    tmp_path: Path, offline: None
+) -> None:
+    cache = tmp_path / "cache"
+    crashed, running = cache / ".build-crashed", cache / ".build-running"
+    for folder in (crashed, running):
+        (folder / "bin").mkdir(parents=True)
+    past = time.time() - environment.STALE_SECONDS - 60
+    os.utime(crashed, (past, past))
+    made = asyncio.run(environment.prepare(_pyproject(tmp_path / "p", "dnspython"), cache=cache))
+    assert made.problem is not None, "offline: this build fails, after the sweep"
+    assert not crashed.exists()
+    assert running.exists()
+    assert [p.name for p in cache.iterdir() if not p.name.endswith(".lock")] == [running.name]
 
 
 def test_a_refused_dependency_fails_before_anything_is_built(tmp_path: Path) -> None:

@@ -15,6 +15,8 @@
     ├── OutputError             publishing or reading an output failed: the API refused or
     │                           was unreachable (`retryable` says whether to try again), or a
     │                           stored output is missing or corrupt
+    │   └── GitError            a Git output failed (`kind`: auth, non-fast-forward,
+    │                           protected branch, unreachable, forge...; `condition_reason`)
     └── AIError                 the AI layer could not produce an answer
         ├── ProviderError       one provider failed (retryable or not); the router fails over
         └── BudgetExceeded      the next call would exceed spec.ai.maxCostUSD or max tokens
@@ -23,6 +25,8 @@ Messages are built from keyword arguments and say where the problem is and how t
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class KodegenError(Exception):
@@ -126,6 +130,31 @@ class OutputError(KodegenError):
     ) -> None:
         self.output, self.reason, self.status, self.retryable = output, reason, status, retryable
         super().__init__(f"output {output}: {reason}")
+
+
+class GitError(OutputError):
+    """Publishing to Git failed. `remote` is the repository URL without user info; `kind` is
+    one of `KINDS` and gives the condition's reason (`condition_reason`) and whether trying
+    again may help (`retryable`). The message never holds a credential."""
+
+    KINDS: ClassVar[dict[str, tuple[str, bool]]] = {
+        "auth": ("GitAuthFailed", False),
+        "non-fast-forward": ("GitNonFastForward", True),
+        "protected-branch": ("GitProtectedBranch", False),
+        "unreachable": ("GitUnreachable", True),
+        "timeout": ("GitTimeout", True),
+        "not-found": ("GitNotFound", False),
+        "invalid": ("GitInvalid", False),
+        "rejected": ("GitRejected", False),
+        "forge": ("ForgeFailed", False),
+        "forge-unavailable": ("ForgeUnavailable", True),
+    }
+    """kind -> (condition reason, retryable)."""
+
+    def __init__(self, *, remote: str, kind: str, reason: str, status: int | None = None) -> None:
+        self.remote, self.kind = remote, kind
+        self.condition_reason, retryable = self.KINDS[kind]
+        super().__init__(output=f"git {remote}", reason=reason, status=status, retryable=retryable)
 
 
 class AIError(KodegenError):

@@ -34,7 +34,7 @@ __all__ = ["build", "run", "run_job"]
 
 logger = logging.getLogger(__name__)
 
-EXIT_RETRY = 3
+EXIT_RETRY = runner.EXIT_RETRY
 """`run-job` could not finish (API unreachable, publish failed): the Job's pod is retried."""
 
 

@@ -34,7 +34,7 @@ from kodegen.api import codegeneration_status as status_api
 from kodegen.outputs import forges, gitcli, gitcommit
 from kodegen.templates import git as git_source
 
-__all__ = ["DEFAULT_MESSAGE", "About", "Options", "branch_for", "message", "publish"]
+__all__ = ["DEFAULT_MESSAGE", "About", "Options", "branch_for", "check", "message", "publish"]
 
 DEFAULT_MESSAGE = "kodegen: generate {name} with {family} {version}"
 """The commit message (and pull request title) when `output.message` is not given."""
@@ -140,6 +140,21 @@ def publish(
             )
         }
     )
+
+
+def check(output: codegeneration.GitOutput) -> None:
+    """Refuse, before any run, what `publish` would refuse whatever the Secret holds: a URL
+    with credentials or options in it, an unknown placeholder in the message, a path that
+    leaves the repository. Raises `errors.ManifestError` naming the field."""
+    try:
+        gitcli.Session(output.url, protocols=(*gitcli.DEFAULT_PROTOCOLS, "file"))
+        if output.path is not None:
+            gitcommit.checked_path(output.path)
+    except errors.GitError as exc:
+        field = "url" if "url" in exc.reason else "path"
+        raise errors.ManifestError(field=f"spec.output.git.{field}", reason=exc.reason) from exc
+    about = About(name="n", namespace="ns", family="f", version="1", input_hash="sha256:0")
+    message(output.message, about, {})
 
 
 def branch_for(about: About) -> str:

@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 from kodegen import errors
 from kodegen.outputs import gitcli
 
-__all__ = ["ATTEMPTS", "Author", "Pushed", "commit_and_push"]
+__all__ = ["ATTEMPTS", "Author", "Pushed", "checked_path", "commit_and_push"]
 
 ATTEMPTS = 3
 """Publishes tried in a row while the branch keeps moving under us."""
@@ -89,7 +89,13 @@ def _prefix(session: gitcli.Session, path: str | None) -> str:
     return _checked(session, path.strip("/")) + "/"
 
 
-def _checked(session: gitcli.Session, name: str) -> str:
+def checked_path(name: str) -> str:
+    """`name` if it is a plain relative path inside a repository; else `errors.GitError`
+    (kind invalid)."""
+    return _checked(None, name)
+
+
+def _checked(session: gitcli.Session | None, name: str) -> str:
     parts = name.split("/")
     if (
         not name
@@ -97,11 +103,13 @@ def _checked(session: gitcli.Session, name: str) -> str:
         or any(part in ("", ".", "..", ".git") for part in parts)
         or any(c in name for c in "\n\r\t\x00\\")
     ):
-        raise session.error(
-            "invalid",
+        reason = (
             f"path {name!r} is not a plain relative path inside the repository (no '..', "
-            "'.git', backslash or control character)",
+            "'.git', backslash or control character)"
         )
+        if session is None:
+            raise errors.GitError(remote="-", kind="invalid", reason=reason)
+        raise session.error("invalid", reason)
     return name
 
 

@@ -1,6 +1,7 @@
 """The `kodegen` command: flags in, pipeline calls, exit codes out.
 
     kodegen generate MANIFEST --out DIR    render, run the gates, publish DIR atomically
+    kodegen generate MANIFEST              ... and publish to the manifest's spec.output.git
     kodegen validate MANIFEST              check the manifest, spec, template and variables
     kodegen crds [--out DIR]               the CustomResourceDefinitions (print or write)
     kodegen operator [--executor job|local] the operator: reconcile CodeGenerations (kopf)
@@ -116,8 +117,10 @@ def _sigterm_as_sigint(received: list[int]) -> Iterator[None]:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    out: Path = args.out
     cg = manifest.load(args.manifest)
+    if args.out is None:
+        return _generate_to_git(args, cg)
+    out: Path = args.out
     directory.check(out.absolute(), force=args.force)  # refuse a user's folder before the work
     console = _console()
     with _Display(console) as display:
@@ -139,6 +142,61 @@ def _generate(args: argparse.Namespace) -> int:
         f"see above; the output is marked failed in {directory.MARKER}"
     )
     return GATES_FAILED
+
+
+# -- generate to Git (spec.output.git, when --out is not given) ---------------------------------
+
+
+def _generate_to_git(args: argparse.Namespace, cg: Any) -> int:
+    """Generate, then publish to `spec.output.git` with the publisher the operator uses;
+    credentials from `KODEGEN_OUTPUT_GIT_*` or your own git setup (helpers, ssh agent)."""
+    from kodegen.controller import names  # the input hash, computed as the operator does
+    from kodegen.outputs import git
+
+    target = cg.spec.output.git
+    if target is None:
+        raise errors.ManifestError(
+            field="spec.output.git",
+            reason="not set, and no --out DIR given; pass --out DIR to write a folder",
+        )
+    git.check(target)
+    console = _console()
+    with _Display(console) as display:
+        generator = generate.Generator(
+            templates_root=args.templates,
+            gate_timeout=args.gates_timeout,
+            progress=display,
+            ai=_ai_options(args) if cg.spec.ai.mode != "off" else None,
+        )
+        result = generator.run(cg)
+    _summary(console, result)
+    _isolation_warning(result.isolation)
+    if not result.passed:
+        console.print("quality gates FAILED: see above; nothing was published to Git")
+        return GATES_FAILED
+    template = result.prepared.template
+    about = git.About(
+        name=cg.metadata.name,
+        namespace=cg.metadata.namespace or "default",
+        family=template.spec.family,
+        version=template.spec.version,
+        input_hash=names.input_hash(cg.spec, template.digest),
+    )
+    options = git.Options(
+        credentials=git.credentials_from_env(os.environ),
+        isolated=False,
+        protocols=git.CLI_PROTOCOLS,
+    )
+    published = git.publish(result.files, target, about, options)
+    verb = "published to" if published.changed else "unchanged on"
+    console.print(
+        f"{result.counts.files} files {verb} {published.url} branch {published.branch} "
+        f"at {published.commit[:12]}: every gate passed"
+    )
+    if published.pull_request is not None:
+        request = published.pull_request
+        console.print(f"pull request {request.url} ({request.state})")
+    return OK
 
 
 def _ai_options(args: argparse.Namespace) -> Any:
@@ -353,9 +411,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out",
         type=Path,
-        required=True,
         metavar="DIR",
-        help="output folder, replaced atomically (only if empty or exactly as kodegen wrote it)",
+        help="output folder, replaced atomically (only if empty or exactly as kodegen wrote "
+        "it); without it, the code goes to the manifest's spec.output.git",
     )
     run.add_argument("--force", action="store_true", help=_FORCE)
     run.add_argument(

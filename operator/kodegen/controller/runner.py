@@ -50,13 +50,7 @@ __all__ = [
 EXIT_RETRY = 3
 """`kodegen run-job` exit code: try again (the Job retries up to its backoffLimit)."""
 
-GIT_SECRET_KEYS: dict[str, str] = {
-    "token": "KODEGEN_OUTPUT_GIT_TOKEN",
-    "username": "KODEGEN_OUTPUT_GIT_USERNAME",
-    "password": "KODEGEN_OUTPUT_GIT_PASSWORD",
-    "ssh-privatekey": "KODEGEN_OUTPUT_GIT_SSH_PRIVATE_KEY",
-    "known_hosts": "KODEGEN_OUTPUT_GIT_KNOWN_HOSTS",
-}
+GIT_SECRET_KEYS = git_output.SECRET_ENV
 """Key of the Git output's Secret -> the Job's environment variable holding it."""
 
 _RETRYABLE_GIT = frozenset(
@@ -69,8 +63,7 @@ CredentialSource = Callable[[runs.Request], git_source.Credentials | None]
 
 def git_credentials_from_env(request: runs.Request) -> git_source.Credentials | None:
     """The Git output's credentials from the Job's environment (see `GIT_SECRET_KEYS`)."""
-    data = {key: os.environ.get(variable, "") for key, variable in GIT_SECRET_KEYS.items()}
-    return git_source.Credentials.from_secret(data)
+    return git_output.credentials_from_env(os.environ)
 
 
 def execute(

@@ -34,10 +34,34 @@ from kodegen.api import codegeneration_status as status_api
 from kodegen.outputs import forges, gitcli, gitcommit
 from kodegen.templates import git as git_source
 
-__all__ = ["DEFAULT_MESSAGE", "About", "Options", "branch_for", "check", "message", "publish"]
+__all__ = [
+    "CLI_PROTOCOLS",
+    "DEFAULT_MESSAGE",
+    "SECRET_ENV",
+    "About",
+    "Options",
+    "branch_for",
+    "check",
+    "credentials_from_env",
+    "message",
+    "publish",
+]
+
+SECRET_ENV: dict[str, str] = {
+    "token": "KODEGEN_OUTPUT_GIT_TOKEN",
+    "username": "KODEGEN_OUTPUT_GIT_USERNAME",
+    "password": "KODEGEN_OUTPUT_GIT_PASSWORD",
+    "ssh-privatekey": "KODEGEN_OUTPUT_GIT_SSH_PRIVATE_KEY",
+    "known_hosts": "KODEGEN_OUTPUT_GIT_KNOWN_HOSTS",
+}
+"""Key of the Git output's Secret -> the environment variable holding it: in the Job (its
+secretKeyRefs) and for `kodegen generate` (set them, or rely on your own git setup)."""
 
 DEFAULT_MESSAGE = "kodegen: generate {name} with {family} {version}"
 """The commit message (and pull request title) when `output.message` is not given."""
+
+CLI_PROTOCOLS: tuple[str, ...] = (*gitcli.DEFAULT_PROTOCOLS, "file")
+"""Transports `kodegen generate` may push over: a local repository too (never the operator)."""
 
 PROVENANCE = ".kodegen/provenance.json"
 """The provenance statement among the files: its digest goes into the trailers."""
@@ -140,6 +164,14 @@ def publish(
             )
         }
     )
+
+
+def credentials_from_env(environ: Mapping[str, str]) -> git_source.Credentials | None:
+    """The credentials `SECRET_ENV` names in `environ`; None when none is set."""
+    data = {key: environ.get(variable, "") for key, variable in SECRET_ENV.items()}
+    if not any(data.values()):
+        return None
+    return git_source.Credentials.from_secret(data)
 
 
 def check(output: codegeneration.GitOutput) -> None:

@@ -327,6 +327,15 @@ class Session:
         return shlex.join(options)
 
 
+_BOILERPLATE = (
+    "please make sure you have the correct access rights",
+    "and the repository exists.",
+    "fatal: could not read from remote repository.",
+)
+"""git's closing advice after any ssh failure: it hides the line that says what happened."""
+
+
 def _last_lines(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return "; ".join(lines[-_STDERR_LINES:]) or "no message"
+    telling = [line for line in lines if line.lower() not in _BOILERPLATE] or lines
+    return "; ".join(telling[-_STDERR_LINES:]) or "no message"

@@ -346,3 +346,61 @@ def test_operator_refuses_file_urls(tmp_path: Path) -> None:
         git.publish(FILES, output(f"file://{repository}"), ABOUT, options())
     assert "transport" in str(caught.value).lower() or caught.value.kind != "auth"
     assert os.listdir(repository / "refs" / "heads") == []
+
+
+# -- ssh ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def ssh(tmp_path: Path) -> Iterator[tuple[Path, Any]]:
+    from tests import sshserver
+
+    root = tmp_path / "ssh"
+    repository = gitservers.bare(root / "team")
+    gitservers.seed(repository, {"README.md": "team repo\n"})
+    with sshserver.GitSsh(root) as server:
+        yield repository, server
+
+
+def test_ssh_key_with_known_hosts(ssh: tuple[Path, Any]) -> None:
+    repository, server = ssh
+    credentials = git_source.Credentials(
+        ssh_private_key=server.client_key, known_hosts=server.known_hosts
+    )
+    published = git.publish(
+        FILES, output(server.url("team/r.git")), ABOUT, options(credentials=credentials)
+    )
+    assert published.commit == gitservers.git("rev-parse", "main", cwd=repository)
+    assert gitservers.tree(repository)["README.md"] == b"team repo\n"
+
+
+def test_ssh_host_key_not_in_known_hosts_is_refused(ssh: tuple[Path, Any]) -> None:
+    import asyncssh
+
+    repository, server = ssh
+    impostor = server.known_hosts_for(asyncssh.generate_private_key("ssh-ed25519"))
+    credentials = git_source.Credentials(ssh_private_key=server.client_key, known_hosts=impostor)
+    head = gitservers.git("rev-parse", "main", cwd=repository)
+    with pytest.raises(errors.GitError, match=r"(?i)host key") as caught:
+        git.publish(
+            FILES, output(server.url("team/r.git")), ABOUT, options(credentials=credentials)
+        )
+    assert caught.value.kind == "auth" and not caught.value.retryable
+    assert "PRIVATE KEY" not in str(caught.value)
+    assert gitservers.git("rev-parse", "main", cwd=repository) == head
+
+
+def test_ssh_key_the_server_does_not_know_is_auth_failed(ssh: tuple[Path, Any]) -> None:
+    import asyncssh
+
+    _, server = ssh
+    stranger = bytes(
+        asyncssh.generate_private_key("ssh-ed25519").export_private_key("openssh")
+    ).decode()
+    credentials = git_source.Credentials(ssh_private_key=stranger, known_hosts=server.known_hosts)
+    with pytest.raises(errors.GitError) as caught:
+        git.publish(
+            FILES, output(server.url("team/r.git")), ABOUT, options(credentials=credentials)
+        )
+    assert caught.value.kind == "auth"
+    assert caught.value.condition_reason == "GitAuthFailed"

@@ -31,7 +31,7 @@ import httpx
 from kodegen import errors
 from kodegen.api import codegeneration
 from kodegen.api import codegeneration_status as status_api
-from kodegen.outputs import forges, gitcli, gitcommit
+from kodegen.outputs import forges, gitcli, gitcommit, gitdrift
 from kodegen.templates import git as git_source
 
 __all__ = [
@@ -43,8 +43,10 @@ __all__ = [
     "branch_for",
     "check",
     "credentials_from_env",
+    "drift",
     "message",
     "publish",
+    "restore",
 ]
 
 SECRET_ENV: dict[str, str] = {
@@ -187,6 +189,53 @@ def check(output: codegeneration.GitOutput) -> None:
         raise errors.ManifestError(field=f"spec.output.git.{field}", reason=exc.reason) from exc
     about = About(name="n", namespace="ns", family="f", version="1", input_hash="sha256:0")
     message(output.message, about, {})
+
+
+def drift(
+    output: codegeneration.GitOutput, commit: str, options: Options = Options()
+) -> gitdrift.Drift | None:
+    """How the folder `output.path` of `output.branch` differs from what kodegen published in
+    `commit` (`status.output.git.commit`); None when it does not."""
+    with _session(output, options) as session:
+        return gitdrift.drifted(session, branch=output.branch, path=output.path, published=commit)
+
+
+def restore(
+    output: codegeneration.GitOutput,
+    found: gitdrift.Drift,
+    about: About,
+    options: Options = Options(),
+) -> status_api.GitPublication:
+    """Put the folder back as published, in a new commit on the branch (never a force push)."""
+    where = output.path or "the repository root"
+    files = ", ".join(found.files[:10]) + (" ..." if len(found.files) > 10 else "")
+    text = (
+        f"kodegen: restore {where} as published in {found.published[:12]}\n\n"
+        f"spec.driftPolicy is Restore; edited by hand: {files}\n\n"
+        f"Kodegen-Input-Hash: {about.input_hash}\nKodegen-Restores: {found.published}\n"
+    )
+    author = gitcommit.Author(
+        name=output.author.name, email=output.author.email, when=options.clock()
+    )
+    with _session(output, options) as session:
+        pushed = gitdrift.restore(session, found, path=output.path, message=text, author=author)
+    return status_api.GitPublication(
+        commit=pushed.commit,
+        branch=pushed.branch,
+        url=git_source.redact(output.url),
+        path=output.path,
+        changed=True,
+    )
+
+
+def _session(output: codegeneration.GitOutput, options: Options) -> gitcli.Session:
+    return gitcli.Session(
+        output.url,
+        credentials=options.credentials,
+        isolated=options.isolated,
+        protocols=options.protocols,
+        timeout=options.timeout,
+    )
 
 
 def branch_for(about: About) -> str:

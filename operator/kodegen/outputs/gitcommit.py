@@ -1,6 +1,6 @@
 """Commit a tree of files under one folder of a branch and push it, never rewriting history.
 
-    commit_and_push(session, files, branch=, path=, message=, author=, start_from=) -> Pushed
+    commit_andpush(session, files, branch=, path=, message=, author=, start_from=) -> Pushed
 
 1. The branch's head is read (`ls-remote`) and fetched alone (`--depth 1`): the parent. A
    branch that does not exist yet starts from `start_from` (the pull request's target), or
@@ -24,7 +24,7 @@ from pathlib import PurePosixPath
 from kodegen import errors
 from kodegen.outputs import gitcli
 
-__all__ = ["ATTEMPTS", "Author", "Pushed", "checked_path", "commit_and_push"]
+__all__ = ["ATTEMPTS", "Author", "Pushed", "checked_path", "commit_and_push", "push"]
 
 ATTEMPTS = 3
 """Publishes tried in a row while the branch keeps moving under us."""
@@ -74,7 +74,7 @@ def commit_and_push(
             )
         commit = _commit(session, tree, parent, message, author)
         try:
-            _push(session, commit, branch, expected=parent if exists else None)
+            push(session, commit, branch, expected=parent if exists else None)
         except errors.GitError as exc:
             if exc.kind != "non-fast-forward" or attempt == ATTEMPTS - 1:
                 raise
@@ -213,7 +213,7 @@ def _commit(
     return session.local(args, stdin=message.encode(), env=env).decode("ascii").strip()
 
 
-def _push(session: gitcli.Session, commit: str, branch: str, *, expected: str | None) -> None:
+def push(session: gitcli.Session, commit: str, branch: str, *, expected: str | None) -> None:
     """Push `commit` to `branch` if the branch is still at `expected` (None: absent)."""
     ref = f"refs/heads/{branch}"
     args = [

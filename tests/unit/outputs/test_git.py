@@ -197,7 +197,7 @@ def test_a_stale_lease_is_refused_as_non_fast_forward(served: tuple[Path, Any]) 
         tree = gitcommit._tree(session, None, "", blobs)
         orphan = gitcommit._commit(session, tree, None, "m", gitcommit.Author("k", "k@x", WHEN))
         with pytest.raises(errors.GitError) as caught:
-            gitcommit._push(session, orphan, "main", expected="0" * 40)
+            gitcommit.push(session, orphan, "main", expected="0" * 40)
     assert caught.value.kind == "non-fast-forward" and caught.value.retryable
     assert caught.value.condition_reason == "GitNonFastForward"
     assert gitservers.git("rev-parse", "main", cwd=repository) == head  # history untouched

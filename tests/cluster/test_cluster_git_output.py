@@ -17,7 +17,6 @@ import node_agent
 import pytest
 from kubernetes import client
 from test_cluster_operator import GROUP, VERSION, Generations, _condition
-
 from tests import gitservers
 
 TOKEN = gitservers.TOKEN

@@ -23,6 +23,9 @@ ProviderName = Literal["anthropic", "openai", "google", "ollama"]
 """The AI providers kodegen has adapters for."""
 
 Severity = Literal["low", "medium", "high"]
+DriftPolicy = Literal["Ignore", "Report", "Restore"]
+"""What to do when published output was edited by hand: nothing, condition Drifted=True, or
+put it back (Git: a new commit, never a force push)."""
 IsolationPolicy = Literal["required", "best-effort"]
 """Severity of a scanner finding."""
 
@@ -262,6 +265,10 @@ class CodeGenerationSpec(base.KodegenModel):
     """Coverage, severity and contract thresholds."""
     output: Output = Field(default_factory=Output)
     """Where the code is published."""
+    drift_policy: DriftPolicy = "Report"
+    """Published output edited by hand (Git output): Ignore, Report (condition Drifted=True
+    with the files) or Restore (a new commit putting the folder back). Not an input: changing
+    it starts no run."""
     suspend: bool = False
     """Stop starting new runs (a running one finishes)."""
     regenerate: Annotated[str, Field(max_length=253)] = ""

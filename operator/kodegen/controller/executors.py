@@ -19,7 +19,15 @@ from kodegen.controller import jobs, kube, names, runner, runs, settings
 from kodegen.pipeline import generate
 from kodegen.templates import git as git_source
 
-__all__ = ["Done", "Executor", "Jobs", "Local", "secret_credentials", "secret_env"]
+__all__ = [
+    "Done",
+    "Executor",
+    "Jobs",
+    "Local",
+    "git_credentials",
+    "secret_credentials",
+    "secret_env",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -86,22 +94,27 @@ def secret_env(request: runs.Request) -> list[dict[str, Any]]:
 
 def secret_credentials(client: kube.Kube) -> runner.CredentialSource:
     """The Git output's credentials read from its Secret through the API (the local
-    executor: the operator's own identity may read it). A missing Secret is no credentials:
-    the push then fails as GitAuthFailed, naming the Secret to check."""
+    executor: the operator's own identity may read it)."""
 
     def read(request: runs.Request) -> git_source.Credentials | None:
         git = request.generation.spec.output.git
         if git is None or git.secret_ref is None:
             return None
-        body = client.read_secret(request.namespace, git.secret_ref.name)
-        data = {
-            key: base64.b64decode(value)
-            for key, value in ((body or {}).get("data") or {}).items()
-            if key in runner.GIT_SECRET_KEYS
-        }
-        return git_source.Credentials.from_secret(data)
+        return git_credentials(client, request.namespace, git.secret_ref.name)
 
     return read
+
+
+def git_credentials(client: kube.Kube, namespace: str, secret: str) -> git_source.Credentials:
+    """The keys of `runner.GIT_SECRET_KEYS` in Secret `namespace/secret`. A missing Secret is
+    no credentials: the push then fails as GitAuthFailed, naming the Secret to check."""
+    body = client.read_secret(namespace, secret)
+    data = {
+        key: base64.b64decode(value)
+        for key, value in ((body or {}).get("data") or {}).items()
+        if key in runner.GIT_SECRET_KEYS
+    }
+    return git_source.Credentials.from_secret(data)
 
 
 class Jobs:

@@ -93,7 +93,7 @@ async def run(
     """Run the operator until `stop_flag` is set (or the process is signalled)."""
     try:
         await kopf.operator(
-            registry=handlers.registry(),
+            registry=handlers.registry(drift_interval=op.settings.drift_interval_seconds),
             memo=op,
             clusterwide=not namespaces,
             namespaces=list(namespaces),

@@ -68,6 +68,9 @@ class Settings:
     """Port of the Prometheus endpoint (`/metrics`); 0 to serve none."""
     local_workers: int = 2
     """Threads of the local executor: one run uses about one core."""
+    drift_interval_seconds: int = 300
+    """How often published Git output is compared with its branch (`spec.driftPolicy`): one
+    `ls-remote` per CodeGeneration, and a two-commit fetch only when the branch moved."""
 
 
 _ENV = "KODEGEN_"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from kodegen.controller import names, reconcile, runner
+from kodegen.controller import drift, names, reconcile, runner
 from kodegen.pipeline import generate
 from tests import gitservers
 
@@ -43,9 +43,9 @@ def server(tmp_path: Path) -> Iterator[tuple[Path, gitservers.SmartHttp]]:
         yield repository, http
 
 
-def _git_manifest(url: str, **git: Any) -> dict[str, Any]:
-    output = {"url": url, "branch": "main", "path": "services/petstore", **git}
-    return _manifest(output={"git": {**output, "secretRef": {"name": "push"}}})
+def _git_manifest(url: str, **spec: Any) -> dict[str, Any]:
+    output = {"url": url, "branch": "main", "path": "services/petstore"}
+    return _manifest(output={"git": {**output, "secretRef": {"name": "push"}}}, **spec)
 
 
 async def _secret(world: World, token: str) -> None:
@@ -181,3 +181,82 @@ async def _until(world: World, phase: str, history: int = 1) -> None:
     ):
         assert asyncio.get_running_loop().time() < deadline, world.status()
         await asyncio.sleep(0.05)  # the local executor's thread finishes on its own
+
+
+# -- drift (spec.driftPolicy) ------------------------------------------------------------------
+
+
+async def _published_by_the_job(
+    world: World, url: str, monkeypatch: pytest.MonkeyPatch, **spec: Any
+) -> None:
+    await world.apply(_git_manifest(url, **spec))
+    outcome = await _run(world, monkeypatch, TOKEN)
+    assert outcome.phase == "Succeeded", outcome.message
+    run = names.hash8(world.status()["inputHash"])
+    assert await world.call(reconcile.complete, world.op, NS, "petstore-api", run, None) == (
+        "succeeded"
+    )
+
+
+async def _set_policy(world: World, policy: str) -> None:
+    await world.call(
+        world.custom.patch_namespaced_custom_object,
+        "kodegen.dev",
+        "v1alpha1",
+        NS,
+        "codegenerations",
+        "petstore-api",
+        {"spec": {"driftPolicy": policy}},
+    )
+
+
+async def test_drift_is_reported_then_restored_with_a_new_commit(
+    world: World, server: tuple[Path, gitservers.SmartHttp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repository, http = server
+    await _secret(world, TOKEN)
+    await _published_by_the_job(world, http.url("r.git"), monkeypatch)
+    published = world.status()["output"]["git"]["commit"]
+    assert await world.call(drift.check, world.op, world.body()) == "in-sync"
+    assert world.conditions()["Drifted"] == ("False", "InSync")
+
+    edit = gitservers.seed(repository, {"services/petstore/README.md": "edited by hand\n"})
+    assert await world.call(drift.check, world.op, world.body()) == "drifted"
+    assert world.conditions()["Drifted"] == ("True", "HandEdited")
+    message = next(c for c in world.status()["conditions"] if c["type"] == "Drifted")["message"]
+    assert "M README.md" in message and published[:12] in message
+    assert ("Warning", "Drifted") in world.events()
+    assert await world.call(drift.check, world.op, world.body()) == "drifted"  # no new Event
+    assert world.events().count(("Warning", "Drifted")) == 1
+
+    await _set_policy(world, "Restore")
+    assert await world.call(drift.check, world.op, world.body()) == "restored"
+    head = gitservers.git("rev-parse", "main", cwd=repository)
+    assert gitservers.git("rev-parse", f"{head}^", cwd=repository) == edit  # never forced
+    assert world.status()["output"]["git"]["commit"] == head
+    assert world.conditions()["Drifted"] == ("False", "Restored")
+    assert ("Normal", "Restored") in world.events()
+    assert gitservers.tree(repository)["services/petstore/README.md"] != b"edited by hand\n"
+    assert await world.call(drift.check, world.op, world.body()) == "in-sync"
+    assert TOKEN not in _everything(world)
+
+
+async def test_drift_is_not_looked_at_when_ignored(
+    world: World, server: tuple[Path, gitservers.SmartHttp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repository, http = server
+    await _published_by_the_job(world, http.url("r.git"), monkeypatch, driftPolicy="Ignore")
+    gitservers.seed(repository, {"services/petstore/README.md": "edited by hand\n"})
+    assert await world.call(drift.check, world.op, world.body()) == "skipped"
+    assert "Drifted" not in world.conditions()
+
+
+async def test_an_unreadable_branch_is_drifted_unknown(
+    world: World, server: tuple[Path, gitservers.SmartHttp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repository, http = server
+    await _secret(world, TOKEN)
+    await _published_by_the_job(world, http.url("r.git"), monkeypatch)
+    gitservers.git("update-ref", "-d", "refs/heads/main", cwd=repository)
+    assert await world.call(drift.check, world.op, world.body()) == "unknown"
+    assert world.conditions()["Drifted"] == ("Unknown", "GitNotFound")

@@ -290,10 +290,14 @@ class Session:
             GIT_TERMINAL_PROMPT="0",
             GIT_ALLOW_PROTOCOL=":".join(self.protocols),
             LC_ALL="C",
-            GIT_CONFIG_NOSYSTEM="1",
         )
         if self.isolated:
-            env.update(HOME=str(home), GIT_CONFIG_GLOBAL=os.devnull, XDG_CONFIG_HOME=str(home))
+            env.update(
+                HOME=str(home),
+                GIT_CONFIG_NOSYSTEM="1",
+                GIT_CONFIG_GLOBAL=os.devnull,
+                XDG_CONFIG_HOME=str(home),
+            )
             env.pop("SSH_AUTH_SOCK", None)
         config: list[tuple[str, str]] = [("core.hooksPath", os.devnull)]
         credentials = self.credentials

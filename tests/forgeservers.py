@@ -318,6 +318,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not found:
             return self.answer(404, {"message": "Not Found"})
         pull = found[0]
+        if body.get("state") == "closed" or body.get("state_event") == "close":
+            pull["state"] = "closed"
         pull["title"] = body.get("title", pull["title"])
         pull["body"] = body.get("description" if forge.kind == "gitlab" else "body", pull["body"])
         self.answer(201 if forge.kind == "gitea" else 200, forge.render(pull))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import re
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
@@ -58,24 +59,35 @@ def open_or_update(
     base: str,
     title: str,
     body: str,
+    supersedes: str | None = None,
     timeout: float = 30.0,
     transport: httpx.BaseTransport | None = None,
 ) -> PullRequest:
-    """The pull request from `head` into `base` of `repository`, with `title` and `body`."""
+    """The pull request from `head` into `base` of `repository`, with `title` and `body`.
+    `supersedes`: a branch prefix (`kodegen/<name>-`); other open requests into `base` from
+    branches with it are closed (an older input's proposals), after this one is open."""
     forge = _FORGES[settings.provider](settings, repository, token, timeout, transport)
     with forge.client:
-        found = forge.find(head, base)
-        if found is not None:
-            return forge.update(found, title, body)
-        try:
-            return forge.create(head, base, title, body)
-        except errors.GitError as exc:
-            if exc.status not in (409, 422):
-                raise
-            again = forge.find(head, base)  # created meanwhile by a concurrent run
-            if again is None:
-                raise
-            return forge.update(again, title, body)
+        opened = _open_or_update(forge, head, base, title, body)
+        if supersedes:
+            for older in forge.others(base, prefix=supersedes, keep=head):
+                forge.close(older)
+        return opened
+
+
+def _open_or_update(forge: _Forge, head: str, base: str, title: str, body: str) -> PullRequest:
+    found = forge.find(head, base)
+    if found is not None:
+        return forge.update(found, title, body)
+    try:
+        return forge.create(head, base, title, body)
+    except errors.GitError as exc:
+        if exc.status not in (409, 422):
+            raise
+        again = forge.find(head, base)  # created meanwhile by a concurrent run
+        if again is None:
+            raise
+        return forge.update(again, title, body)
 
 
 def repository_path(url: str) -> str:
@@ -142,6 +154,14 @@ class _Forge(abc.ABC):
     @abc.abstractmethod
     def update(self, found: PullRequest, title: str, body: str) -> PullRequest:
         """Set the title and description of `found`."""
+
+    @abc.abstractmethod
+    def others(self, base: str, *, prefix: str, keep: str) -> list[PullRequest]:
+        """The open requests into `base` from branches starting with `prefix`, but `keep`."""
+
+    @abc.abstractmethod
+    def close(self, found: PullRequest) -> None:
+        """Close `found` without merging it."""
 
     # -- HTTP ---------------------------------------------------------------------------------
 
@@ -217,6 +237,17 @@ class GitHub(_Forge):
             self.call("PATCH", url, json={"title": title, "body": body}).json(), "update"
         )
 
+    def others(self, base: str, *, prefix: str, keep: str) -> list[PullRequest]:
+        params = {"base": base, "state": "open", "per_page": str(_PER_PAGE)}
+        return [
+            self._read(item, "a pull request")
+            for item in self.pages(f"/repos/{self.path}/pulls", params)
+            if _older(_get(item, "head", "ref"), prefix, keep) and _get(item, "base", "ref") == base
+        ]
+
+    def close(self, found: PullRequest) -> None:
+        self.call("PATCH", f"/repos/{self.path}/pulls/{found.number}", json={"state": "closed"})
+
     def _read(self, item: Any, what: str) -> PullRequest:
         try:
             state = "merged" if item.get("merged_at") else item["state"]
@@ -264,6 +295,18 @@ class GitLab(_Forge):
         answer = self.call("PUT", url, json={"title": title, "description": body})
         return self._read(answer.json(), "update")
 
+    def others(self, base: str, *, prefix: str, keep: str) -> list[PullRequest]:
+        params = {"target_branch": base, "state": "opened", "per_page": str(_PER_PAGE)}
+        return [
+            self._read(item, "a merge request")
+            for item in self.pages(f"{self.project}/merge_requests", params)
+            if _older(item.get("source_branch"), prefix, keep) and item.get("target_branch") == base
+        ]
+
+    def close(self, found: PullRequest) -> None:
+        url = f"{self.project}/merge_requests/{found.number}"
+        self.call("PUT", url, json={"state_event": "close"})
+
     def _read(self, item: Any, what: str) -> PullRequest:
         states = {"opened": "open", "closed": "closed", "locked": "open", "merged": "merged"}
         try:
@@ -301,6 +344,17 @@ class Gitea(_Forge):
             self.call("PATCH", url, json={"title": title, "body": body}).json(), "update"
         )
 
+    def others(self, base: str, *, prefix: str, keep: str) -> list[PullRequest]:
+        params = {"state": "open", "limit": str(_PER_PAGE), "page": "1"}
+        return [
+            self._read(item, "a pull request")
+            for item in self.pages(f"/repos/{self.path}/pulls", params)
+            if _older(_get(item, "head", "ref"), prefix, keep) and _get(item, "base", "ref") == base
+        ]
+
+    def close(self, found: PullRequest) -> None:
+        self.call("PATCH", f"/repos/{self.path}/pulls/{found.number}", json={"state": "closed"})
+
     def _read(self, item: Any, what: str) -> PullRequest:
         try:
             state = "merged" if item.get("merged") else item["state"]
@@ -312,6 +366,14 @@ class Gitea(_Forge):
 
 
 _FORGES: dict[str, type[_Forge]] = {"github": GitHub, "gitlab": GitLab, "gitea": Gitea}
+
+
+def _older(head: object, prefix: str, keep: str) -> bool:
+    """Whether `head` is `prefix` + 12 hex digits (another input of the same CodeGeneration;
+    `kodegen/petstore-` never matches `kodegen/petstore-api-…`), other than `keep`."""
+    if not isinstance(head, str) or not head.startswith(prefix) or head == keep:
+        return False
+    return re.fullmatch(r"[0-9a-f]{12}", head[len(prefix) :]) is not None
 
 
 def _state(value: object) -> Literal["open", "closed", "merged"]:

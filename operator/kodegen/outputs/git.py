@@ -41,6 +41,7 @@ __all__ = [
     "About",
     "Options",
     "branch_for",
+    "branch_prefix",
     "check",
     "credentials_from_env",
     "drift",
@@ -156,6 +157,7 @@ def publish(
         base=output.branch,
         title=title,
         body=body.strip(),
+        supersedes=branch_prefix(about),
         timeout=options.timeout,
         transport=options.forge_transport,
     )
@@ -240,7 +242,13 @@ def _session(output: codegeneration.GitOutput, options: Options) -> gitcli.Sessi
 
 def branch_for(about: About) -> str:
     """The pull request's branch: `kodegen/<name>-<12 hex digits of the input hash>`."""
-    return f"kodegen/{about.name}-{about.input_hash.removeprefix('sha256:')[:12]}"
+    return f"{branch_prefix(about)}{about.input_hash.removeprefix('sha256:')[:12]}"
+
+
+def branch_prefix(about: About) -> str:
+    """What the pull request branches of one CodeGeneration start with: `kodegen/<name>-`.
+    Opening one closes the others still open (older inputs' proposals)."""
+    return f"kodegen/{about.name}-"
 
 
 def message(template: str | None, about: About, files: Mapping[str, bytes]) -> str:

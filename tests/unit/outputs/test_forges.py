@@ -191,3 +191,22 @@ def test_repository_paths() -> None:
     assert forges.repository_path("https://github.com/team/r") == "team/r"
     with pytest.raises(errors.GitError, match="owner/repository"):
         forges.repository_path("https://example.com/r.git")
+
+
+def test_a_new_input_closes_the_older_inputs_requests_only(world: World) -> None:
+    first = world.publish()
+    newer = git.About(**{**ABOUT.__dict__, "input_hash": "sha256:" + "12" * 32})
+    options = git.Options(credentials=git_source.Credentials(token=TOKEN), clock=lambda: WHEN)
+    # Another CodeGeneration whose name extends ours: its request is not ours to close.
+    other = git.About(**{**ABOUT.__dict__, "name": "petstore-api"})
+    git.publish({**FILES, "README.md": b"other\n"}, world.output(), other, options)
+
+    second = git.publish({**FILES, "README.md": b"v2\n"}, world.output(), newer, options)
+
+    assert first.pull_request is not None and second.pull_request is not None
+    states = {p["head"]: p["state"] for p in world.forge.pulls}
+    assert states == {
+        git.branch_for(ABOUT): "closed",
+        git.branch_for(other): "open",
+        git.branch_for(newer): "open",
+    }

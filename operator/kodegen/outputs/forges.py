@@ -39,6 +39,7 @@ from kodegen.templates import git as git_source
 
 __all__ = ["PullRequest", "api_url", "open_or_update", "repository_path"]
 
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
 _MAX_PAGES = 50
 _PER_PAGE = 50
 
@@ -129,6 +130,14 @@ class _Forge(abc.ABC):
     ) -> None:
         self.path = repository_path(repository)
         self.base_url = api_url(settings, repository)
+        parsed = urllib.parse.urlsplit(self.base_url)
+        if token and parsed.scheme != "https" and parsed.hostname not in _LOOPBACK:
+            raise errors.GitError(
+                remote=self.base_url,
+                kind="invalid",
+                reason="refusing to send the token to a forge API over plain http; use an "
+                "https:// pullRequest.apiURL",
+            )
         self.token = token
         self.client = httpx.Client(
             base_url=self.base_url,

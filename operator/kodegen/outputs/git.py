@@ -182,13 +182,17 @@ def check(output: codegeneration.GitOutput) -> None:
     """Refuse, before any run, what `publish` would refuse whatever the Secret holds: a URL
     with credentials or options in it, an unknown placeholder in the message, a path that
     leaves the repository. Raises `errors.ManifestError` naming the field."""
-    try:
-        gitcli.Session(output.url, protocols=(*gitcli.DEFAULT_PROTOCOLS, "file"))
-        if output.path is not None:
-            gitcommit.checked_path(output.path)
-    except errors.GitError as exc:
-        field = "url" if "url" in exc.reason else "path"
-        raise errors.ManifestError(field=f"spec.output.git.{field}", reason=exc.reason) from exc
+    checks: list[tuple[str, Callable[[], object]]] = [
+        ("url", lambda: gitcli.Session(output.url, protocols=CLI_PROTOCOLS)),
+        ("path", lambda: output.path is None or gitcommit.checked_path(output.path)),
+    ]
+    if output.pull_request is not None:  # the forge API needs owner/repository
+        checks.append(("url", lambda: forges.repository_path(output.url)))
+    for field, run in checks:
+        try:
+            run()
+        except errors.GitError as exc:
+            raise errors.ManifestError(field=f"spec.output.git.{field}", reason=exc.reason) from exc
     about = About(name="n", namespace="ns", family="f", version="1", input_hash="sha256:0")
     message(output.message, about, {})
 

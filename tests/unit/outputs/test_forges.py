@@ -210,3 +210,33 @@ def test_a_new_input_closes_the_older_inputs_requests_only(world: World) -> None
         git.branch_for(other): "open",
         git.branch_for(newer): "open",
     }
+
+
+def test_a_token_is_never_sent_to_a_forge_over_plain_http() -> None:
+    settings = codegeneration.PullRequestSettings(
+        provider="gitea", apiURL="http://forge.example.com/api/v1"
+    )
+    with pytest.raises(errors.GitError, match="plain http") as caught:
+        forges.open_or_update(
+            settings,
+            repository="https://forge.example.com/team/r.git",
+            token=TOKEN,
+            head="h",
+            base="main",
+            title="t",
+            body="b",
+        )
+    assert caught.value.kind == "invalid" and TOKEN not in str(caught.value)
+
+
+def test_check_refuses_a_pull_request_repository_without_owner() -> None:
+    output = codegeneration.GitOutput.model_validate(
+        {
+            "url": "https://example.com/r.git",
+            "branch": "main",
+            "mode": "pullRequest",
+            "pullRequest": {"provider": "github"},
+        }
+    )
+    with pytest.raises(errors.ManifestError, match=r"spec\.output\.git\.url: .*owner/repository"):
+        git.check(output)

@@ -92,8 +92,8 @@ class Options:
     protocols: transports allowed; the operator never allows `file`.
     timeout: seconds per git command and per forge request.
     clock: the commits' date.
-    forge_transport: the HTTP transport of the forge client (None: the network); tests pass
-        none either, they run forge servers on 127.0.0.1.
+    forge_transport: the HTTP transport of the forge client (None: httpx's own, the
+        network); a proxy or a custom TLS setup plugs in here.
     """
 
     credentials: git_source.Credentials | None = None

@@ -20,8 +20,10 @@
     ├── OutputError             publishing or reading an output failed: the API refused or
     │   │                       was unreachable (`retryable` says whether to try again), or a
     │   │                       stored output is missing or corrupt
-    │   └── DestinationError    the output folder cannot be written (a path under a file, no
-    │                           permission, a read-only or full filesystem)
+    │   ├── DestinationError    the output folder cannot be written (a path under a file, no
+    │   │                       permission, a read-only or full filesystem)
+    │   └── GitError            a Git output failed (`kind`: auth, non-fast-forward,
+    │                           protected branch, unreachable, forge...; `condition_reason`)
     └── AIError                 the AI layer could not produce an answer
         ├── ProviderError       one provider failed (retryable or not); the router fails over
         └── BudgetExceeded      the next call would exceed spec.ai.maxCostUSD or max tokens
@@ -53,6 +55,7 @@ world is not ready"):
 from __future__ import annotations
 
 import enum
+from typing import ClassVar
 
 
 class ExitCode(enum.IntEnum):
@@ -217,6 +220,31 @@ class DestinationError(OutputError):
             f"cannot write {destination}: {reason}; nothing was written "
             "(check the path, its permissions and the free space)",
         )
+
+
+class GitError(OutputError):
+    """Publishing to Git failed. `remote` is the repository URL without user info; `kind` is
+    one of `KINDS` and gives the condition's reason (`condition_reason`) and whether trying
+    again may help (`retryable`). The message never holds a credential."""
+
+    KINDS: ClassVar[dict[str, tuple[str, bool]]] = {
+        "auth": ("GitAuthFailed", False),
+        "non-fast-forward": ("GitNonFastForward", True),
+        "protected-branch": ("GitProtectedBranch", False),
+        "unreachable": ("GitUnreachable", True),
+        "timeout": ("GitTimeout", True),
+        "not-found": ("GitNotFound", False),
+        "invalid": ("GitInvalid", False),
+        "rejected": ("GitRejected", False),
+        "forge": ("ForgeFailed", False),
+        "forge-unavailable": ("ForgeUnavailable", True),
+    }
+    """kind -> (condition reason, retryable)."""
+
+    def __init__(self, *, remote: str, kind: str, reason: str, status: int | None = None) -> None:
+        self.remote, self.kind = remote, kind
+        self.condition_reason, retryable = self.KINDS[kind]
+        super().__init__(output=f"git {remote}", reason=reason, status=status, retryable=retryable)
 
 
 class AIError(KodegenError):

@@ -23,6 +23,9 @@ ProviderName = Literal["anthropic", "openai", "google", "ollama"]
 """The AI providers kodegen has adapters for."""
 
 Severity = Literal["low", "medium", "high"]
+DriftPolicy = Literal["Ignore", "Report", "Restore"]
+"""What to do when published output was edited by hand: nothing, condition Drifted=True, or
+put it back (Git: a new commit, never a force push)."""
 IsolationPolicy = Literal["required", "best-effort"]
 """Severity of a scanner finding."""
 
@@ -130,17 +133,83 @@ class ConfigMapOutput(base.KodegenModel):
     """Name of the (first) ConfigMap."""
 
 
+GitMode = Literal["push", "pullRequest"]
+"""push: commit to the branch; pullRequest: commit to a branch named after the input hash and
+open (or update) a pull request into the branch."""
+
+ForgeName = Literal["github", "gitlab", "gitea"]
+"""The forges whose pull/merge request APIs kodegen speaks (Forgejo speaks Gitea's)."""
+
+BranchName = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[A-Za-z0-9._/-]+$")]
+"""A branch name: letters, digits, `.`, `_`, `/` and `-` (git check-ref-format decides the
+rest)."""
+
+
+class GitAuthor(base.KodegenModel):
+    """Author and committer of kodegen's commits."""
+
+    name: Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^<>\n]+$")] = "kodegen"
+    """Name of the author."""
+    email: Annotated[str, Field(min_length=3, max_length=256, pattern=r"^[^<>\s]+@[^<>\s]+$")] = (
+        "kodegen@kodegen.dev"
+    )
+    """Email address of the author."""
+
+
+class PullRequestSettings(base.KodegenModel):
+    """Which forge API opens the pull (merge) request, for `mode: pullRequest`."""
+
+    provider: ForgeName
+    """github, gitlab or gitea (also Forgejo)."""
+    api_url: Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^https?://")] | None = (
+        Field(default=None, alias="apiURL")
+    )
+    """Base URL of the forge's REST API; default: https://api.github.com for github, the
+    repository's host + /api/v4 for gitlab, + /api/v1 for gitea."""
+
+
 class GitOutput(base.KodegenModel):
     """Publish the code as a commit to a Git branch (no commit when nothing changed)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "x-kubernetes-validations": [
+                {
+                    "rule": "!has(self.mode) || self.mode != 'pullRequest' || "
+                    "has(self.pullRequest)",
+                    "message": "mode pullRequest needs pullRequest.provider",
+                }
+            ]
+        }
+    )
+
     url: refs.GitUrl
-    """URL of the repository."""
-    branch: Annotated[str, Field(min_length=1, max_length=256)]
-    """Branch to commit to."""
+    """URL of the repository (https, ssh or git; user info in it is refused)."""
+    branch: BranchName
+    """Branch to commit to (pullRequest: the branch the pull request targets)."""
     path: refs.RepoPath | None = None
-    """Folder of the repository to write to; the root when omitted."""
+    """Folder of the repository to write to; the root when omitted. Nothing outside it
+    changes."""
     secret_ref: refs.SecretRef | None = None
-    """Secret with the credentials (`username`/`password`, `token` or `ssh-privatekey`)."""
+    """Secret with the credentials: `token` (or `username`/`password`) for https and the forge
+    API, or `ssh-privatekey` with `known_hosts` (required) for ssh."""
+    mode: GitMode = "push"
+    """push: commit to `branch`; pullRequest: commit to `kodegen/<input hash>` and open or
+    update a pull request into `branch`."""
+    author: GitAuthor = Field(default_factory=GitAuthor)
+    """Author and committer of the commits."""
+    message: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    """Commit message template; placeholders `{name}`, `{namespace}`, `{family}`,
+    `{version}`, `{inputHash}`, `{files}`. Trailers with the input hash and the provenance
+    digest are always appended."""
+    pull_request: PullRequestSettings | None = None
+    """The forge API for `mode: pullRequest`."""
+
+    @model_validator(mode="after")
+    def _forge_for_pull_requests(self) -> GitOutput:
+        if self.mode == "pullRequest" and self.pull_request is None:
+            raise ValueError("output.git: mode pullRequest needs pullRequest.provider")
+        return self
 
 
 class Output(base.KodegenModel):
@@ -196,6 +265,10 @@ class CodeGenerationSpec(base.KodegenModel):
     """Coverage, severity and contract thresholds."""
     output: Output = Field(default_factory=Output)
     """Where the code is published."""
+    drift_policy: DriftPolicy = "Report"
+    """Published output edited by hand (Git output): Ignore, Report (condition Drifted=True
+    with the files) or Restore (a new commit putting the folder back). Not an input: changing
+    it starts no run."""
     suspend: bool = False
     """Stop starting new runs (a running one finishes)."""
     regenerate: Annotated[str, Field(max_length=253)] = ""

@@ -63,6 +63,17 @@ class GenerationResult(base.KodegenModel):
     """AI cost of the run, in US dollars."""
 
 
+class PullRequestStatus(base.KodegenModel):
+    """The pull (merge) request carrying the code."""
+
+    url: Annotated[str, Field(min_length=1, max_length=2048)]
+    """Web address of the pull request."""
+    number: Annotated[int, Field(ge=1)]
+    """Its number (GitLab: the merge request's iid)."""
+    state: Literal["open", "closed", "merged"]
+    """open, closed or merged."""
+
+
 class GitPublication(base.KodegenModel):
     """Where the code was committed."""
 
@@ -70,6 +81,14 @@ class GitPublication(base.KodegenModel):
     """Commit written (or found unchanged)."""
     branch: Annotated[str, Field(min_length=1, max_length=256)]
     """Branch it is on."""
+    url: Annotated[str, Field(max_length=2048)] | None = None
+    """The repository (user info removed)."""
+    path: Annotated[str, Field(max_length=1024)] | None = None
+    """Folder of the repository holding the code; the root when omitted."""
+    changed: bool = True
+    """False when the tree was already there and no commit was made."""
+    pull_request: PullRequestStatus | None = None
+    """The pull request, for `mode: pullRequest`."""
 
 
 class OutputStatus(base.KodegenModel):

@@ -129,9 +129,9 @@ def _generate(commands: Any, templates: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--out",
         type=Path,
-        required=True,
         metavar="DIR",
-        help="output folder, replaced atomically (only if empty or exactly as kodegen wrote it)",
+        help="output folder, replaced atomically (only if empty or exactly as kodegen wrote "
+        "it); without it, the code goes to the manifest's spec.output.git",
     )
     run.add_argument("--force", action="store_true", help=_FORCE)
     _output_flag(run)

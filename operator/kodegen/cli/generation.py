@@ -21,8 +21,10 @@ __all__ = ["generate_command", "init_command", "validate_command"]
 
 
 def generate_command(args: argparse.Namespace) -> int:
-    out: Path = args.out
     cg = _manifest(args)
+    if args.out is None:
+        return _generate_to_git(args, cg)
+    out: Path = args.out
     directory.check(out.absolute(), force=args.force)  # refuse a user's folder before the work
     with display.Progress(display.stderr()) as progress:
         generator = generate.Generator(
@@ -36,7 +38,7 @@ def generate_command(args: argparse.Namespace) -> int:
     display.isolation_warning(result.isolation)
     code = errors.ExitCode.OK if result.passed else errors.ExitCode.GATES_FAILED
     if args.output == "json":
-        sys.stdout.write(summary.dump(summary.of_run(result, out, int(code))))
+        sys.stdout.write(summary.dump(summary.of_run(result, {"directory": str(out)}, int(code))))
         return code
     console = display.stdout()
     display.summary(console, result)
@@ -47,6 +49,70 @@ def generate_command(args: argparse.Namespace) -> int:
             f"wrote {out} ({result.counts.files} files), but quality gates FAILED: "
             f"see above; the output is marked failed in {directory.MARKER}"
         )
+    return code
+
+
+def _generate_to_git(args: argparse.Namespace, cg: codegeneration.CodeGeneration) -> int:
+    """Generate, then publish to `spec.output.git` with the publisher the operator uses;
+    credentials from `KODEGEN_OUTPUT_GIT_*` or your own git setup (helpers, ssh agent)."""
+    from kodegen.controller import names  # the input hash, computed as the operator does
+    from kodegen.outputs import git
+
+    target = cg.spec.output.git
+    if target is None:
+        raise errors.FlagError(
+            flag="--out",
+            value="",
+            reason="not given, and the manifest sets no spec.output.git; pass --out DIR",
+        )
+    git.check(target)
+    with display.Progress(display.stderr()) as progress:
+        generator = generate.Generator(
+            templates_root=args.templates,
+            gate_timeout=args.gates_timeout,
+            progress=progress,
+            ai=_ai_options(args) if cg.spec.ai.mode != "off" else None,
+        )
+        result = generator.run(cg)
+    display.isolation_warning(result.isolation)
+    published = None
+    if result.passed:
+        template = result.prepared.template
+        about = git.About(
+            name=cg.metadata.name,
+            namespace=cg.metadata.namespace or "default",
+            family=template.spec.family,
+            version=template.spec.version,
+            input_hash=names.input_hash(cg.spec, template.digest),
+        )
+        options = git.Options(
+            credentials=git.credentials_from_env(os.environ),
+            isolated=False,
+            protocols=git.CLI_PROTOCOLS,
+        )
+        published = git.publish(result.files, target, about, options)
+    code = errors.ExitCode.OK if result.passed else errors.ExitCode.GATES_FAILED
+    if args.output == "json":
+        where: dict[str, Any] = {"url": target.url, "branch": target.branch}
+        if published is not None:
+            where |= {"commit": published.commit, "changed": published.changed}
+            if published.pull_request is not None:
+                where["pullRequest"] = published.pull_request.url
+        sys.stdout.write(summary.dump(summary.of_run(result, {"git": where}, int(code))))
+        return code
+    console = display.stdout()
+    display.summary(console, result)
+    if published is None:
+        console.print("quality gates FAILED: see above; nothing was published to Git")
+        return code
+    verb = "published to" if published.changed else "unchanged on"
+    console.print(
+        f"{result.counts.files} files {verb} {published.url} branch {published.branch} "
+        f"at {published.commit[:12]}: every gate passed"
+    )
+    if published.pull_request is not None:
+        request = published.pull_request
+        console.print(f"pull request {request.url} ({request.state})")
     return code
 
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 from kodegen import errors, provenance
@@ -31,8 +30,9 @@ from kodegen.pipeline import generate, stages
 __all__ = ["dump", "failure", "of_run", "of_validation", "operations"]
 
 
-def of_run(result: generate.Result, out: Path, code: int) -> dict[str, Any]:
-    """The summary of `kodegen generate` that wrote `result` to `out`."""
+def of_run(result: generate.Result, outputs: dict[str, Any], code: int) -> dict[str, Any]:
+    """The summary of `kodegen generate` that wrote `result` where `outputs` says
+    (`{"directory": "out/x"}`, or `{"git": {...}}`)."""
     prepared = result.prepared
     implemented, total = operations(prepared)
     statement = result.files.get(provenance.PATH, b"")
@@ -63,7 +63,7 @@ def of_run(result: generate.Result, out: Path, code: int) -> dict[str, Any]:
     gaps = _spec_gaps(result, statement)
     if gaps:
         summary["specGaps"] = gaps
-    summary["outputs"] = {"directory": str(out)}
+    summary["outputs"] = outputs
     summary["provenance"] = {
         "path": provenance.PATH,
         "digest": "sha256:" + hashlib.sha256(statement).hexdigest(),

@@ -8,6 +8,7 @@ ConfigMap; only who runs `runner.execute` differs.
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import logging
 from collections.abc import Callable
@@ -16,8 +17,17 @@ from typing import Any, Protocol
 from kodegen.ai import keys
 from kodegen.controller import jobs, kube, names, runner, runs, settings
 from kodegen.pipeline import generate
+from kodegen.templates import git as git_source
 
-__all__ = ["Done", "Executor", "Jobs", "Local", "secret_env"]
+__all__ = [
+    "Done",
+    "Executor",
+    "Jobs",
+    "Local",
+    "git_credentials",
+    "secret_credentials",
+    "secret_env",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +58,8 @@ class Executor(Protocol):
 
 
 def secret_env(request: runs.Request) -> list[dict[str, Any]]:
-    """Environment entries that bring the run its AI keys: `secretKeyRef`s, never values. A
+    """Environment entries that bring the run its AI keys and its Git output's credentials
+    (`runner.GIT_SECRET_KEYS`, each optional): `secretKeyRef`s, never values. A
     `secretRef` without `key` reads the key named as the variable (`ANTHROPIC_API_KEY`, as
     `kubectl create secret generic --from-env-file` writes it): a `secretKeyRef` without a key
     is an invalid Job the API server refuses for good."""
@@ -69,7 +80,41 @@ def secret_env(request: runs.Request) -> list[dict[str, Any]]:
                 },
             },
         )
+    git = request.generation.spec.output.git
+    if git is not None and git.secret_ref is not None:
+        for key, variable in runner.GIT_SECRET_KEYS.items():
+            entries[variable] = {
+                "name": variable,
+                "valueFrom": {
+                    "secretKeyRef": {"name": git.secret_ref.name, "key": key, "optional": True}
+                },
+            }
     return [entries[variable] for variable in sorted(entries)]
+
+
+def secret_credentials(client: kube.Kube) -> runner.CredentialSource:
+    """The Git output's credentials read from its Secret through the API (the local
+    executor: the operator's own identity may read it)."""
+
+    def read(request: runs.Request) -> git_source.Credentials | None:
+        git = request.generation.spec.output.git
+        if git is None or git.secret_ref is None:
+            return None
+        return git_credentials(client, request.namespace, git.secret_ref.name)
+
+    return read
+
+
+def git_credentials(client: kube.Kube, namespace: str, secret: str) -> git_source.Credentials:
+    """The keys of `runner.GIT_SECRET_KEYS` in Secret `namespace/secret`. A missing Secret is
+    no credentials: the push then fails as GitAuthFailed, naming the Secret to check."""
+    body = client.read_secret(namespace, secret)
+    data = {
+        key: base64.b64decode(value)
+        for key, value in ((body or {}).get("data") or {}).items()
+        if key in runner.GIT_SECRET_KEYS
+    }
+    return git_source.Credentials.from_secret(data)
 
 
 class Jobs:
@@ -212,6 +257,7 @@ class Local:
                 request.namespace,
                 names.request(request.name, request.input_hash),
                 generator=self.generator(),
+                credentials=secret_credentials(self.client),
             )
             state = jobs.JobState(
                 phase=outcome.phase, reason=outcome.reason, message=outcome.message, attempts=1

@@ -26,7 +26,7 @@ from typing import Any
 import kopf
 
 from kodegen.api import base
-from kodegen.controller import jobs, kube, names, reconcile, templates
+from kodegen.controller import drift, jobs, kube, names, reconcile, templates
 from kodegen.controller import login as login_
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,10 @@ RUNNING_CHECK_SECONDS = 60.0
 (the watch reconnected at the wrong moment) or a local worker lost."""
 
 
+def _publishes_to_git(spec: kopf.Spec, **_: Any) -> bool:
+    return bool((spec.get("output") or {}).get("git")) and spec.get("driftPolicy") != "Ignore"
+
+
 def priority(pod_name: str | None) -> int:
     """A peering priority distinct per pod (kopf pauses operators of equal priority)."""
     if not pod_name:
@@ -48,7 +52,8 @@ def priority(pod_name: str | None) -> int:
     return 1 + int(hashlib.sha256(pod_name.encode()).hexdigest()[:7], 16)
 
 
-def registry() -> kopf.OperatorRegistry:
+def registry(drift_interval: float = 300.0) -> kopf.OperatorRegistry:
+    """Every handler; `drift_interval`: seconds between drift checks of Git output."""
     handlers = kopf.OperatorRegistry()
 
     @kopf.on.startup(registry=handlers)
@@ -78,6 +83,16 @@ def registry() -> kopf.OperatorRegistry:
     @kopf.on.update(*CODEGENERATIONS, field="spec", registry=handlers)
     def reconcile_generation(body: kopf.Body, memo: reconcile.Operator, **_: Any) -> None:
         reconcile.reconcile(memo, body)
+
+    @kopf.timer(
+        *CODEGENERATIONS,
+        interval=drift_interval,
+        initial_delay=drift_interval,
+        when=_publishes_to_git,
+        registry=handlers,
+    )
+    def check_drift(body: kopf.Body, memo: reconcile.Operator, **_: Any) -> None:
+        drift.check(memo, body)
 
     @kopf.on.startup(registry=handlers)
     async def start_watchdog(memo: reconcile.Operator, **_: Any) -> None:

@@ -34,7 +34,7 @@ __all__ = ["build", "run", "run_job"]
 
 logger = logging.getLogger(__name__)
 
-EXIT_RETRY = 3
+EXIT_RETRY = runner.EXIT_RETRY
 """`run-job` could not finish (API unreachable, publish failed): the Job's pod is retried."""
 
 
@@ -93,7 +93,7 @@ async def run(
     """Run the operator until `stop_flag` is set (or the process is signalled)."""
     try:
         await kopf.operator(
-            registry=handlers.registry(),
+            registry=handlers.registry(drift_interval=op.settings.drift_interval_seconds),
             memo=op,
             clusterwide=not namespaces,
             namespaces=list(namespaces),

@@ -51,8 +51,9 @@ LABEL_MAX = 63
 NAME_MAX = 253
 """Longest object name (DNS-1123 subdomain)."""
 
-_NOT_INPUTS = frozenset({"suspend"})
-"""Spec fields that change whether a run starts, not what it produces."""
+_NOT_INPUTS = frozenset({"suspend", "drift_policy"})
+"""Spec fields that change whether a run starts, or what happens to its output afterwards,
+not what it produces."""
 
 
 def input_hash(spec: codegeneration.CodeGenerationSpec, template_digest: str) -> str:

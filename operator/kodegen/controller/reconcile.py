@@ -41,6 +41,7 @@ from kodegen.controller import (
 from kodegen.controller import resolver as resolver_
 from kodegen.controller import slots as slots_
 from kodegen.documents import loading, sources
+from kodegen.outputs import git as git_output
 from kodegen.pipeline import generate
 from kodegen.specs import bundle, inlining
 from kodegen.templates import model as templates_model
@@ -390,11 +391,7 @@ def _validate(
     """Parse the spec and plan against the template (no rendering): bad input is reported on
     the resource at once, not after a Job has started."""
     if frozen.spec.output.git is not None:
-        raise errors.ManifestError(
-            field="spec.output.git",
-            reason="the operator publishes to ConfigMaps only in this release; remove "
-            "spec.output.git (the code goes to ConfigMap <name>-code)",
-        )
+        git_output.check(frozen.spec.output.git)
     ref = frozen.spec.template.model_copy(update={"version": resolved.version})
     pinned = frozen.model_copy(update={"spec": frozen.spec.model_copy(update={"template": ref})})
     generate.Generator().validate(pinned, template)
@@ -547,7 +544,7 @@ def _outcome_conditions(outcome: runs.Outcome) -> list[conditions.Condition]:
     figures = outcome.result
     if outcome.reason == "Succeeded":
         coverage = f", coverage {figures.coverage:g} %" if figures.coverage is not None else ""
-        where = ", ".join(outcome.output.config_maps) if outcome.output else "-"
+        where = _where(outcome.output)
         return [
             ("Generated", "True", "Generated", f"{figures.files} files, {figures.lines} lines"),
             (
@@ -556,7 +553,7 @@ def _outcome_conditions(outcome: runs.Outcome) -> list[conditions.Condition]:
                 "Passed",
                 f"{len(outcome.gates)} gates passed{coverage}{_uncontained(outcome)}",
             ),
-            ("Published", "True", "Published", f"ConfigMap {where}"),
+            ("Published", "True", "Published", where),
             ("Ready", "True", "Succeeded", outcome.message),
         ]
     if outcome.reason == "QualityGatesFailed":
@@ -571,6 +568,13 @@ def _outcome_conditions(outcome: runs.Outcome) -> list[conditions.Condition]:
             ),
             ("Ready", "False", "QualityGatesFailed", outcome.message),
         ]
+    if outcome.reason in _GIT_REASONS or (outcome.reason == "LeakedKey" and figures.files):
+        return [
+            ("Generated", "True", "Generated", f"{figures.files} files, {figures.lines} lines"),
+            ("QualityGatesPassed", "True", "Passed", f"{len(outcome.gates)} gates passed"),
+            ("Published", "False", outcome.reason, outcome.message),
+            ("Ready", "False", outcome.reason, outcome.message),
+        ]
     not_run: tuple[conditions.Status, str, str] = (
         "Unknown",
         "NotRun",
@@ -582,6 +586,25 @@ def _outcome_conditions(outcome: runs.Outcome) -> list[conditions.Condition]:
         ("Published", "False", outcome.reason, "not published"),
         ("Ready", "False", outcome.reason, outcome.message),
     ]
+
+
+_GIT_REASONS = frozenset(reason for reason, _ in errors.GitError.KINDS.values())
+"""Outcome reasons of a run whose code passed every gate and could not be published to Git."""
+
+
+def _where(output: status_api.OutputStatus | None) -> str:
+    """Where the code went, for the Published condition."""
+    if output is None:
+        return "-"
+    git = output.git
+    if git is None:
+        return "ConfigMap " + ", ".join(output.config_maps)
+    where = f"Git {git.url} branch {git.branch} commit {git.commit[:12]}"
+    if git.path:
+        where += f" path {git.path}"
+    if git.pull_request is not None:
+        where += f"; pull request {git.pull_request.url} ({git.pull_request.state})"
+    return where + ("" if git.changed else " (unchanged: no new commit)")
 
 
 def _uncontained(outcome: runs.Outcome) -> str:
@@ -609,6 +632,8 @@ def _outcome_events(outcome: runs.Outcome) -> list[tuple[str, str, str]]:
         ]
     if outcome.reason == "QualityGatesFailed":
         return [("Warning", "QualityGatesFailed", outcome.message)]
+    if outcome.reason in _GIT_REASONS:
+        return [("Warning", outcome.reason, outcome.message)]
     return [("Warning", "Failed", outcome.message)]
 
 

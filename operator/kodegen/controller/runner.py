@@ -10,7 +10,13 @@ local executor does in the operator's worker pool.
 Exit codes of `kodegen run-job` (`exit_code`): 0 succeeded, 1 quality gates failed, 2 bad
 input; the Job's podFailurePolicy fails the Job at once on 1 and 2, retrying will not help.
 Anything else (a crash, an unreachable API, a failed publish) is retried up to the Job's
-backoffLimit.
+backoffLimit. A Git output that failed writes its outcome (the reason names the failure:
+GitAuthFailed, GitUnreachable...) and then exits 3 when trying again may help (the branch moved,
+the server did not answer), 1 otherwise (bad credentials, a protected branch).
+
+Git credentials: the Job gets the keys of `spec.output.git.secretRef` as optional
+`secretKeyRef` variables (`git_secret_env`); the local executor reads the Secret itself and
+passes `credentials`.
 """
 
 from __future__ import annotations
@@ -20,16 +26,44 @@ import datetime
 import os
 import time
 from collections.abc import Callable
+from typing import Any
 
 from kodegen import errors
 from kodegen.api import codegeneration
 from kodegen.api import codegeneration_status as status_api
 from kodegen.controller import jobs, kube, names, runs
 from kodegen.outputs import configmaps
+from kodegen.outputs import git as git_output
 from kodegen.pipeline import generate, template_tests
+from kodegen.templates import git as git_source
 from kodegen.templates import model as template_model
 
-__all__ = ["execute", "execute_template", "exit_code"]
+__all__ = [
+    "EXIT_RETRY",
+    "GIT_SECRET_KEYS",
+    "execute",
+    "execute_template",
+    "exit_code",
+    "git_credentials_from_env",
+]
+
+EXIT_RETRY = 3
+"""`kodegen run-job` exit code: try again (the Job retries up to its backoffLimit)."""
+
+GIT_SECRET_KEYS = git_output.SECRET_ENV
+"""Key of the Git output's Secret -> the Job's environment variable holding it."""
+
+_RETRYABLE_GIT = frozenset(
+    reason for reason, retryable in errors.GitError.KINDS.values() if retryable
+)
+
+CredentialSource = Callable[[runs.Request], git_source.Credentials | None]
+"""Where a run finds the credentials of its Git output."""
+
+
+def git_credentials_from_env(request: runs.Request) -> git_source.Credentials | None:
+    """The Git output's credentials from the Job's environment (see `GIT_SECRET_KEYS`)."""
+    return git_output.credentials_from_env(os.environ)
 
 
 def execute(
@@ -39,6 +73,7 @@ def execute(
     *,
     generator: generate.Generator | None = None,
     now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+    credentials: CredentialSource = git_credentials_from_env,
 ) -> runs.Outcome:
     """Run the request stored in ConfigMap `namespace/request_name`; write and return its
     outcome."""
@@ -51,7 +86,7 @@ def execute(
         )
     request = runs.Request.from_config_map(body)
     started = time.monotonic()
-    outcome = _generate(client, request, generator or _generator(request), now)
+    outcome = _generate(client, request, generator or _generator(request), now, credentials)
     if outcome.result.duration_seconds is None:
         elapsed = round(time.monotonic() - started, 3)
         outcome = _with_duration(outcome, elapsed)
@@ -98,6 +133,8 @@ def _generator(request: runs.Request) -> generate.Generator:
 def exit_code(outcome: runs.Outcome) -> int:
     if outcome.phase == "Succeeded":
         return 0
+    if outcome.reason in _RETRYABLE_GIT:
+        return EXIT_RETRY
     if outcome.reason == "InvalidInput":
         return jobs.EXIT_BAD_INPUT
     return jobs.EXIT_GATES_FAILED
@@ -108,6 +145,7 @@ def _generate(
     request: runs.Request,
     generator: generate.Generator,
     now: Callable[[], datetime.datetime],
+    credentials: CredentialSource,
 ) -> runs.Outcome:
     def finished(**fields: object) -> runs.Outcome:
         stamp = now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -157,6 +195,9 @@ def _generate(
             "nothing was published",
             **common,
         )
+    git = request.generation.spec.output.git
+    if git is not None:
+        return _publish_git(request, result, git, credentials, finished, common)
     written = configmaps.publish(
         client.core,
         result.files,
@@ -171,6 +212,42 @@ def _generate(
         message=f"{result.counts.files} files published to ConfigMap {written[0]}"
         + (f" and {len(written) - 1} chunk(s)" if len(written) > 1 else ""),
         output=status_api.OutputStatus(config_maps=list(written)),
+        **common,
+    )
+
+
+def _publish_git(
+    request: runs.Request,
+    result: generate.Result,
+    git: codegeneration.GitOutput,
+    credentials: CredentialSource,
+    finished: Callable[..., runs.Outcome],
+    common: dict[str, Any],
+) -> runs.Outcome:
+    """Publish to Git; a failure is the outcome, its reason the kind of failure."""
+    about = git_output.About(
+        name=request.name,
+        namespace=request.namespace,
+        family=request.template.family,
+        version=request.template.version,
+        input_hash=request.input_hash,
+    )
+    options = git_output.Options(credentials=credentials(request))
+    try:
+        published = git_output.publish(result.files, git, about, options)
+    except errors.GitError as exc:
+        return finished(phase="Failed", reason=exc.condition_reason, message=str(exc), **common)
+    except errors.LeakedKey as exc:
+        return finished(phase="Failed", reason="LeakedKey", message=str(exc), **common)
+    where = f"{published.url} branch {published.branch} at {published.commit[:12]}"
+    if published.pull_request is not None:
+        where += f", pull request {published.pull_request.url}"
+    verb = "published to" if published.changed else "already on"
+    return finished(
+        phase="Succeeded",
+        reason="Succeeded",
+        message=f"{result.counts.files} files {verb} {where}",
+        output=status_api.OutputStatus(git=published),
         **common,
     )
 

@@ -35,7 +35,23 @@ GATE_FINDINGS_KEPT = 20
 """Findings kept per gate in an outcome (all of them are in the provenance)."""
 
 Reason = Literal[
-    "Succeeded", "QualityGatesFailed", "InvalidInput", "LeakedKey", "PublishFailed", "Error"
+    "Succeeded",
+    "QualityGatesFailed",
+    "InvalidInput",
+    "LeakedKey",
+    "PublishFailed",
+    "Error",
+    # a Git output failed: errors.GitError.KINDS' condition reasons
+    "GitAuthFailed",
+    "GitNonFastForward",
+    "GitProtectedBranch",
+    "GitUnreachable",
+    "GitTimeout",
+    "GitNotFound",
+    "GitInvalid",
+    "GitRejected",
+    "ForgeFailed",
+    "ForgeUnavailable",
 ]
 
 

@@ -107,6 +107,9 @@ class Settings:
     also lists them in `allowRemoteRefs` (`KODEGEN_REMOTE_REF_PREFIXES`, comma-separated).
     None by default: the operator fetches nothing a spec names, so no tenant can make it
     probe the network it runs in."""
+    drift_interval_seconds: int = 300
+    """How often published Git output is compared with its branch (`spec.driftPolicy`): one
+    `ls-remote` per CodeGeneration, and a two-commit fetch only when the branch moved."""
 
 
 _ENV = "KODEGEN_"

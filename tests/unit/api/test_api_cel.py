@@ -303,3 +303,24 @@ def test_rollout_rule_agrees(rollout: Doc) -> None:
     expected = model_accepts(codetemplate.Rollout, rollout)
 
     assert server_accepts("CodeTemplate", "spec.rollout", rollout) is expected
+
+
+GIT_OUTPUTS = [
+    {"url": "https://g/x.git", "branch": "main"},
+    {"url": "https://g/x.git", "branch": "main", "mode": "push"},
+    {"url": "https://g/x.git", "branch": "main", "mode": "pullRequest"},
+    {
+        "url": "https://g/x.git",
+        "branch": "main",
+        "mode": "pullRequest",
+        "pullRequest": {"provider": "gitea"},
+    },
+]
+
+
+@pytest.mark.parametrize("output", GIT_OUTPUTS)
+def test_git_output_rule_agrees(output: Doc) -> None:
+    expected = model_accepts(codegeneration.GitOutput, output)
+
+    assert server_accepts("CodeGeneration", "spec.output.git", output) is expected
+    assert expected is (output.get("mode") != "pullRequest" or "pullRequest" in output)

@@ -332,6 +332,7 @@ def test_cross_field_rules_are_in_place() -> None:
         ".spec.specification.jsonSchema",
         ".spec.ai",
         ".spec.output",
+        ".spec.output.git",
     }
     assert "<= 1" in rules[".spec.output"][0]
     assert "== 1" in rules[".spec.specification.openapi"][0]

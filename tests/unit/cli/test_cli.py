@@ -158,7 +158,6 @@ def test_generate_refuses_a_users_folder_before_any_work(
         [],
         ["frobnicate"],
         ["generate"],
-        ["generate", "m.yaml"],
         ["generate", "m.yaml", "--out", "o", "--gates-timeout", "0"],
         ["generate", "m.yaml", "--out", "o", "--gates-timeout", "soon"],
         ["generate", "m.yaml", "--out", "o", "-o", "yaml"],
@@ -380,3 +379,15 @@ def test_unbalanced_brace_in_a_path_is_a_spec_error(
     code, _, err = run(capsys, "validate", manifest(edit))
     assert code == 2
     assert "specification at" in one_error_line(err)
+
+
+def test_generate_without_out_needs_a_git_output(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Without --out the code goes to spec.output.git; a manifest without one is refused in
+    one line before any work, naming both ways out."""
+    manifest = Path(__file__).resolve().parents[3] / "examples" / "petstore.yaml"
+    code, out, err = run(capsys, "generate", manifest)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1
+    assert "spec.output.git" in err and "--out DIR" in err

@@ -48,6 +48,8 @@ def test_input_hash_ignores_key_order_defaults_and_suspend() -> None:
         == digest
     )
     assert names.input_hash(spec(suspend=True), TEMPLATE) == digest
+    for policy in ("Ignore", "Report", "Restore"):  # what happens to the output afterwards
+        assert names.input_hash(spec(driftPolicy=policy), TEMPLATE) == digest
     without_default = {k: v for k, v in spec_data().items() if k != "regenerate"}
     assert (
         names.input_hash(

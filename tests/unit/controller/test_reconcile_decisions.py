@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import datetime
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -179,18 +180,40 @@ async def test_the_queue_holds_a_run_past_the_namespace_limit(kmock: Any, world:
     api.close()
 
 
-async def test_git_output_is_rejected_on_the_resource(world: World) -> None:
-    git = {"git": {"url": "https://example.com/r.git", "branch": "main", "path": "svc"}}
-    await world.apply(_manifest(output=git))
-    with pytest.raises(kopf.PermanentError, match=r"spec\.output\.git"):
+@pytest.mark.parametrize(
+    ("git", "field"),
+    [
+        ({"url": "https://bob:hunter2@example.com/r.git"}, "spec.output.git.url"),
+        ({"url": "https://example.com/r.git", "message": "{token}"}, "spec.output.git.message"),
+        ({"url": "https://example.com/r.git", "path": "a/../../etc"}, "spec.output.git.path"),
+    ],
+)
+async def test_an_unusable_git_output_is_rejected_on_the_resource(
+    world: World, git: dict[str, Any], field: str
+) -> None:
+    await world.apply(_manifest(output={"git": {"branch": "main", **git}}))
+    with pytest.raises(kopf.PermanentError, match=re.escape(field)) as caught:
         await world.reconcile()
+    assert "hunter2" not in str(caught.value)
     assert world.status()["phase"] == "Failed"
     assert world.conditions() == {
         "SpecValid": ("False", "InvalidSpec"),
         "Ready": ("False", "InvalidSpec"),
     }
-    assert world.events() == [("Warning", "Failed")]
     assert world.objects("batch/v1/jobs") == {}
+
+
+async def test_a_git_output_runs_with_its_secret_as_optional_variables(world: World) -> None:
+    git = {"url": "https://example.com/r.git", "branch": "main", "secretRef": {"name": "push"}}
+    await world.apply(_manifest(output={"git": git}))
+    assert await world.reconcile() == "started"
+    (job,) = world.objects("batch/v1/jobs").values()
+    env = {e["name"]: e for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["KODEGEN_OUTPUT_GIT_TOKEN"]["valueFrom"] == {
+        "secretKeyRef": {"name": "push", "key": "token", "optional": True}
+    }
+    assert {"KODEGEN_OUTPUT_GIT_SSH_PRIVATE_KEY", "KODEGEN_OUTPUT_GIT_KNOWN_HOSTS"} <= set(env)
+    assert all("value" not in env[name] for name in env if name.startswith("KODEGEN_OUTPUT_GIT"))
 
 
 async def test_an_unknown_template_is_a_template_failure(world: World) -> None:

@@ -28,6 +28,7 @@ def test_every_field_has_a_variable() -> None:
         "KODEGEN_NAMESPACE": "ops",
         "KODEGEN_METRICS_PORT": "0",
         "KODEGEN_LOCAL_WORKERS": "8",
+        "KODEGEN_DRIFT_INTERVAL_SECONDS": "30",
         "KODEGEN_JOB_IMAGE": "registry.local/kodegen:dev",
         "KODEGEN_JOB_IMAGE_PULL_POLICY": "Always",
         "KODEGEN_JOB_SERVICE_ACCOUNT": "gen",
@@ -56,6 +57,7 @@ def test_every_field_has_a_variable() -> None:
         namespace="ops",
         metrics_port=0,
         local_workers=8,
+        drift_interval_seconds=30,
         job=settings.JobSettings(
             image="registry.local/kodegen:dev",
             image_pull_policy="Always",

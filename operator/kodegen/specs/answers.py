@@ -33,3 +33,8 @@ def json_object(
     ):
         return body
     return None
+
+
+def misses(op: model.Operation) -> bool:
+    """Whether an operation documents an answer for an unknown key (404, 410, 4XX, default)."""
+    return any(r.status in ("404", "410", "4XX", "default") for r in op.responses)

@@ -124,7 +124,15 @@ def _read_only(
         and item_answer is not None
         and envelopes.same(item_answer, item_schema, components)
     ):
-        semantics |= _item_semantics(by_path.get(item_path or "", {}), item_schema, key, components)
+        item_methods = by_path.get(item_path or "", {})
+        ops = {op.operation_id: op for op in item_methods.values()}
+        semantics |= {  # a seeded store misses most keys: the miss must have a documented answer
+            op_id: meaning
+            for op_id, meaning in _item_semantics(
+                item_methods, item_schema, key, components
+            ).items()
+            if answers.misses(ops[op_id])
+        }
     else:
         item_path = id_param = None
     if not semantics:

@@ -64,6 +64,8 @@ def infer(
             semantics = _writes(by_path[path], schema, components, claimed)
         if PARAM.match(last) and not {"write", "modify"} & set(semantics.values()):
             continue  # a value per key needs a write: a DELETE alone would bring it back
+        if _listed(path, by_path, claimed):
+            continue
         if semantics or (PROBES.match(last) and success is not None):
             semantics[read.operation_id] = "read"
             found.append(
@@ -199,6 +201,8 @@ def _reader(
         schema = answers.schema(read)
         if read is None or schema is None or not schemas.is_object(schema, components):
             continue
+        if _listed(candidate, by_path, taken):
+            continue
         if read.operation_id in taken and read.operation_id not in reads:
             continue
         if answer is not None and envelopes.holds(answer, schema, components) is None:
@@ -212,3 +216,13 @@ def _reader(
         if match is not None and (best is None or match.score > best.score):
             best = match
     return best
+
+
+def _listed(
+    path: str, by_path: Mapping[str, Mapping[str, model.Operation]], claimed: Set[str]
+) -> bool:
+    """Whether `path` is an item of a collection a store lists (`/jobs/{id}` under `/jobs`):
+    one item among many, not a value per key."""
+    above, _, last = path.rpartition("/")
+    listing = by_path.get(above, {}).get("get")
+    return bool(PARAM.match(last)) and listing is not None and listing.operation_id in claimed

@@ -46,16 +46,9 @@ def test_without_a_create_a_listed_collection_is_read_only() -> None:
     for name in ("api-with-examples.yaml", "callback-example.yaml"):
         assert resources(name) == {}
     found = resources("link-example.yaml")
-    assert found["pullrequest"][3] == {
-        "getPullRequestsByRepository": "list",
-        "getPullRequestsById": "get",
-    }
-    assert found["user"] == (
-        "/2.0/users/{username}",
-        "username",
-        "username",
-        {"getUserByName": "get"},
-    )
+    # a seeded store misses most ids: reading by id needs a documented answer for a miss
+    assert found["pullrequest"][3] == {"getPullRequestsByRepository": "list"}
+    assert "user" not in found
     assert resources("uspto.yaml") == {"item": (None, None, "", {"list-data-sets": "list"})}
 
 

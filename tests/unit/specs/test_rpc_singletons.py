@@ -30,6 +30,11 @@ def answer(schema: dict[str, Any] | None, status: str = "200") -> dict[str, Any]
     return {status: {"description": "ok", "content": {"application/json": {"schema": schema}}}}
 
 
+def known(answers: dict[str, Any]) -> dict[str, Any]:
+    """`answers` and a 404 for an unknown key (what a seeded store's keyed operations need)."""
+    return {**answers, "404": {"description": "unknown"}}
+
+
 def op(
     op_id: str, *, body: dict[str, Any] | None = None, answers: dict[str, Any]
 ) -> dict[str, Any]:
@@ -235,17 +240,17 @@ def test_a_post_on_an_item_path_sending_its_fields_is_an_update() -> None:
             "/nodes": {"get": op("listNodes", answers=answer({"type": "array", "items": item}))},
             "/nodes/{id}": {
                 "parameters": param,
-                "get": op("getNode", answers=answer(item)),
-                "post": op("changeNode", body=STATUS, answers=answer(None, "204")),
+                "get": op("getNode", answers=known(answer(item))),
+                "post": op("changeNode", body=STATUS, answers=known(answer(None, "204"))),
             },
             "/jobs": {"get": op("listJobs", answers=answer({"type": "array", "items": item}))},
             "/jobs/{id}": {
                 "parameters": param,
-                "get": op("getJob", answers=answer(item)),
+                "get": op("getJob", answers=known(answer(item))),
                 "post": op(  # sends nothing the item holds
                     "runJob",
                     body={"type": "object", "properties": {"args": {"type": "string"}}},
-                    answers=answer(None, "204"),
+                    answers=known(answer(None, "204")),
                 ),
             },
         }
@@ -284,14 +289,14 @@ def test_a_write_under_an_item_sending_its_fields_besides_the_key_is_an_update()
     found = parse(
         {
             "/jobs": {"get": op("listJobs", answers=answer({"type": "array", "items": item}))},
-            "/jobs/{id}": {"parameters": param, "get": op("getJob", answers=answer(item))},
+            "/jobs/{id}": {"parameters": param, "get": op("getJob", answers=known(answer(item)))},
             "/jobs/{id}/mode": {
                 "parameters": param,
-                "put": op("setMode", body=STATUS, answers=answer(None, "204")),
+                "put": op("setMode", body=STATUS, answers=known(answer(None, "204"))),
             },
             "/jobs/{id}/copy": {
                 "parameters": param,
-                "post": op("copyJob", body=keyed, answers=answer(None, "204")),
+                "post": op("copyJob", body=keyed, answers=known(answer(None, "204"))),
             },
         }
     )
@@ -334,4 +339,29 @@ def test_a_write_beside_a_read_it_cannot_write_says_why() -> None:
     assert reasons.why(spec, spec.operation("restartJob")) == (
         "POST /job/restart sends no field of what GET /job/status answers with the same name "
         "and type (or, without a body, names no field of it to set), so it writes no stored value"
+    )
+
+
+def test_a_seeded_store_serves_keyed_operations_only_with_a_documented_miss() -> None:
+    item = {"type": "object", "properties": {"id": {"type": "integer"}, **STATUS["properties"]}}
+    param = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+    spec = openapi.parse(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/jobs": {"get": op("listJobs", answers=answer({"type": "array", "items": item}))},
+                "/jobs/{id}": {"parameters": param, "get": op("getJob", answers=answer(item))},
+                "/jobs/{id}/enable": {
+                    "parameters": param,
+                    "post": op("enableJob", answers=answer(None, "204")),
+                },
+            },
+        }
+    )
+    (jobs,) = spec.resources
+    assert jobs.operations == {"listJobs": "list"}
+    assert reasons.why(spec, spec.operation("getJob")) == (
+        "GET /jobs/{id} reaches one stored item by id but documents no answer for an unknown id "
+        "(404, 410, 4XX or default), which a store must give"
     )

@@ -7,7 +7,7 @@ tests subscribe, run the mutation, receive the event), custom directives declare
 Python keyword for a name; an executable one) and one used without a declaration, all in the
 served schema (the contract gate compares it with the SDL); a mutual non-null cycle (Person ->
 Friend -> Person) answered by the contract gate's queries; a credential-like field the secrets
-gate lets through.
+gate lets through; an enum and a scalar no field refers to.
 
 SUBGRAPH: an Apollo Federation v2 subgraph, whose generated tests ask `_service { sdl }` and
 `_entities` for each resolvable entity; the contract gate compares the served schema without
@@ -44,6 +44,11 @@ directive @cached(ttl: Int = 5) on FIELD
 enum Level { LOW HIGH @cost(weight: 1) }
 
 input Limit { max: Int }
+
+"No field refers to it: served all the same."
+enum Kind { secretkey plain }
+
+scalar Unused
 
 type Todo @cost(weight: 2) @cost(weight: 3, reason: "big", from: 1) {
   id: ID!

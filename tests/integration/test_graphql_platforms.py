@@ -72,6 +72,7 @@ type Query {
   todo(id: ID!): Todo
   todos: [Todo!]! @cost(weight: 3)
   me: Person!
+  person(id: ID!): Person
   post(first: Int @cost(weight: 1)): Post!
 }
 
@@ -206,11 +207,15 @@ def test_a_mutual_non_null_cycle_is_answered(outputs: dict[str, list[dict[str, b
     assert 'api_token="<kodegen-test-credential>"' in schema
     # the contract gate asked `me` and `post` three levels deep: Person.best.of is Person
     assert gates(files)["contract"]["counts"] == {
-        "cases": 7,
+        "cases": 8,
         "errors": 0,
         "failures": 0,
-        "operations": 7,
+        "operations": 8,
     }
+    # the test of `person(id:)` stores a Person tied to itself first
+    tests = files["tests/test_operations.py"].decode()
+    assert "from live import schema, store, types" in tests
+    assert "store.tie(" in tests
 
 
 def test_the_subgraph_answers_service_and_entities(

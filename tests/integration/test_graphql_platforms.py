@@ -7,7 +7,7 @@ tests subscribe, run the mutation, receive the event), custom directives declare
 Python keyword for a name; an executable one) and one used without a declaration, all in the
 served schema (the contract gate compares it with the SDL); a mutual non-null cycle (Person ->
 Friend -> Person) answered by the contract gate's queries; a credential-like field the secrets
-gate lets through.
+gate lets through; an enum and a scalar no field refers to.
 
 SUBGRAPH: an Apollo Federation v2 subgraph, whose generated tests ask `_service { sdl }` and
 `_entities` for each resolvable entity; the contract gate compares the served schema without
@@ -45,6 +45,11 @@ enum Level { LOW HIGH @cost(weight: 1) }
 
 input Limit { max: Int }
 
+"No field refers to it: served all the same."
+enum Kind { secretkey plain }
+
+scalar Unused
+
 type Todo @cost(weight: 2) @cost(weight: 3, reason: "big", from: 1) {
   id: ID!
   title: String!
@@ -67,6 +72,7 @@ type Query {
   todo(id: ID!): Todo
   todos: [Todo!]! @cost(weight: 3)
   me: Person!
+  person(id: ID!): Person
   post(first: Int @cost(weight: 1)): Post!
 }
 
@@ -201,11 +207,15 @@ def test_a_mutual_non_null_cycle_is_answered(outputs: dict[str, list[dict[str, b
     assert 'api_token="<kodegen-test-credential>"' in schema
     # the contract gate asked `me` and `post` three levels deep: Person.best.of is Person
     assert gates(files)["contract"]["counts"] == {
-        "cases": 7,
+        "cases": 8,
         "errors": 0,
         "failures": 0,
-        "operations": 7,
+        "operations": 8,
     }
+    # the test of `person(id:)` stores a Person tied to itself first
+    tests = files["tests/test_operations.py"].decode()
+    assert "from live import schema, store, types" in tests
+    assert "store.tie(" in tests
 
 
 def test_the_subgraph_answers_service_and_entities(

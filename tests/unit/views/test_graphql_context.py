@@ -251,3 +251,13 @@ def test_a_one_of_input_needs_graphql_core_3_3() -> None:
         plan("input Pick { a: Int }\ntype Query { q(p: Pick!): Int }").context["uses_one_of"]
         is False
     )
+
+
+def test_an_enum_value_named_like_a_credential_is_not_an_assignment_of_a_string() -> None:
+    # `secretkey = "secretkey"` is what the secrets gate reads as a credential
+    context = plan("enum Item { secretkey potion }\ntype Query { i: Item }").context
+    (item,) = context["enums"]
+    assert item["choices"] == [
+        {"name": "secretkey", "expr": 'strawberry.enum_value("secretkey")'},
+        {"name": "potion", "expr": '"potion"'},
+    ]

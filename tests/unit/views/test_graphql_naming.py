@@ -68,12 +68,41 @@ def test_a_longer_cycle_ties_each_object_that_reaches_itself() -> None:
     )
     sample = names(sdl).sample(ref("Block"))
     assert sample == (
-        'store.tie(types.Block(tx=store.tie(types.Tx(log=types.Log(tx=None), block=None), "log",'
-        ' "tx")), "tx", "block")'
+        'store.tie(store.tie(types.Block(tx=types.Tx(log=types.Log(tx=None), block=None)), "tx",'
+        ' "log", "tx", to=("tx",)), "tx", "block")'
     )
     block = evaluate(sdl, sample)
     assert block.tx.block is block
     assert block.tx.log.tx is block.tx
+
+
+def test_an_object_referred_to_twice_is_built_once() -> None:
+    sdl = (
+        "type Book { author: Person!, editor: Person!, readers: [Person!]!, agent: Person }"
+        " type Person { id: ID! } type Query { b: Book! }"
+    )
+    sample = names(sdl).sample(ref("Book"))
+    assert sample == (
+        'store.tie(types.Book(author=types.Person(id=strawberry.ID("1")), editor=None, '
+        'readers=[], agent=None), "editor", to=("author",))'
+    )
+    book = evaluate(sdl, sample)
+    assert book.editor is book.author
+
+
+def test_densely_linked_types_give_a_sample_the_size_of_the_schema() -> None:
+    # every type holds every other through non-null fields: a tree would have 12! leaves
+    count = 12
+    types = " ".join(
+        f"type T{i} {{ {' '.join(f'f{j}: T{j}!' for j in range(count) if j != i)} }}"
+        for i in range(count)
+    )
+    sdl = f"{types} type Query {{ t: T0! }}"
+    sample = names(sdl).sample(ref("T0"))
+    assert sample.count("types.T") == count
+    root = evaluate(sdl, sample)
+    assert root.f1.f2.f0 is root
+    assert root.f5.f3 is root.f1.f2.f3
 
 
 def test_a_list_of_itself_ends_in_an_empty_list_and_a_nullable_self_in_none() -> None:
@@ -83,18 +112,12 @@ def test_a_list_of_itself_ends_in_an_empty_list_and_a_nullable_self_in_none() ->
     )
 
 
-def test_a_list_whose_item_reaches_back_through_non_null_fields_is_tied_at_its_index() -> None:
-    sdl = "type A { items: [A!]!, b: [B!]! } type B { a: A! } type Query { a: A! }"
-    sample = names(sdl).sample(ref("A"))
-    assert sample == 'store.tie(types.A(items=[], b=[types.B(a=None)]), "b", "0", "a")'
-    a = evaluate(sdl, sample)
-    assert a.b[0].a is a
-
-
-def test_a_list_of_a_non_null_cycle_ends_in_an_empty_list() -> None:
-    # the list's item would have to be the outer object itself: an empty list ends it
-    sdl = "type A { b: B! } type B { all: [A!]! } type Query { a: A! }"
-    assert names(sdl).sample(ref("A")) == "types.A(b=types.B(all=[]))"
+def test_a_list_inside_an_object_is_empty_and_an_answered_list_has_one_item() -> None:
+    sdl = "type A { items: [A!]!, b: B! } type B { a: A! } type Query { a: [A!]! }"
+    sample = names(sdl).sample(gm.TypeRef(of=ref("A"), non_null=True))
+    assert sample == 'store.tie([types.A(items=[], b=types.B(a=None))], "0", "b", "a", to=("0",))'
+    (a,) = evaluate(sdl, sample)
+    assert a.b.a is a
 
 
 def test_an_interface_list_of_itself_picks_an_implementation_and_ends() -> None:

@@ -192,14 +192,22 @@ class _Builder:
         for value in typedef.values:
             py = naming.member(value.name)
             uses = self._uses(value.directives)
-            if value.description or value.deprecation_reason or py != value.name or uses:
+            # `secretkey = "secretkey"` reads as a credential to the secrets gate
+            if (
+                value.description
+                or value.deprecation_reason
+                or py != value.name
+                or uses
+                or naming.secretish(value.name)
+            ):
                 options = _options(
                     name=_renamed(py, value.name),
                     description=value.description,
                     deprecation_reason=value.deprecation_reason,
                     directives=uses,
                 )
-                expr = f"strawberry.enum_value({json.dumps(value.name)}, {options})"
+                given = ", ".join(p for p in (json.dumps(value.name), options) if p)
+                expr = f"strawberry.enum_value({given})"
             else:
                 expr = json.dumps(value.name)
             values.append({"name": py, "expr": expr})

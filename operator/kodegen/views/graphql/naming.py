@@ -152,76 +152,91 @@ class Names:
             return repr(value)
         return json.dumps(value) if isinstance(value, str) else repr(value)
 
-    def sample(self, ref: gm.TypeRef, prefix: str = "types.", stack: tuple[str, ...] = ()) -> str:
+    def sample(self, ref: gm.TypeRef, prefix: str = "types.") -> str:
         """A Python expression of type `ref`: data a not-implemented resolver answers.
 
-        A type that reaches itself through a list or a nullable field ends there (an empty
-        list, None). One that reaches itself only through non-null fields (Block -> Transaction
-        -> Log -> Transaction!) has no finite tree but a finite graph: the inner reference is
-        the outer object itself, tied after it is built (`store.tie(item, "log", "transaction")`),
-        and GraphQL's finite selections answer from it at any depth."""
-        expression, ties = self._sample(ref, prefix, stack)
-        assert not ties  # every placeholder refers to an object of the stack, which ties it
+        A list inside an object is empty. Each object type is built once per sample; a later
+        reference to it is the same object: None in a nullable field, or a placeholder tied to
+        that object once the whole sample is built (`store.tie(item, "log", "transaction",
+        to=("tx",))`). So a type that reaches itself only through non-null fields (Block ->
+        Transaction -> Log -> Transaction!) is a finite graph GraphQL's finite selections
+        answer from at any depth, and a schema whose types refer to each other densely gives
+        a sample the size of its types, not of its paths."""
+        links: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        expression = self._sample(ref, prefix, (), {}, links)
+        for path, source in links:
+            steps_to = ", ".join(json.dumps(p) for p in source) + ("," if len(source) == 1 else "")
+            to = f", to=({steps_to})" if source else ""
+            steps = ", ".join(json.dumps(p) for p in path)
+            expression = f"store.tie({expression}, {steps}{to})"
         return expression
 
     def _sample(
-        self, ref: gm.TypeRef, prefix: str, stack: tuple[str, ...]
-    ) -> tuple[str, list[tuple[str, tuple[str, ...]]]]:
+        self,
+        ref: gm.TypeRef,
+        prefix: str,
+        path: tuple[str, ...],
+        built: dict[str, tuple[str, ...]],
+        links: list[tuple[tuple[str, ...], tuple[str, ...]]],
+    ) -> str:
+        """`built`: object type -> where the sample holds it; `links`: (placeholder, object)."""
         if ref.of is not None:
             item = self.spec.type(ref.of.named)
-            composite = item is not None and item.kind in ("object", "interface", "union")
-            if composite and ref.of.named in stack:
-                return "[]", []
-            inner, ties = self._sample(ref.of, prefix, stack)
-            if any(not path for _, path in ties):  # an item that would be an outer object
-                return "[]", []
-            return f"[{inner}]", [(target, ("0", *path)) for target, path in ties]
+            kind = item.kind if item is not None else "scalar"
+            if kind in ("object", "interface", "union") and path:
+                return "[]"  # inside an object: an empty list keeps the sample small
+            return f"[{self._sample(ref.of, prefix, (*path, '0'), built, links)}]"
         name = str(ref.name)
         if name in SAMPLES_OUT:
-            return SAMPLES_OUT[name], []
+            return SAMPLES_OUT[name]
         typedef = self.spec.type(name)
         assert typedef is not None
         if typedef.kind == "scalar":
-            return '"string"', []
+            return '"string"'
         if typedef.kind == "enum":
-            return f"{prefix}{self.cls(name)}.{member(typedef.values[0].name)}", []
+            return f"{prefix}{self.cls(name)}.{member(typedef.values[0].name)}"
         if typedef.kind in ("interface", "union"):
-            options = (
-                self.spec.implementations(name) if typedef.kind == "interface" else typedef.members
-            )
-            if not options:
-                raise errors.SpecError(
-                    pointer=f"schema:{name}",
-                    reason=f"interface {name} has no implementing object type, so no field "
-                    "of that type can be answered; add a type that implements it",
-                )
-            outside = [o for o in options if o not in stack]
-            chosen = outside[0] if outside else options[0]
-            return self._sample(gm.TypeRef(chosen, non_null=ref.non_null), prefix, stack)
-        if name in stack:
-            if not ref.non_null:
-                return "None", []
-            return "None", [(name, ())]
+            options = self._options(name, built) or self._all_options(name)
+            chosen = gm.TypeRef(options[0], non_null=ref.non_null)
+            return self._sample(chosen, prefix, path, built, links)
+        if name in built:
+            if ref.non_null:
+                links.append((path, built[name]))
+            return "None"
         if name in self.schema_roots:  # its fields are resolvers: an instance answers them
             if prefix:
-                return f"{self.cls(name)}()", []
-            return f'importlib.import_module(".schema", __package__).{self.cls(name)}()', []
+                return f"{self.cls(name)}()"
+            return f'importlib.import_module(".schema", __package__).{self.cls(name)}()'
+        built[name] = path
         py = self.attrs([f.name for f in typedef.fields])
-        parts, ties = [], []
+        parts = []
         for field in typedef.fields:
             if field.args:
                 continue
             if field.type.name == "String" and secretish(field.name):
-                inner, found = json.dumps(CREDENTIAL), list[tuple[str, tuple[str, ...]]]()
+                inner = json.dumps(CREDENTIAL)
             else:
-                inner, found = self._sample(field.type, prefix, (*stack, name))
+                inner = self._sample(field.type, prefix, (*path, py[field.name]), built, links)
             parts.append(f"{py[field.name]}={inner}")
-            ties += [(target, (py[field.name], *path)) for target, path in found]
-        expression = f"{prefix}{self.cls(name)}({', '.join(parts)})"
-        own = [path for target, path in ties if target == name]
-        for path in own:
-            expression = f"store.tie({expression}, {', '.join(json.dumps(p) for p in path)})"
-        return expression, [(target, path) for target, path in ties if target != name]
+        return f"{prefix}{self.cls(name)}({', '.join(parts)})"
+
+    def _all_options(self, name: str) -> tuple[str, ...]:
+        typedef = self.spec.type(name)
+        assert typedef is not None
+        options = (
+            self.spec.implementations(name) if typedef.kind == "interface" else typedef.members
+        )
+        if not options:
+            raise errors.SpecError(
+                pointer=f"schema:{name}",
+                reason=f"interface {name} has no implementing object type, so no field "
+                "of that type can be answered; add a type that implements it",
+            )
+        return options
+
+    def _options(self, name: str, built: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+        """The object types an interface or union may be answered with, not built yet."""
+        return tuple(o for o in self._all_options(name) if o not in built)
 
     def literal(
         self, ref: gm.TypeRef, stack: tuple[str, ...] = (), changed: bool = False, key: str = ""

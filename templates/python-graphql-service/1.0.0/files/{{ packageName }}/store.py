@@ -122,13 +122,17 @@ def same(scalar: Any) -> Any:
     return scalar
 
 
-def tie(item: T, *path: str) -> T:
-    """A sample that holds itself through non-null fields (a Transaction's Log's Transaction):
-    the placeholder at `path` (attribute names, list indexes) becomes `item` itself."""
+def tie(item: T, *path: str, to: tuple[str, ...] = ()) -> T:
+    """A sample that holds an object twice (a Transaction's Log's Transaction): the placeholder
+    at `path` (attribute names, list indexes) becomes the object at `to` inside `item`, `item`
+    itself by default."""
+    source: Any = item
+    for step in to:
+        source = source[int(step)] if isinstance(source, list) else getattr(source, step)
     target: Any = item
     for step in path[:-1]:
         target = target[int(step)] if isinstance(target, list) else getattr(target, step)
-    setattr(target, path[-1], item)
+    setattr(target, path[-1], source)
     return item
 
 

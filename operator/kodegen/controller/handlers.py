@@ -4,14 +4,16 @@ Kubernetes client may block), each delegating to `reconcile`.
     registry(op)   a fresh `kopf.OperatorRegistry` with every handler, bound to nothing global:
                    the `Operator` arrives as kopf's `memo`
     configure      kopf's own settings, chosen deliberately:
-                   - progress and diff-base in annotations (`kodegen.dev/…`): the CRD's
-                     structural status schema would prune kopf's `status.kopf`, and a pruned
-                     progress record makes kopf re-run handlers forever;
+                   - progress and diff-base in `status.kopf` (the CRDs keep that field as
+                     it is, `x-kubernetes-preserve-unknown-fields`), never in annotations:
+                     annotations hold 256 KiB in all, and the diff-base is a copy of the spec,
+                     so a large inline spec would not fit;
                    - log lines are never posted as Events (`posting.loggers = False`): Events
                      are written on purpose, by `reconcile`, and carry no spec bodies, prompts or
                      outputs;
                    - a peering priority per pod (from POD_NAME), so of two replicas exactly one
-                     is active and the other waits, instead of both pausing on equal priority.
+                     is active and the other waits, instead of both pausing on equal priority
+                     (the peering itself, mandatory and named `PEERING`, is set by `main.run`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ __all__ = ["priority", "registry"]
 CODEGENERATIONS = (base.GROUP, base.VERSION, "codegenerations")
 QUEUED_RETRY_SECONDS = 2.0
 """How often a Queued CodeGeneration asks for a slot again."""
+STATUS_FIELD = "kopf"
+"""kopf's own records live under `status.kopf` (see the CRDs' status schema)."""
+PEERING = "kodegen"
+"""The peering object's name: kodegen's own, never kopf's `default` that any other kopf
+operator in the cluster would share."""
 RUNNING_CHECK_SECONDS = 60.0
 """How often a Running CodeGeneration's run is looked at, should a Job event have been missed
 (the watch reconnected at the wrong moment) or a local worker lost."""
@@ -53,9 +60,11 @@ def registry() -> kopf.OperatorRegistry:
 
     @kopf.on.startup(registry=handlers)
     def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
-        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=base.GROUP)
-        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-            prefix=base.GROUP, key="last-handled-configuration"
+        settings.persistence.progress_storage = kopf.StatusProgressStorage(
+            field=f"status.{STATUS_FIELD}.progress"
+        )
+        settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(
+            field=f"status.{STATUS_FIELD}.last-handled-configuration"
         )
         settings.posting.loggers = False
         settings.posting.level = logging.WARNING

@@ -12,6 +12,7 @@ import copy
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import kmock as kmock_
 from kubernetes import client
 
 from kodegen.controller import kube
@@ -86,6 +87,18 @@ class Emulated:
             copy.deepcopy(body),
         )
         return self.body(body["metadata"]["name"])
+
+
+def refusing(kmock: Any, status: int) -> Callable[[Any], kmock_.Response]:
+    """A reaction answering a create with `status` *and storing nothing*: the emulator stores
+    what is created before a reaction answers, where a real API server that refuses a create
+    (RBAC, quota, admission, an invalid body) stores nothing."""
+
+    def refuse(request: Any) -> kmock_.Response:
+        del kmock.objects[request.resource, request.namespace, request.data["metadata"]["name"]]
+        return kmock_.Response(status=status)
+
+    return refuse
 
 
 def _path(resource: Any) -> str:

@@ -178,6 +178,9 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
 
     if status.input_hash == digest:
         if status.phase in ("Succeeded", "Failed"):
+            # A slot still held for it here was taken while another replica finished the
+            # run (this one was paused): given back.
+            op.slots.release(key, digest)
             if update is not None:
                 report.patch({}, update, phase=status.phase)
             return "unchanged"

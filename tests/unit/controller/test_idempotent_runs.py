@@ -269,3 +269,20 @@ async def test_limits_are_counted_from_the_cluster_after_a_restart(
     assert restarted.op.slots.active == 2
     assert await restarted.reconcile("first") == "running"
     assert restarted.op.slots.active == 2
+
+
+async def test_a_run_another_replica_finished_gives_back_its_slot(world: World) -> None:
+    """This replica started the run, then paused; the other one recorded its end. Seen again
+    here (the watchdog, a resume), the slot is given back."""
+    await world.apply(_manifest())
+    await world.reconcile()
+    digest = world.status()["inputHash"]
+    await _write_outcome(world, _succeeded(digest))
+    other = World(world.kmock, world.kube.client)
+    run = names.hash8(digest)
+    assert await other.call(reconcile.complete, other.op, NS, "petstore-api", run, None) == (
+        "succeeded"
+    )
+    assert world.op.slots.active == 1
+    assert await world.reconcile() == "unchanged"
+    assert world.op.slots.active == 0

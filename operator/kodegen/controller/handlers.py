@@ -7,7 +7,8 @@ Kubernetes client may block), each delegating to `reconcile`.
                    - progress and diff-base in `status.kopf` (the CRDs keep that field as
                      it is, `x-kubernetes-preserve-unknown-fields`), never in annotations:
                      annotations hold 256 KiB in all, and the diff-base is a copy of the spec,
-                     so a large inline spec would not fit;
+                     so a large inline spec would not fit (the copy is compressed:
+                     `diffbase.CompressedStatusDiffBase`);
                    - log lines are never posted as Events (`posting.loggers = False`): Events
                      are written on purpose, by `reconcile`, and carry no spec bodies, prompts or
                      outputs;
@@ -28,7 +29,7 @@ from typing import Any
 import kopf
 
 from kodegen.api import base
-from kodegen.controller import jobs, kube, names, reconcile, templates
+from kodegen.controller import diffbase, jobs, kube, names, reconcile, templates
 from kodegen.controller import login as login_
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def registry() -> kopf.OperatorRegistry:
         settings.persistence.progress_storage = kopf.StatusProgressStorage(
             field=f"status.{STATUS_FIELD}.progress"
         )
-        settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(
+        settings.persistence.diffbase_storage = diffbase.CompressedStatusDiffBase(
             field=f"status.{STATUS_FIELD}.last-handled-configuration"
         )
         settings.posting.loggers = False

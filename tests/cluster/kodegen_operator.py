@@ -50,9 +50,9 @@ class Operator:
     def text(self) -> str:
         return "\n".join(log.read_text(errors="replace")[-4000:] for log in self.logs)
 
-    def says(self, words: str) -> bool:
-        """Whether any of its logs (whole) holds `words`."""
-        return any(words in log.read_text(errors="replace") for log in self.logs)
+    def says(self, words: str) -> int:
+        """How many times its logs (whole) hold `words`."""
+        return sum(log.read_text(errors="replace").count(words) for log in self.logs)
 
     def stop(self) -> None:
         if self.process.poll() is not None:

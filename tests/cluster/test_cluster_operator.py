@@ -342,11 +342,14 @@ def test_replicas_share_kodegens_own_peering_and_only_the_highest_acts(
         controlplane.wait_for(
             lambda: first.says("Pausing operations in favour of"), timeout=120, message=first.text
         )
+        created = "Creation is processed"  # kopf's line for a new object handled
+        before = first.says(created)
         generations.create("paired")
         generations.ready("paired")
         assert len(generations.jobs()) == 1
-        assert higher.says("paired"), higher.text()
-        assert not first.says("paired") and not lower.says("paired"), lower.text()
+        assert higher.says(created) == 1, higher.text()
+        assert first.says(created) == before, first.text()
+        assert lower.says(created) == 0, lower.text()
         assert not lower.says("Resuming operations")
     finally:
         higher.stop()

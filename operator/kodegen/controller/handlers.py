@@ -20,6 +20,7 @@ Kubernetes client may block), each delegating to `reconcile`.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import hashlib
 import logging
 import os
@@ -60,7 +61,7 @@ def registry() -> kopf.OperatorRegistry:
     handlers = kopf.OperatorRegistry()
 
     @kopf.on.startup(registry=handlers)
-    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+    def configure(settings: kopf.OperatorSettings, memo: reconcile.Operator, **_: Any) -> None:
         settings.persistence.progress_storage = kopf.StatusProgressStorage(
             field=f"status.{STATUS_FIELD}.progress"
         )
@@ -70,6 +71,7 @@ def registry() -> kopf.OperatorRegistry:
         settings.posting.loggers = False
         settings.posting.level = logging.WARNING
         settings.peering.priority = priority(os.environ.get("POD_NAME"))
+        memo.priority = settings.peering.priority
         settings.execution.max_workers = 16
 
     @kopf.on.login(registry=handlers)
@@ -181,6 +183,8 @@ async def watchdog(op: reconcile.Operator) -> None:
 async def tick(op: reconcile.Operator, checked: float) -> float:
     """One round of the watchdog; returns when the Running ones were last looked at. A poke
     that raises is logged and counted, and the other keys are still poked."""
+    if await asyncio.to_thread(outranked, op):
+        return checked  # kopf has paused this replica: its watchdog waits too
     keys = op.slots.waiting_keys()
     if time.monotonic() - checked >= RUNNING_CHECK_SECONDS:
         keys += op.slots.held_keys()
@@ -192,6 +196,25 @@ async def tick(op: reconcile.Operator, checked: float) -> float:
             op.metrics.watchdog_errors.inc()
             logger.exception("watchdog: %s/%s failed; retrying on the next tick", namespace, name)
     return checked
+
+
+def outranked(op: reconcile.Operator) -> bool:
+    """Whether kopf keeps this replica paused: its peering object is missing (the peering is
+    mandatory), or shows a live replica of higher priority. The watchdog then does nothing, as
+    kopf's handlers do nothing: only the active replica admits and checks runs."""
+    if op.peering is None:
+        return False
+    found = op.kube.read_peering(op.peering, op.namespaces[0] if op.namespaces else None)
+    if found is None:
+        return True
+    now = datetime.datetime.now(datetime.UTC)
+    for peer in (found.get("status") or {}).values():
+        if not isinstance(peer, dict) or int(peer.get("priority") or 0) <= op.priority:
+            continue
+        seen = datetime.datetime.fromisoformat(str(peer.get("lastseen")))
+        if seen + datetime.timedelta(seconds=int(peer.get("lifetime") or 60)) > now:
+            return True
+    return False
 
 
 def _poke(op: reconcile.Operator, namespace: str, name: str) -> None:

@@ -253,6 +253,26 @@ class Kube:
                 found.extend(json.loads(answer.data).get("items") or [])
         return found
 
+    def read_peering(self, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        """kopf's peering object `name`: the ClusterKopfPeering, or the KopfPeering of
+        `namespace`; None when there is none."""
+        with _translated(f"read kopfpeering {namespace or '*'}/{name}"):
+            try:
+                if namespace is None:
+                    answer = self.custom.get_cluster_custom_object(
+                        "kopf.dev", "v1", "clusterkopfpeerings", name, _preload_content=False
+                    )
+                else:
+                    answer = self.custom.get_namespaced_custom_object(
+                        "kopf.dev", "v1", namespace, "kopfpeerings", name, _preload_content=False
+                    )
+            except kubernetes.client.ApiException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+        found: dict[str, Any] = json.loads(answer.data)
+        return found
+
     def patch_generation_status(self, namespace: str, name: str, status: Mapping[str, Any]) -> None:
         """Merge `status` into the CodeGeneration's status subresource (never its spec)."""
         with _translated(f"patch codegeneration {namespace}/{name} status"):

@@ -94,6 +94,7 @@ async def run(
     `standalone`, peering is mandatory under kodegen's own name (`handlers.PEERING`): the
     process starts paused and acts only once the peering shows no replica above it."""
     op.namespaces = tuple(namespaces)
+    op.peering = None if standalone else handlers.PEERING
     try:
         await kopf.operator(
             registry=handlers.registry(),

@@ -72,6 +72,10 @@ class Operator:
     executor: executors.Executor = dataclasses.field(init=False)
     namespaces: tuple[str, ...] = ()
     """The namespaces watched; none: the whole cluster."""
+    peering: str | None = None
+    """The name of the peering this replica is in (None: standalone, alone by definition)."""
+    priority: int = 0
+    """This replica's peering priority (the highest live one acts, the others are paused)."""
     counted: bool = False
     """Whether the slots of runs already going were counted from the cluster (`_admit`)."""
     counting: threading.Lock = dataclasses.field(default_factory=threading.Lock)

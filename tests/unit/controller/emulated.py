@@ -37,6 +37,7 @@ RESOURCES = {
     "batch/v1/jobs": {"kind": "Job", "namespaced": True, "subresources": ["status"]},
     "v1/serviceaccounts": {"kind": "ServiceAccount", "namespaced": True},
     "rbac.authorization.k8s.io/v1/rolebindings": {"kind": "RoleBinding", "namespaced": True},
+    "kopf.dev/v1/clusterkopfpeerings": {"kind": "ClusterKopfPeering", "namespaced": False},
 }
 R = TypeVar("R")
 

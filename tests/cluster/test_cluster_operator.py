@@ -8,7 +8,9 @@ CR -> Job (the real Job controller) -> Pod (the node agent runs `kodegen run-job
 ServiceAccount `kodegen-job`) -> published output -> `Ready=True`; the status it wrote passes the
 CRD's schema unpruned; a crashed pod is retried by the Job controller; a spec change supersedes
 a running Job; an operator restarted mid-run adopts its Job; deletion garbage-collects every
-owned object.
+owned object; a run that ended while the operator was down and whose Job is gone is recorded from
+its result ConfigMap (no second Job, each Event once); a 600 KiB spec goes to Ready; replicas
+share ClusterKopfPeering `kodegen` and only the highest-priority one acts.
 """
 
 from __future__ import annotations

@@ -421,7 +421,7 @@ def test_namespaced_install_watches_only_its_namespaces(rendered: dict[str, list
         assert binding["subjects"] == [
             {"kind": "ServiceAccount", "name": "kodegen-operator", "namespace": helm.NAMESPACE}
         ]
-        helm.find(documents, "KopfPeering", "default", namespace)
+        helm.find(documents, "KopfPeering", "kodegen", namespace)
         helm.find(documents, "NetworkPolicy", "kodegen-job", namespace)
     cluster = helm.find(documents, "ClusterRole", "kodegen-operator")
     resources = {r for rule in cluster["rules"] for r in rule["resources"]}

@@ -26,7 +26,7 @@ class Operator:
             POD_ID=pod,
             PYTHONUNBUFFERED="1",
         )
-        self.env, self.log, self.logs = env, log, [log]
+        self.env, self.log, self.logs, self.pod = env, log, [log], pod
         self._spawn()
 
     def _spawn(self) -> None:
@@ -49,6 +49,10 @@ class Operator:
 
     def text(self) -> str:
         return "\n".join(log.read_text(errors="replace")[-4000:] for log in self.logs)
+
+    def says(self, words: str) -> int:
+        """How many times its logs (whole) hold `words`."""
+        return sum(log.read_text(errors="replace").count(words) for log in self.logs)
 
     def stop(self) -> None:
         if self.process.poll() is not None:

@@ -8,7 +8,9 @@ CR -> Job (the real Job controller) -> Pod (the node agent runs `kodegen run-job
 ServiceAccount `kodegen-job`) -> published output -> `Ready=True`; the status it wrote passes the
 CRD's schema unpruned; a crashed pod is retried by the Job controller; a spec change supersedes
 a running Job; an operator restarted mid-run adopts its Job; deletion garbage-collects every
-owned object.
+owned object; a run that ended while the operator was down and whose Job is gone is recorded from
+its result ConfigMap (no second Job, each Event once); a 600 KiB spec goes to Ready; replicas
+share ClusterKopfPeering `kodegen` and only the highest-priority one acts.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import node_agent
 import pytest
 import yaml
 from kubernetes import client
+
+from kodegen.controller import handlers
 
 GROUP, VERSION = "kodegen.dev", "v1alpha1"
 
@@ -252,3 +256,106 @@ def test_deletion_garbage_collects_every_owned_object(generations: Generations) 
         GROUP, VERSION, generations.namespace, "codegenerations", "gone"
     )
     controlplane.wait_for(lambda: not owned(), timeout=120, message=lambda: f"left: {owned()}")
+
+
+def _reasons(generations: Generations, name: str) -> list[str]:
+    events = generations.core.list_namespaced_event(
+        generations.namespace, field_selector=f"involvedObject.name={name}"
+    ).items
+    return sorted(event.reason for event in events)
+
+
+def test_a_finished_run_whose_job_is_gone_is_recorded_not_run_again(
+    generations: Generations,
+) -> None:
+    """The run ends while the operator is down and its Job is deleted (as its TTL would)
+    before the operator is back: the result ConfigMap tells how it ended; no Job is created
+    again, and each Event of the run is there once."""
+    generations.agent.hold(generations.namespace)
+    generations.create("ttl")
+    job = generations.job_created("ttl").metadata.name
+    controlplane.wait_for(lambda: "JobCreated" in _reasons(generations, "ttl"), timeout=60)
+    generations.operator.stop()
+    try:
+        generations.agent.release(generations.namespace)
+        read = generations.batch.read_namespaced_job
+        controlplane.wait_for(
+            lambda: read(job, generations.namespace).status.succeeded,
+            timeout=300,
+            message=lambda: generations.explain("ttl"),
+        )
+        generations.batch.delete_namespaced_job(
+            job, generations.namespace, propagation_policy="Background"
+        )
+        controlplane.wait_for(lambda: not generations.jobs(), timeout=60)
+    finally:
+        generations.operator.restart()
+    body = generations.ready("ttl")
+    assert generations.jobs() == [], generations.explain("ttl")
+    assert body["status"]["phase"] == "Succeeded"
+    assert len(body["status"]["history"]) == 1
+    assert _reasons(generations, "ttl") == ["Accepted", "Generated", "JobCreated", "Published"]
+
+
+def test_a_600_kib_spec_goes_to_ready(generations: Generations) -> None:
+    """kopf's own records live in status.kopf, not in annotations (256 KiB in all): a spec of
+    600 KiB is handled like any other."""
+    specification = _generation("large")["spec"]["specification"]
+    specification["openapi"]["inline"]["x-padding"] = "x" * (600 * 1024)
+    generations.create("large", specification=specification)
+    body = generations.ready("large", timeout=420)
+    annotations = body["metadata"].get("annotations") or {}
+    assert not [key for key in annotations if "kopf" in key or "kodegen" in key], annotations
+    assert "last-handled-configuration" in body["status"]["kopf"]
+    assert len(generations.jobs()) == 1
+
+
+def test_replicas_share_kodegens_own_peering_and_only_the_highest_acts(
+    control_plane: controlplane.ControlPlane,
+    deployed: Path,
+    admin: client.ApiClient,
+    generations: Generations,
+) -> None:
+    """Two more replicas join ClusterKopfPeering `kodegen` (never kopf's `default`): one of
+    higher priority, which takes over (the running one pauses), and one of lower priority,
+    which starts paused and stays so. A CodeGeneration is handled by the highest alone; when
+    it stops, the first one resumes."""
+    custom = client.CustomObjectsApi(admin)
+    first = generations.operator
+    higher, lower = (
+        kodegen_operator.Operator(deployed, control_plane.folder / f"operator-{pod}.log", pod=pod)
+        for pod in ("kodegen-operator-test-1", "kodegen-operator-test-2")
+    )
+    assert (
+        handlers.priority(lower.pod) < handlers.priority(first.pod) < handlers.priority(higher.pod)
+    )
+
+    def peers() -> dict[str, Any]:
+        body = custom.get_cluster_custom_object(
+            "kopf.dev", "v1", "clusterkopfpeerings", handlers.PEERING
+        )
+        return dict(body.get("status") or {})
+
+    try:
+        controlplane.wait_for(lambda: len(peers()) >= 3, timeout=120, message=lambda: str(peers()))
+        with pytest.raises(client.ApiException) as missing:
+            custom.get_cluster_custom_object("kopf.dev", "v1", "clusterkopfpeerings", "default")
+        assert missing.value.status == 404
+        controlplane.wait_for(
+            lambda: first.says("Pausing operations in favour of"), timeout=120, message=first.text
+        )
+        created = "Creation is processed"  # kopf's line for a new object handled
+        before = first.says(created)
+        generations.create("paired")
+        generations.ready("paired")
+        assert len(generations.jobs()) == 1
+        assert higher.says(created) == 1, higher.text()
+        assert first.says(created) == before, first.text()
+        assert lower.says(created) == 0, lower.text()
+        assert not lower.says("Resuming operations")
+    finally:
+        higher.stop()
+        lower.stop()
+    controlplane.wait_for(
+        lambda: first.says("Resuming operations"), timeout=120, message=first.text
+    )

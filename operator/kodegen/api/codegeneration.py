@@ -36,8 +36,12 @@ CONDITION_TYPES: tuple[str, ...] = (
     "QualityGatesPassed",
     "Published",
     "Ready",
+    "Reconciling",
+    "Stalled",
 )
-"""Condition types the operator sets on a CodeGeneration, in pipeline order."""
+"""Condition types the operator sets on a CodeGeneration, in pipeline order, then kstatus's
+abnormal-true pair: `Reconciling` (a run is queued or in progress) and `Stalled` (it cannot
+start)."""
 
 
 class TemplateRef(base.KodegenModel):

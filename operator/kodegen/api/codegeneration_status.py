@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -141,3 +141,7 @@ class CodeGenerationStatus(base.KodegenModel):
         default_factory=list
     )
     """The last finished runs, newest last (at most 20)."""
+    kopf: dict[str, Any] | None = Field(default=None, json_schema_extra=base.PRESERVE)
+    """The operator framework's own records (kopf's handler progress and the last handled
+    spec), kept here rather than in annotations so a large spec fits; kodegen never reads
+    them."""

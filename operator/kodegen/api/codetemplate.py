@@ -338,6 +338,9 @@ class CodeTemplateStatus(base.KodegenModel):
     """Number of CodeGenerations resolved to this version."""
     rollout: RolloutStatus | None = None
     """Progress of the move of CodeGenerations to this version."""
+    kopf: dict[str, Any] | None = Field(default=None, json_schema_extra=base.PRESERVE)
+    """The operator framework's own records (kopf's handler progress and the last handled
+    spec), kept here rather than in annotations; kodegen never reads them."""
 
 
 class CodeTemplate(base.KodegenModel):

@@ -23,10 +23,15 @@ CATEGORY = "kodegen"
 Column = dict[str, Any]
 
 
-def _column(name: str, path: str, kind: str = "string", description: str = "") -> Column:
+def _column(
+    name: str, path: str, kind: str = "string", description: str = "", priority: int = 0
+) -> Column:
+    """A printer column; priority 1: shown by `kubectl get -o wide` only."""
     column: Column = {"name": name, "type": kind, "jsonPath": path}
     if description:
         column["description"] = description
+    if priority:
+        column["priority"] = priority
     return column
 
 
@@ -73,10 +78,24 @@ RESOURCES: tuple[Resource, ...] = (
         columns=(
             _column("Template", ".spec.template.family", description="Template family"),
             _column("Version", ".status.resolvedTemplate.version", description="Resolved version"),
-            _column("Phase", ".status.phase", description="Phase of the generation"),
+            _column(
+                "Ready",
+                '.status.conditions[?(@.type=="Ready")].status',
+                description="The current input's code is generated, tested and published",
+            ),
+            _column(
+                "Reason",
+                '.status.conditions[?(@.type=="Ready")].reason',
+                description="Why Ready is what it is (Running, Queued, QualityGatesFailed, ...)",
+            ),
             _column("Coverage", ".status.result.coverage", "number", "Line coverage in percent"),
-            _column("Output", ".spec.output.configMap.name", description="Output ConfigMap"),
+            _column(
+                "Output",
+                ".status.output.configMaps[0]",
+                description="The ConfigMap the code was published to",
+            ),
             AGE,
+            _column("Phase", ".status.phase", description="Phase of the generation", priority=1),
         ),
     ),
     Resource(

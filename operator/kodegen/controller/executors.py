@@ -52,8 +52,8 @@ class Executor(Protocol):
         ...
 
     def forget(self, namespace: str, name: str, digest: str) -> None:
-        """Delete what an earlier run of `digest` left (its Job, its result), so it can run
-        again."""
+        """Delete the result an earlier run of `digest` left, once that run is gone (no Job,
+        no worker), so a new run of it is never mistaken for the old one."""
         ...
 
 
@@ -175,7 +175,6 @@ class Jobs:
                 self.client.delete_job(namespace, meta["name"])
 
     def forget(self, namespace: str, name: str, digest: str) -> None:
-        self.client.delete_job(namespace, names.job(name, digest))
         self.client.delete_config_map(namespace, names.result(name, digest))
 
     def state(self, namespace: str, name: str, digest: str) -> jobs.JobState | None:

@@ -4,19 +4,23 @@ Kubernetes client may block), each delegating to `reconcile`.
     registry(op)   a fresh `kopf.OperatorRegistry` with every handler, bound to nothing global:
                    the `Operator` arrives as kopf's `memo`
     configure      kopf's own settings, chosen deliberately:
-                   - progress and diff-base in annotations (`kodegen.dev/…`): the CRD's
-                     structural status schema would prune kopf's `status.kopf`, and a pruned
-                     progress record makes kopf re-run handlers forever;
+                   - progress and diff-base in `status.kopf` (the CRDs keep that field as
+                     it is, `x-kubernetes-preserve-unknown-fields`), never in annotations:
+                     annotations hold 256 KiB in all, and the diff-base is a copy of the spec,
+                     so a large inline spec would not fit (the copy is compressed:
+                     `diffbase.CompressedStatusDiffBase`);
                    - log lines are never posted as Events (`posting.loggers = False`): Events
                      are written on purpose, by `reconcile`, and carry no spec bodies, prompts or
                      outputs;
                    - a peering priority per pod (from POD_NAME), so of two replicas exactly one
-                     is active and the other waits, instead of both pausing on equal priority.
+                     is active and the other waits, instead of both pausing on equal priority
+                     (the peering itself, mandatory and named `PEERING`, is set by `main.run`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime
 import hashlib
 import logging
 import os
@@ -26,7 +30,7 @@ from typing import Any
 import kopf
 
 from kodegen.api import base
-from kodegen.controller import drift, jobs, kube, names, reconcile, templates
+from kodegen.controller import diffbase, drift, jobs, kube, names, reconcile, templates
 from kodegen.controller import login as login_
 
 logger = logging.getLogger(__name__)
@@ -36,6 +40,11 @@ __all__ = ["priority", "registry"]
 CODEGENERATIONS = (base.GROUP, base.VERSION, "codegenerations")
 QUEUED_RETRY_SECONDS = 2.0
 """How often a Queued CodeGeneration asks for a slot again."""
+STATUS_FIELD = "kopf"
+"""kopf's own records live under `status.kopf` (see the CRDs' status schema)."""
+PEERING = "kodegen"
+"""The peering object's name: kodegen's own, never kopf's `default` that any other kopf
+operator in the cluster would share."""
 RUNNING_CHECK_SECONDS = 60.0
 """How often a Running CodeGeneration's run is looked at, should a Job event have been missed
 (the watch reconnected at the wrong moment) or a local worker lost."""
@@ -57,14 +66,17 @@ def registry(drift_interval: float = 300.0) -> kopf.OperatorRegistry:
     handlers = kopf.OperatorRegistry()
 
     @kopf.on.startup(registry=handlers)
-    def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
-        settings.persistence.progress_storage = kopf.AnnotationsProgressStorage(prefix=base.GROUP)
-        settings.persistence.diffbase_storage = kopf.AnnotationsDiffBaseStorage(
-            prefix=base.GROUP, key="last-handled-configuration"
+    def configure(settings: kopf.OperatorSettings, memo: reconcile.Operator, **_: Any) -> None:
+        settings.persistence.progress_storage = kopf.StatusProgressStorage(
+            field=f"status.{STATUS_FIELD}.progress"
+        )
+        settings.persistence.diffbase_storage = diffbase.CompressedStatusDiffBase(
+            field=f"status.{STATUS_FIELD}.last-handled-configuration"
         )
         settings.posting.loggers = False
         settings.posting.level = logging.WARNING
         settings.peering.priority = priority(os.environ.get("POD_NAME"))
+        memo.priority = settings.peering.priority
         settings.execution.max_workers = 16
 
     @kopf.on.login(registry=handlers)
@@ -186,6 +198,8 @@ async def watchdog(op: reconcile.Operator) -> None:
 async def tick(op: reconcile.Operator, checked: float) -> float:
     """One round of the watchdog; returns when the Running ones were last looked at. A poke
     that raises is logged and counted, and the other keys are still poked."""
+    if await asyncio.to_thread(outranked, op):
+        return checked  # kopf has paused this replica: its watchdog waits too
     keys = op.slots.waiting_keys()
     if time.monotonic() - checked >= RUNNING_CHECK_SECONDS:
         keys += op.slots.held_keys()
@@ -197,6 +211,25 @@ async def tick(op: reconcile.Operator, checked: float) -> float:
             op.metrics.watchdog_errors.inc()
             logger.exception("watchdog: %s/%s failed; retrying on the next tick", namespace, name)
     return checked
+
+
+def outranked(op: reconcile.Operator) -> bool:
+    """Whether kopf keeps this replica paused: its peering object is missing (the peering is
+    mandatory), or shows a live replica of higher priority. The watchdog then does nothing, as
+    kopf's handlers do nothing: only the active replica admits and checks runs."""
+    if op.peering is None:
+        return False
+    found = op.kube.read_peering(op.peering, op.namespaces[0] if op.namespaces else None)
+    if found is None:
+        return True
+    now = datetime.datetime.now(datetime.UTC)
+    for peer in (found.get("status") or {}).values():
+        if not isinstance(peer, dict) or int(peer.get("priority") or 0) <= op.priority:
+            continue
+        seen = datetime.datetime.fromisoformat(str(peer.get("lastseen")))
+        if seen + datetime.timedelta(seconds=int(peer.get("lifetime") or 60)) > now:
+            return True
+    return False
 
 
 def _poke(op: reconcile.Operator, namespace: str, name: str) -> None:

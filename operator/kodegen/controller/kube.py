@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 import kubernetes
@@ -236,6 +236,42 @@ class Kube:
                     return None
                 raise
         return dict(found)
+
+    def generations(self, namespaces: Collection[str] = ()) -> list[dict[str, Any]]:
+        """Every CodeGeneration of `namespaces` (none: of the whole cluster)."""
+        found: list[dict[str, Any]] = []
+        with _translated(f"list codegenerations {','.join(namespaces) or '*'}"):
+            if not namespaces:
+                answer = self.custom.list_cluster_custom_object(
+                    base.GROUP, base.VERSION, PLURAL, _preload_content=False
+                )
+                return list(json.loads(answer.data).get("items") or [])
+            for namespace in namespaces:
+                answer = self.custom.list_namespaced_custom_object(
+                    base.GROUP, base.VERSION, namespace, PLURAL, _preload_content=False
+                )
+                found.extend(json.loads(answer.data).get("items") or [])
+        return found
+
+    def read_peering(self, name: str, namespace: str | None = None) -> dict[str, Any] | None:
+        """kopf's peering object `name`: the ClusterKopfPeering, or the KopfPeering of
+        `namespace`; None when there is none."""
+        with _translated(f"read kopfpeering {namespace or '*'}/{name}"):
+            try:
+                if namespace is None:
+                    answer = self.custom.get_cluster_custom_object(
+                        "kopf.dev", "v1", "clusterkopfpeerings", name, _preload_content=False
+                    )
+                else:
+                    answer = self.custom.get_namespaced_custom_object(
+                        "kopf.dev", "v1", namespace, "kopfpeerings", name, _preload_content=False
+                    )
+            except kubernetes.client.ApiException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+        found: dict[str, Any] = json.loads(answer.data)
+        return found
 
     def patch_generation_status(self, namespace: str, name: str, status: Mapping[str, Any]) -> None:
         """Merge `status` into the CodeGeneration's status subresource (never its spec)."""

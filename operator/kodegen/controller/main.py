@@ -90,7 +90,11 @@ async def run(
     stop_flag: asyncio.Event | None = None,
     ready_flag: asyncio.Event | None = None,
 ) -> None:
-    """Run the operator until `stop_flag` is set (or the process is signalled)."""
+    """Run the operator until `stop_flag` is set (or the process is signalled). Unless
+    `standalone`, peering is mandatory under kodegen's own name (`handlers.PEERING`): the
+    process starts paused and acts only once the peering shows no replica above it."""
+    op.namespaces = tuple(namespaces)
+    op.peering = None if standalone else handlers.PEERING
     try:
         await kopf.operator(
             registry=handlers.registry(drift_interval=op.settings.drift_interval_seconds),
@@ -98,6 +102,7 @@ async def run(
             clusterwide=not namespaces,
             namespaces=list(namespaces),
             standalone=standalone,
+            peering_name=None if standalone else handlers.PEERING,
             liveness_endpoint=liveness,
             stop_flag=stop_flag,
             ready_flag=ready_flag,

@@ -17,6 +17,7 @@ import dataclasses
 import datetime
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -71,6 +72,19 @@ class Operator:
     on_finished: Callable[[Mapping[str, Any], runs.Outcome], None] = lambda body, outcome: None
     """Told of every current run that ended (canary bookkeeping of template rollouts)."""
     executor: executors.Executor = dataclasses.field(init=False)
+    namespaces: tuple[str, ...] = ()
+    """The namespaces watched; none: the whole cluster."""
+    peering: str | None = None
+    """The name of the peering this replica is in (None: standalone, alone by definition)."""
+    priority: int = 0
+    """This replica's peering priority (the highest live one acts, the others are paused)."""
+    counted: bool = False
+    """Whether the slots of runs already going were counted from the cluster (`_admit`)."""
+    counting: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    unannounced: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+    """(Job, hash8) of runs this process started (or tried to) whose JobCreated Event is not
+    posted yet: a later pass over the run posts it. After a restart, every run found Running
+    outside the slots is announced again (a no-op when the Event is there)."""
     clock: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)
 
     def now(self) -> str:
@@ -136,6 +150,7 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
         op.slots.release(key)
         report.patch(
             {"observedGeneration": observed},
+            ("Reconciling", "False", "Suspended", "spec.suspend is true: no new runs start"),
             ("Ready", "False", "Suspended", "spec.suspend is true: no new runs start"),
             phase=status.phase if status.phase != "Queued" else "Pending",
         )
@@ -172,19 +187,23 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
 
     if status.input_hash == digest:
         if status.phase in ("Succeeded", "Failed"):
+            # A slot still held for it here was taken while another replica finished the
+            # run (this one was paused): given back.
+            op.slots.release(key, digest)
             if update is not None:
                 report.patch({}, update, phase=status.phase)
             return "unchanged"
         if status.phase == "Running":
-            state = op.executor.state(namespace, name, digest)
-            if state is not None and state.phase == "Running":
-                op.slots.hold(key, digest)  # after a restart: the run goes on, in its slot
-                return "running"
-            if state is not None:  # ended while nobody watched: record it now
-                op.slots.hold(key, digest)
-                return complete(op, namespace, name, run, state)
-            # ran nowhere (lost with a restarted local worker, Job deleted): run it again
+            going = _resume(op, report, key, digest)
+            if going is not None:
+                return going
+            # recorded, but it runs nowhere and left no result (the process died before the
+            # Job was created, a local worker was lost): start it now, in the slot it holds
     else:
+        fresh = op.kube.read_generation(namespace, name) or {}
+        if (fresh.get("status") or {}).get("inputHash") == digest:
+            # this body is older than the status: the run is recorded already, go on from there
+            return _reconcile(op, fresh)
         try:
             _validate(frozen, resolved, template)
         except errors.InputError as exc:
@@ -194,6 +213,12 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
             _log.exception("validation failed unexpectedly namespace=%s name=%s", namespace, name)
             failure = errors.UnexpectedInputError(what="the specification", exception=exc)
             return _rejected(op, report, generation, failure)
+        # The status names another input. A Job of this input still there is adopted: every
+        # other input that started since would have deleted it (supersede), so its output is
+        # still the one published. Without a Job, a result an earlier run of this input left
+        # (A, then B, then A again) is out of date: it goes before the status records the run.
+        if op.executor.state(namespace, name, digest) is None:
+            op.executor.forget(namespace, name, digest)
         report.event("Normal", "Accepted", f"input {run}: template {resolved.name}", run)
         if resolution.deprecated_pin:
             report.event(
@@ -222,12 +247,13 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
     ]
     if update is not None:
         valid.append(update)
-    if not op.slots.acquire(key, digest):
+    if not _admit(op, key, digest):
         limits = op.settings.limits
         report.patch(
             fields,
             *valid,
             ("Generated", "Unknown", "Queued", "waiting for a free slot"),
+            ("Reconciling", "True", "Queued", "waiting for a free slot"),
             (
                 "Ready",
                 "False",
@@ -247,41 +273,78 @@ def _reconcile(op: Operator, body: Mapping[str, Any]) -> str:
         template_spec=template.spec if resolution.entry is not None else None,
         template_files=template.files if resolution.entry is not None else None,
     )
-    try:
-        created = op.executor.start(request)
-    except kube.KubeError as exc:
-        if exc.status not in STALLING:
-            raise
-        return _stalled(op, report, key, fields, valid, exc)
-    if not created:  # seen before: the body may be stale, and the run may have ended already
-        fresh = op.kube.read_generation(namespace, name) or {}
-        if (fresh.get("status") or {}).get("inputHash") != digest:
-            # Back to an input that ran before (A, then B or a rejected spec, then A again):
-            # its output was replaced since, so it runs again, from a clean slate.
-            op.executor.forget(namespace, name, digest)
-            created = op.executor.start(request)
-        else:
-            state = op.executor.state(namespace, name, digest)
-            if state is None or state.phase != "Running":
-                done = complete(op, namespace, name, run, state)
-                if done != "pending":
-                    return done
     job_name = names.job(name, digest)
-    if created:
-        op.metrics.started.labels(executor=op.executor.name).inc()
-        where = f"Job {job_name}" if op.executor.name == "job" else "the local executor"
-        report.event("Normal", "JobCreated", f"run {run} started in {where}", run)
     running = ("Running", f"run {run} in progress")
+    # The status records the run before anything irreversible: a pass that dies after this
+    # line finds inputHash and phase Running, and adopts the Job (or starts it) next time.
     report.patch(
         {**fields, "job": {"name": job_name, "attempts": 0}},
         *valid,
         ("Generated", "Unknown", *running),
         ("QualityGatesPassed", "Unknown", *running),
         ("Published", "Unknown", *running),
+        ("Reconciling", "True", *running),
         ("Ready", "False", *running),
         phase="Running",
     )
+    op.unannounced.add((job_name, run))  # until JobCreated is posted (`_job_created`)
+    try:
+        created = op.executor.start(request)  # an existing Job (409) is this run's: adopted
+    except kube.KubeError as exc:
+        if exc.status not in STALLING:
+            raise
+        return _stalled(op, report, key, fields, valid, exc)
+    if created:
+        op.metrics.started.labels(executor=op.executor.name).inc()
+    _job_created(op, report, job_name, run)
+    if not created:  # another pass or replica started it: it may have ended already
+        state = op.executor.state(namespace, name, digest)
+        if state is None or state.phase != "Running":
+            done = complete(op, namespace, name, run, state)
+            if done != "pending":
+                return done
+        return "running"
     return "started"
+
+
+def _job_created(op: Operator, report: _Reporter, job_name: str, run: str) -> None:
+    """The JobCreated Event: named by what it says, so posting it again is a no-op."""
+    where = f"Job {job_name}" if op.executor.name == "job" else "the local executor"
+    report.event("Normal", "JobCreated", f"run {run} started in {where}", run)
+    op.unannounced.discard((job_name, run))
+
+
+def _resume(op: Operator, report: _Reporter, key: slots_.Key, digest: str) -> str | None:
+    """The run the status records as Running: go on with it (its Job runs: adopted, in its
+    slot), record how it ended (its Job finished, or is gone but its result ConfigMap is
+    there), or None when it runs nowhere and left no result (it must start)."""
+    namespace, name = key
+    run = names.hash8(digest)
+    state = op.executor.state(namespace, name, digest)
+    if state is not None and state.phase == "Running":
+        job_name = names.job(name, digest)
+        if op.slots.holder(key) != digest or (job_name, run) in op.unannounced:
+            _job_created(op, report, job_name, run)  # a pass died before posting it
+        op.slots.hold(key, digest)
+        return "running"
+    op.slots.hold(key, digest)
+    done = complete(op, namespace, name, run, state)
+    return None if done == "pending" else done
+
+
+def _admit(op: Operator, key: slots_.Key, digest: str) -> bool:
+    """A slot for `key`'s run, once the slots held by runs already going (a restart) are
+    counted again from the cluster."""
+    if not op.counted:
+        with op.counting:
+            if not op.counted:
+                for found in op.kube.generations(op.namespaces):
+                    meta, status = found["metadata"], found.get("status") or {}
+                    if status.get("phase") == "Running" and status.get("inputHash"):
+                        held = (meta.get("namespace") or "default", meta["name"])
+                        op.slots.hold(held, str(status["inputHash"]))
+                op.counted = True
+    return op.slots.acquire(key, digest)
 
 
 STALLING = frozenset({403, 413, 422})
@@ -359,6 +422,7 @@ def _rejected(
     report.patch(
         {"observedGeneration": report.observed, "inputHash": None, "job": None},
         (kind, "False", reason, str(exc)),
+        ("Reconciling", "False", reason, "the input is rejected: see Ready"),
         ("Ready", "False", reason, str(exc)),
         phase="Failed",
     )
@@ -518,10 +582,14 @@ def complete(op: Operator, namespace: str, name: str, run: str, state: jobs.JobS
     }
     if outcome.output is not None:
         fields["output"] = outcome.output.model_dump(mode="json", by_alias=True, exclude_none=True)
-    _count(op.metrics, outcome)
-    report.patch(fields, *_outcome_conditions(outcome), phase=outcome.phase)
+    # Events first: each is named by what it says, so a pass that dies before the status
+    # is written posts them again as no-ops, and one that dies after finds them all there
+    # (JobCreated too: the pass that started the run may have died before posting it).
+    _job_created(op, report, names.job(name, outcome.input_hash), run)
     for kind, reason, message in _outcome_events(outcome):
         report.event(kind, reason, message, run)
+    report.patch(fields, *_outcome_conditions(outcome), phase=outcome.phase)
+    _count(op.metrics, outcome)
     op.metrics.active.set(op.slots.active)
     op.on_finished(body, outcome)
     return outcome.phase.lower()
@@ -541,6 +609,16 @@ def _job_failure(digest: str, state: jobs.JobState, now: str) -> runs.Outcome:
 
 
 def _outcome_conditions(outcome: runs.Outcome) -> list[conditions.Condition]:
+    ended: conditions.Condition = (
+        "Reconciling",
+        "False",
+        outcome.reason,
+        f"run {names.hash8(outcome.input_hash)} ended: {outcome.phase}",
+    )
+    return [*_result_conditions(outcome), ended]
+
+
+def _result_conditions(outcome: runs.Outcome) -> list[conditions.Condition]:
     figures = outcome.result
     if outcome.reason == "Succeeded":
         coverage = f", coverage {figures.coverage:g} %" if figures.coverage is not None else ""

@@ -264,10 +264,12 @@ def test_names_and_scope(kind: str, plural: str, short: str, scope: str) -> None
             [
                 ("Template", ".spec.template.family"),
                 ("Version", ".status.resolvedTemplate.version"),
-                ("Phase", ".status.phase"),
+                ("Ready", '.status.conditions[?(@.type=="Ready")].status'),
+                ("Reason", '.status.conditions[?(@.type=="Ready")].reason'),
                 ("Coverage", ".status.result.coverage"),
-                ("Output", ".spec.output.configMap.name"),
+                ("Output", ".status.output.configMaps[0]"),
                 ("Age", ".metadata.creationTimestamp"),
+                ("Phase", ".status.phase"),
             ],
         ),
         *[
@@ -292,7 +294,7 @@ def test_printer_columns(kind: str, columns: list[tuple[str, str]]) -> None:
     assert [(c["name"], c["jsonPath"]) for c in printed] == columns
     schema = root_schema(document)
     for column in printed:
-        path = re.sub(r"\[\?\(.*\)\]", ".[]", column["jsonPath"])
+        path = re.sub(r"\[[^]]*\]", ".[]", column["jsonPath"])
         if not path.startswith(".metadata"):
             node = at(schema, path)
             expected = {"number": "number", "boolean": "boolean"}.get(column["type"], "string")

@@ -157,7 +157,6 @@ def test_generate_refuses_a_users_folder_before_any_work(
     [
         [],
         ["frobnicate"],
-        ["generate"],
         ["generate", "m.yaml", "--out", "o", "--gates-timeout", "0"],
         ["generate", "m.yaml", "--out", "o", "--gates-timeout", "soon"],
         ["generate", "m.yaml", "--out", "o", "-o", "yaml"],
@@ -177,6 +176,15 @@ def test_usage_errors_exit_2(
     assert "Traceback" not in err
     assert "usage: kodegen" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_without_a_manifest_names_both_ways_in(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "generate")
+    assert code == 2 and out == ""
+    line = one_error_line(err)
+    assert "MANIFEST" in line and "--spec FILE" in line
 
 
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,6 +12,7 @@ import copy
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import kmock as kmock_
 from kubernetes import client
 
 from kodegen.controller import kube
@@ -36,6 +37,7 @@ RESOURCES = {
     "batch/v1/jobs": {"kind": "Job", "namespaced": True, "subresources": ["status"]},
     "v1/serviceaccounts": {"kind": "ServiceAccount", "namespaced": True},
     "rbac.authorization.k8s.io/v1/rolebindings": {"kind": "RoleBinding", "namespaced": True},
+    "kopf.dev/v1/clusterkopfpeerings": {"kind": "ClusterKopfPeering", "namespaced": False},
 }
 R = TypeVar("R")
 
@@ -86,6 +88,18 @@ class Emulated:
             copy.deepcopy(body),
         )
         return self.body(body["metadata"]["name"])
+
+
+def refusing(kmock: Any, status: int) -> Callable[[Any], kmock_.Response]:
+    """A reaction answering a create with `status` *and storing nothing*: the emulator stores
+    what is created before a reaction answers, where a real API server that refuses a create
+    (RBAC, quota, admission, an invalid body) stores nothing."""
+
+    def refuse(request: Any) -> kmock_.Response:
+        del kmock.objects[request.resource, request.namespace, request.data["metadata"]["name"]]
+        return kmock_.Response(status=status)
+
+    return refuse
 
 
 def _path(resource: Any) -> str:

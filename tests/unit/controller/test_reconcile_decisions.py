@@ -126,6 +126,7 @@ async def test_a_new_generation_starts_a_run(world: World) -> None:
         "Generated": ("Unknown", "Running"),
         "QualityGatesPassed": ("Unknown", "Running"),
         "Published": ("Unknown", "Running"),
+        "Reconciling": ("True", "Running"),
         "Ready": ("False", "Running"),
     }
     assert list(world.objects("batch/v1/jobs")) == [names.job("petstore-api", digest)]
@@ -156,7 +157,10 @@ async def test_suspend_starts_nothing_and_says_so(world: World) -> None:
     assert await world.reconcile() == "suspended"
     assert world.objects("batch/v1/jobs") == {}
     assert "phase" not in world.status()  # a new one has no phase yet (merge patch of None)
-    assert world.conditions() == {"Ready": ("False", "Suspended")}
+    assert world.conditions() == {
+        "Reconciling": ("False", "Suspended"),
+        "Ready": ("False", "Suspended"),
+    }
     queued = world.body()
     queued["status"]["phase"] = "Queued"
     assert await world.call(reconcile.reconcile, world.op, queued) == "suspended"
@@ -198,6 +202,7 @@ async def test_an_unusable_git_output_is_rejected_on_the_resource(
     assert world.status()["phase"] == "Failed"
     assert world.conditions() == {
         "SpecValid": ("False", "InvalidSpec"),
+        "Reconciling": ("False", "InvalidSpec"),
         "Ready": ("False", "InvalidSpec"),
     }
     assert world.objects("batch/v1/jobs") == {}
@@ -223,6 +228,7 @@ async def test_an_unknown_template_is_a_template_failure(world: World) -> None:
         await world.reconcile()
     assert world.conditions() == {
         "TemplateResolved": ("False", "TemplateNotResolved"),
+        "Reconciling": ("False", "TemplateNotResolved"),
         "Ready": ("False", "TemplateNotResolved"),
     }
     assert "inputHash" not in world.status()
@@ -435,6 +441,7 @@ async def test_a_run_with_a_result_succeeds(world: World) -> None:
         "Generated": ("True", "Generated"),
         "QualityGatesPassed": ("True", "Passed"),
         "Published": ("True", "Published"),
+        "Reconciling": ("False", "Succeeded"),
         "Ready": ("True", "Succeeded"),
     }
     assert ("Normal", "Published") in world.events()

@@ -43,7 +43,7 @@ async def test_a_forbidden_job_gives_back_its_slot_says_so_and_backs_off(
 ) -> None:
     await limited.apply(_manifest("first"))
     await limited.apply(_manifest("second"))
-    limited.kmock["post", JOBS][:1] << 403
+    limited.kmock["post", JOBS][:1] << emulated.refusing(limited.kmock, 403)
     with pytest.raises(kopf.TemporaryError) as caught:
         await limited.reconcile("first")
     assert caught.value.delay == reconcile.RETRY_SECONDS
@@ -61,7 +61,7 @@ async def test_a_forbidden_run_leaves_the_slot_to_the_next_generation(
 ) -> None:
     await limited.apply(_manifest("first"))
     await limited.apply(_manifest("second"))
-    limited.kmock["post", JOBS][:1] << 403
+    limited.kmock["post", JOBS][:1] << emulated.refusing(limited.kmock, 403)
     with pytest.raises(kopf.TemporaryError):
         await limited.reconcile("first")
     assert await limited.reconcile("second") == "started"
@@ -70,7 +70,7 @@ async def test_a_forbidden_run_leaves_the_slot_to_the_next_generation(
 
 async def test_an_invalid_job_stalls_for_good_until_the_spec_changes(limited: World) -> None:
     await limited.apply(_manifest())
-    limited.kmock["post", JOBS] << 422
+    limited.kmock["post", JOBS] << emulated.refusing(limited.kmock, 422)
     with pytest.raises(kopf.PermanentError, match="cannot start"):
         await limited.reconcile()
     assert limited.op.slots.held_keys() == []
@@ -81,7 +81,7 @@ async def test_an_invalid_job_stalls_for_good_until_the_spec_changes(limited: Wo
 
 async def test_a_stalled_run_that_starts_later_is_no_longer_stalled(limited: World) -> None:
     await limited.apply(_manifest())
-    limited.kmock["post", JOBS][:1] << 403
+    limited.kmock["post", JOBS][:1] << emulated.refusing(limited.kmock, 403)
     with pytest.raises(kopf.TemporaryError):
         await limited.reconcile()
     assert await limited.reconcile() == "started"

@@ -15,7 +15,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from kodegen.controller import jobs, settings
+from kodegen.controller import handlers, jobs, settings
 from tests.unit.deploy import pss
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -366,7 +366,7 @@ def test_probes_and_ports() -> None:
 
 def test_several_replicas_only_with_peering() -> None:
     if deployment()["spec"]["replicas"] > 1:
-        peering = find("ClusterKopfPeering", "default")
+        peering = find("ClusterKopfPeering", handlers.PEERING)
         assert peering["apiVersion"] == "kopf.dev/v1"
         assert ("kopf.dev", "ClusterKopfPeering") in crds()
         text = (DEPLOY / "operator.yaml").read_text()

@@ -191,10 +191,14 @@ async def _apply(cluster: Cluster, body: Mapping[str, Any]) -> str:
         "codegenerations",
         copy.deepcopy(dict(body)),
     )
+    # Running is recorded before the Job is created (a crash between the two adopts the Job):
+    # wait for the Job object itself.
     status = await cluster.until(
         lambda: cluster.status().get("phase") == "Running" and cluster.status()
     )
-    return str(status["job"]["name"])
+    name = str(status["job"]["name"])
+    await cluster.until(lambda: name in cluster.objects("batch/v1/jobs"))
+    return name
 
 
 def _assert_cluster_clean(cluster: Cluster, keys: Mapping[str, str]) -> dict[str, int]:

@@ -87,9 +87,3 @@ test-cluster: $(STAMP) cluster-tools
 CORPUS_ARGS ?= --jobs 2
 corpus: $(STAMP)
 	nice -n 10 $(BIN)/python benchmarks/corpus.py $(CORPUS_ARGS)
-
-# Helm built from the Go module proxy into ~/.cache/kodegen/helm-<version>/ (tools/helm/build.sh);
-# the chart tests (tests/chart/) run it, and build it on first use if this was not run.
-.PHONY: helm
-helm:
-	bash tools/helm/build.sh

@@ -33,9 +33,8 @@ def promtool() -> str:
 
 
 @pytest.fixture(scope="module")
-def rules(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    tmp = tmp_path_factory.mktemp("rules")
-    objects = helm.template({"metrics": {"prometheusRule": {"enabled": True}}}, tmp)
+def rules() -> dict[str, Any]:
+    objects = helm.template({"metrics": {"prometheusRule": {"enabled": True}}})
     spec: dict[str, Any] = helm.find(objects, "PrometheusRule", "kodegen")["spec"]
     return spec
 
@@ -106,9 +105,9 @@ def test_rules_read_only_exposed_metrics(rules: dict[str, Any]) -> None:
             assert names <= exposed, f"{rule['alert']} reads {sorted(names - exposed)}"
 
 
-def test_thresholds_are_values(tmp_path: Path) -> None:
+def test_thresholds_are_values() -> None:
     values = {"metrics": {"prometheusRule": {"enabled": True, "aiCostPerHourUSD": 2.5}}}
-    spec = helm.find(helm.template(values, tmp_path), "PrometheusRule", "kodegen")["spec"]
+    spec = helm.find(helm.template(values), "PrometheusRule", "kodegen")["spec"]
     rules = [rule for group in spec["groups"] for rule in group["rules"]]
     (cost,) = [rule for rule in rules if rule["alert"] == "KodegenAICostOverBudget"]
     assert cost["expr"].strip().endswith("> 2.5")

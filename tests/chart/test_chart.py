@@ -1,4 +1,5 @@
-"""charts/kodegen through Helm's own engine: `helm lint`, `helm template` for several value sets
+"""charts/kodegen through Helm's own engine (Helm v4.2.3's Go SDK, tests/chart/helm.py):
+`helm lint`, `helm template` for several value sets
 with every rendered object validated (kubernetes-validate, strict; kopf's kinds against their
 CRDs; prometheus-operator's kinds against the fields we use), a golden default render, the
 schema refusing bad values, and the rendered settings read back by the operator's own code."""
@@ -9,6 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import helm_python
 import jsonschema
 import kubernetes_validate
 import pytest
@@ -99,27 +101,19 @@ VALUE_SETS: dict[str, Node] = {
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Node]]:
-    tmp = tmp_path_factory.mktemp("values")
-    return {name: helm.template(values, tmp) for name, values in VALUE_SETS.items()}
+def rendered() -> dict[str, list[Node]]:
+    return {name: helm.template(values) for name, values in VALUE_SETS.items()}
 
 
 # -- helm lint --------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", VALUE_SETS)
-def test_lint(name: str, tmp_path: Path) -> None:
-    done = helm.run(
-        "lint",
-        "--strict",
-        "--kube-version",
-        helm.KUBERNETES,
-        str(helm.CHART),
-        values=VALUE_SETS[name],
-        tmp=tmp_path,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "1 chart(s) linted, 0 chart(s) failed" in done.stdout
+def test_lint(name: str) -> None:
+    """`helm lint --strict`: "1 chart(s) linted, 0 chart(s) failed"."""
+    report = helm.lint(VALUE_SETS[name], strict=True)
+    assert report["total_charts_linted"] == 1, report
+    assert report["errors"] == [], report["messages"]
 
 
 # -- every rendered object is valid ------------------------------------------------------------
@@ -281,17 +275,17 @@ def test_what_each_value_set_renders(rendered: dict[str, list[Node]]) -> None:
 # -- golden default render ---------------------------------------------------------------------
 
 
-def test_default_render_is_the_golden_file(tmp_path: Path) -> None:
+def test_default_render_is_the_golden_file() -> None:
     """The default render, byte for byte, without crds/ (test_chart_crds_equal_kodegen_crds
     checks those, so an API change needs `make crds` only). After an intended change of the
     chart: `KODEGEN_UPDATE_GOLDEN=1 pytest tests/chart/test_chart.py -k golden`, then review
     the diff."""
-    text = helm.template_text({}, tmp_path, crds=False)
+    text = helm.template_text({}, crds=False)
     if os.environ.get("KODEGEN_UPDATE_GOLDEN") == "1":
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(text)
     assert text == GOLDEN.read_text(), "the default render changed; see this test's docstring"
-    assert helm.template_text({}, tmp_path, crds=False) == text  # deterministic
+    assert helm.template_text({}, crds=False) == text  # deterministic
 
 
 # -- bad values fail with the schema's message ------------------------------------------------
@@ -320,17 +314,23 @@ BAD_VALUES = [
 @pytest.mark.parametrize(
     ("values", "where", "why"), BAD_VALUES, ids=[where for _, where, _ in BAD_VALUES]
 )
-def test_bad_values_fail_with_the_schema_message(
-    values: Node, where: str, why: str, tmp_path: Path
-) -> None:
-    for command, extra in (
-        ("template", ("--kube-version", helm.KUBERNETES)),
-        ("install", ("--dry-run=client",)),  # offline: what `helm install` checks first
+def test_bad_values_fail_with_the_schema_message(values: Node, where: str, why: str) -> None:
+    """Refused by the engine's render, by `helm template` (the client-only dry run of
+    `helm install`: what an install checks first, offline) and by `helm lint`."""
+    refusals: list[str] = []
+    with (
+        helm_python.Chart.load(helm.CHART) as chart,
+        pytest.raises(helm_python.HelmValuesError) as render,
     ):
-        done = helm.run(command, helm.RELEASE, str(helm.CHART), *extra, values=values, tmp=tmp_path)
-        assert done.returncode != 0
-        assert "values don't meet the specifications of the schema" in done.stderr
-        assert where in done.stderr and why in done.stderr, done.stderr
+        chart.render(values, name=helm.RELEASE, namespace=helm.NAMESPACE, is_install=True)
+    refusals.append(str(render.value))
+    with pytest.raises(AssertionError) as template:
+        helm.template_text(values)
+    refusals.append(str(template.value))
+    refusals.append("\n".join(helm.lint(values, strict=True)["errors"]))
+    for message in refusals:
+        assert "values don't meet the specifications of the schema" in message
+        assert where in message and why in message, message
 
 
 # -- the chart and the operator agree ----------------------------------------------------------

@@ -86,8 +86,8 @@ def test_it_shows_what_an_operator_looks_at() -> None:
     } <= read
 
 
-def test_the_chart_ships_it_in_a_configmap(tmp_path: Path) -> None:
-    objects = helm.template({"metrics": {"dashboard": {"enabled": True}}}, tmp_path)
+def test_the_chart_ships_it_in_a_configmap() -> None:
+    objects = helm.template({"metrics": {"dashboard": {"enabled": True}}})
     config_map = helm.find(objects, "ConfigMap", "kodegen-dashboard")
     assert config_map["metadata"]["labels"]["grafana_dashboard"] == "1"
     assert json.loads(config_map["data"]["kodegen.json"]) == json.loads(DASHBOARD.read_text())

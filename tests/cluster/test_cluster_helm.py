@@ -3,11 +3,11 @@ cluster-scoped objects would collide with deploy/'s in the shared one), with the
 and ReplicaSet controllers running: the chart's Deployment becomes a pod, which the node agent
 runs as `kodegen operator` with the chart's ServiceAccount token and env. A CodeGeneration
 then goes through a Job to `Ready=True`, that Job carries the `job:` values of the chart, and the
-operator's metrics endpoint shows the run and `kodegen_build_info`."""
+operator's metrics endpoint shows the run and `kodegen_build_info`. Helm is Helm v4.2.3's own Go SDK
+(helm-python-sdk, tests/chart/helm.py), driven through `helm_python.Config`."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import controlplane
+import helm_python
 import node_agent
 import pytest
 import yaml
@@ -64,14 +65,13 @@ def agent(
         running.stop()
 
 
-def helm_run(plane: controlplane.ControlPlane, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(helm.binary()), "--kubeconfig", str(plane.admin_kubeconfig), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+@pytest.fixture(scope="module")
+def helm_config(plane: controlplane.ControlPlane) -> Iterator[helm_python.Config]:
+    """`helm --kubeconfig ADMIN --namespace kodegen-system`: the SDK's action configuration."""
+    with helm_python.Config(
+        kubeconfig_path=plane.admin_kubeconfig, namespace=helm.NAMESPACE
+    ) as config:
+        yield config
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def installed(
     plane: controlplane.ControlPlane,
     admin: client.ApiClient,
     agent: node_agent.NodeAgent,
-    tmp_path_factory: pytest.TempPathFactory,
+    helm_config: helm_python.Config,
 ) -> dict[str, Any]:
     """The release, installed and its operator pod running; the values used."""
     values: dict[str, Any] = {
@@ -91,23 +91,19 @@ def installed(
         },
         "job": {"extraEnv": [MARK], "annotations": {"example.com/installed-by": "helm"}},
     }
-    path = tmp_path_factory.mktemp("release") / "values.yaml"
-    path.write_text(yaml.safe_dump(values))
-    done = helm_run(
-        plane,
-        "install",
-        helm.RELEASE,
-        str(helm.CHART),
-        "--namespace",
-        helm.NAMESPACE,
-        "--create-namespace",
-        "-f",
-        str(path),
-        "--wait",
-        "--timeout",
-        "180s",
-    )
-    assert done.returncode == 0, done.stdout + done.stderr + plane.tail("kube-controller-manager")
+    # helm install kodegen charts/kodegen -n kodegen-system --create-namespace --wait --timeout 180s
+    try:
+        helm_config.install(
+            helm.CHART,
+            helm.RELEASE,
+            values,
+            namespace=helm.NAMESPACE,
+            create_namespace=True,
+            wait="watcher",
+            timeout=180,
+        )
+    except helm_python.HelmError as exc:
+        pytest.fail(f"helm install: {exc}\n{plane.tail('kube-controller-manager')}")
     return values
 
 
@@ -124,14 +120,14 @@ def operator_pod(admin: client.ApiClient) -> Any:
 
 
 def test_helm_install_runs_the_operator(
-    installed: dict[str, Any], admin: client.ApiClient, plane: controlplane.ControlPlane
+    installed: dict[str, Any], admin: client.ApiClient, helm_config: helm_python.Config
 ) -> None:
     pod = controlplane.wait_for(
         lambda: operator_pod(admin), timeout=60, message=lambda: "no operator pod Running"
     )
     assert pod.spec.service_account_name == "kodegen-operator"
-    done = helm_run(plane, "status", helm.RELEASE, "--namespace", helm.NAMESPACE)
-    assert "STATUS: deployed" in done.stdout, done.stdout + done.stderr
+    status = helm_config.status(helm.RELEASE)  # `helm status`: "STATUS: deployed"
+    assert (status["namespace"], status["status"]) == (helm.NAMESPACE, "deployed"), status
 
 
 def generate(admin: client.ApiClient, agent: node_agent.NodeAgent, namespace: str) -> Any:
@@ -202,8 +198,7 @@ def test_upgrade_to_a_namespaced_install(
     installed: dict[str, Any],
     admin: client.ApiClient,
     agent: node_agent.NodeAgent,
-    plane: controlplane.ControlPlane,
-    tmp_path: Path,
+    helm_config: helm_python.Config,
 ) -> None:
     """`helm upgrade` with watchNamespaces: RBAC shrinks to the listed namespace (a Role there),
     the operator restarts watching only it, and a generation there still runs."""
@@ -218,22 +213,17 @@ def test_upgrade_to_a_namespaced_install(
             },
             "watchNamespaces": [namespace],
         }
-        path = tmp_path / "values.yaml"
-        path.write_text(yaml.safe_dump(values))
-        done = helm_run(
-            plane,
-            "upgrade",
-            helm.RELEASE,
-            str(helm.CHART),
-            "--namespace",
-            helm.NAMESPACE,
-            "-f",
-            str(path),
-            "--wait",
-            "--timeout",
-            "180s",
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+        try:
+            helm_config.upgrade(
+                helm.CHART,
+                helm.RELEASE,
+                values,
+                namespace=helm.NAMESPACE,
+                wait="watcher",
+                timeout=180,
+            )
+        except helm_python.HelmError as exc:
+            pytest.fail(f"helm upgrade: {exc}")
         assert allowed(admin, namespace, "list", "configmaps")
         assert not allowed(admin, "default", "list", "configmaps")
         assert not allowed(admin, "default", "create", "jobs")

@@ -63,7 +63,7 @@ fuzz: $(STAMP)
 	rm -f .fuzz-report.jsonl
 	KODEGEN_FUZZ_CASES=$(FUZZ_CASES) KODEGEN_FUZZ_SHARDS=$(FUZZ_SHARDS) \
 	KODEGEN_FUZZ_REPORT=.fuzz-report.jsonl nice -n 10 $(BIN)/python -m pytest \
-		-n $(FUZZ_SHARDS) -q -s -p no:cacheprovider \
+		-n $(FUZZ_SHARDS) -q -s -p no:cacheprovider --timeout=0 \
 		tests/security/test_fuzz.py::test_no_case_crashes_or_hangs; \
 	status=$$?; KODEGEN_FUZZ_REPORT=.fuzz-report.jsonl $(BIN)/python -m tests.security.test_fuzz; \
 	rm -f .fuzz-report.jsonl; exit $$status

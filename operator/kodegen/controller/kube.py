@@ -15,6 +15,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from typing import Any
 
 import kubernetes
+import urllib3
 
 from kodegen import errors
 from kodegen.api import base
@@ -22,6 +23,10 @@ from kodegen.api import base
 __all__ = ["Kube", "KubeError", "connect", "post_event"]
 
 PLURAL = "codegenerations"
+REQUEST_TIMEOUT = (10.0, 60.0)
+"""Seconds to connect and to wait for an answer, for every call: urllib3 waits forever by
+default, and one answer lost by the API server (or a proxy) would hold a worker thread, and with
+it the watchdog or a handler, for good."""
 TEMPLATE_PLURALS = {"CodeTemplate": "codetemplates", "ClusterCodeTemplate": "clustercodetemplates"}
 
 
@@ -39,7 +44,7 @@ def _translated(action: str) -> Iterator[None]:
         yield
     except kubernetes.client.ApiException as exc:
         raise KubeError(action=action, status=exc.status or 0, reason=str(exc.reason)) from exc
-    except OSError as exc:  # urllib3's connection errors are OSErrors
+    except (OSError, urllib3.exceptions.HTTPError) as exc:  # no answer: refused, reset, timed out
         raise KubeError(action=action, status=0, reason=str(exc)) from exc
 
 
@@ -62,11 +67,26 @@ def connect(
     return Kube(kubernetes.client.ApiClient(configuration))
 
 
+def _bounded(client: kubernetes.client.ApiClient) -> None:
+    """Give every call of `client` REQUEST_TIMEOUT unless the call sets its own (the generated
+    API methods all go through `call_api`; the client has no default of its own)."""
+    call: Callable[..., Any] = client.call_api
+    if getattr(call, "bounded", False):
+        return
+
+    def call_api(*args: Any, _request_timeout: Any = None, **kwargs: Any) -> Any:
+        return call(*args, _request_timeout=_request_timeout or REQUEST_TIMEOUT, **kwargs)
+
+    call_api.bounded = True  # type: ignore[attr-defined]
+    client.call_api = call_api  # type: ignore[method-assign]
+
+
 @dataclasses.dataclass
 class Kube:
     client: kubernetes.client.ApiClient
 
     def __post_init__(self) -> None:
+        _bounded(self.client)
         # Bodies go in and come out as plain dicts; the client's model classes stay out of it.
         self.core: Any = kubernetes.client.CoreV1Api(self.client)
         self.batch: Any = kubernetes.client.BatchV1Api(self.client)

@@ -189,6 +189,14 @@ async def test_the_watchdog_survives_a_tick_that_raises(
                 break
             await asyncio.sleep(0.01)
         assert limited.status("second")["phase"] == "Running"
+        # Running is written before the Job: let the poke's start finish before the emulator
+        # goes away under it
+        for _ in range(500):
+            job = limited.status("second").get("job", {}).get("name")
+            if job in limited.objects("batch/v1/jobs"):
+                break
+            await asyncio.sleep(0.01)
+        assert limited.status("second")["job"]["name"] in limited.objects("batch/v1/jobs")
         assert len(calls) >= 2
         assert limited.op.metrics.watchdog_errors._value.get() == 1
         assert task.done() is False

@@ -26,6 +26,7 @@ RULES: dict[str, Any] = {
         "model_config": {"type": "boolean"},
         "labels": {"type": "object", "additionalProperties": {"type": "integer"}},
         "tree": {"$ref": "#/$defs/Tree"},
+        "code": {"description": "Annotates its one member.", "allOf": [{"$ref": "#/$defs/Code"}]},
         LONG: {"type": "string"},
     },
     "$defs": {
@@ -91,6 +92,8 @@ RULES: dict[str, Any] = {
         "Maybe": {"type": ["string", "null"], "maxLength": 3},
         "Mixed": {"type": ["string", "integer"]},
         "Code": {"type": "string", "pattern": "^[A-Z]{2}-\\d{3}$"},
+        "Described": {"description": "A code, described.", "allOf": [{"$ref": "#/$defs/Code"}]},
+        "Counted": {"allOf": [{"$ref": "#/$defs/Date"}, {"default": 0}]},
         "Lookahead": {"type": "string", "pattern": "^(?!x)[a-z]+$"},
         "Extended": {
             "$ref": "#/$defs/Alert",

@@ -109,6 +109,9 @@ class _Sampler:
             )
         if schema.ref is not None:
             seen = seen | {schema.ref}
+        only = schemas.sole(schemas.resolve(schema, self.components))
+        if only is not None and not schemas.is_object(schema, self.components):
+            return self.value(only, seen, depth + 1)
         schema = schemas.flatten(schema, self.components)
         for given in (schema.example, schema.default):
             if (

@@ -1,4 +1,5 @@
-"""Questions asked of schemas: follow a reference, see an object through its `allOf`."""
+"""Questions asked of schemas: follow a reference, see an object through its `allOf`, see the
+one member an `allOf` only annotates."""
 
 from __future__ import annotations
 
@@ -60,3 +61,29 @@ def is_object(schema: model.Schema, schemas: Mapping[str, model.Schema]) -> bool
 
 def is_array(schema: model.Schema, schemas: Mapping[str, model.Schema]) -> bool:
     return resolve(schema, schemas).type == "array"
+
+
+_ANNOTATIONS = {
+    "title": None,
+    "description": None,
+    "default": model.MISSING,
+    "example": model.MISSING,
+    "read_only": False,
+    "write_only": False,
+    "pointer": "",
+}
+"""Fields that say nothing of which values a schema accepts, as an empty schema has them."""
+
+
+def sole(schema: model.Schema) -> model.Schema | None:
+    """The one member of `schema`'s `allOf` that says what its values are, when `schema` and
+    its other members only annotate (`allOf: [{$ref: X}]` beside a `description`; `allOf:
+    [{$ref: X}, {default: 0}]`): the values are that member's. None otherwise."""
+    if not schema.all_of or not _annotates(dataclasses.replace(schema, all_of=())):
+        return None
+    typed = [member for member in schema.all_of if not _annotates(member)]
+    return typed[0] if len(typed) == 1 else None
+
+
+def _annotates(schema: model.Schema) -> bool:
+    return dataclasses.replace(schema, **_ANNOTATIONS) == model.Schema()

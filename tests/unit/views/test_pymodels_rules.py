@@ -17,7 +17,7 @@ import pytest
 from tests.models_rules import RULES
 
 from kodegen.specs import jsonschema as jsonschema_spec
-from kodegen.specs import openapi
+from kodegen.specs import model, openapi, samples
 from kodegen.templates import registry, render
 from kodegen.views.openapi import context, pymodels, pyview
 
@@ -123,6 +123,21 @@ def test_every_sample_is_valid_by_the_source_schema_and_by_its_model(
         errors = [e.message for e in validator.evolve(schema=node).iter_errors(m["sample"])]
         assert errors == [], (m["name"], m["sample"])
         getattr(module, m["name"]).model_validate(m["sample"])
+
+
+def test_an_all_of_whose_other_members_only_annotate_is_its_one_typed_member(
+    found: dict[str, Any],
+) -> None:
+    models = {m["name"]: m for m in found["models"]}
+    assert models["Described"]["root"] == "Code"  # allOf: [$ref] beside a description
+    assert models["Counted"]["root"] == "Date"  # allOf: [$ref, {default: 0}]
+    fields = {f["alias"]: f["type"] for f in models["Inventory"]["fields"]}
+    assert fields["code"] == "Code | None"
+    assert isinstance(models["Described"]["sample"], str)
+    assert isinstance(models["Counted"]["sample"], int)
+    spec = jsonschema_spec.parse(copy.deepcopy(RULES))  # built so, not repaired afterwards
+    assert isinstance(samples.sample(model.Schema(ref="Described"), spec.schemas), str)
+    assert isinstance(samples.sample(model.Schema(ref="Counted"), spec.schemas), int)
 
 
 def test_samples_are_repaired_for_keywords_the_models_leave_permissive(

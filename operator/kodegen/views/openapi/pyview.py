@@ -214,7 +214,8 @@ class Types:
                 return self.lifted[id(schema)][1]
             flat = schemas.flatten(schema, self.components)
             if not flat.properties:
-                return "dict[str, Any]"
+                only = schemas.sole(schema)  # `allOf: [{$ref: Code}]` beside a description
+                return self.expr(only, context) if only is not None else "dict[str, Any]"
             self.lifted[id(schema)] = (schema, self._unique(context))
             return self._object(self.lifted[id(schema)][1], flat)
         options = schema.one_of or schema.any_of

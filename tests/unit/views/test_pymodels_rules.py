@@ -135,6 +135,9 @@ def test_an_all_of_whose_other_members_only_annotate_is_its_one_typed_member(
     assert fields["code"] == "Code | None"
     assert isinstance(models["Described"]["sample"], str)
     assert isinstance(models["Counted"]["sample"], int)
+    cases = {m["name"]: [c["id"] for c in m["invalid"]] for m in found["models"]}
+    assert "code-type" in cases["Inventory"]  # tested as the member is
+    assert cases["Described"] == ["root-type"] and cases["Counted"] == ["root-type"]
     spec = jsonschema_spec.parse(copy.deepcopy(RULES))  # built so, not repaired afterwards
     assert isinstance(samples.sample(model.Schema(ref="Described"), spec.schemas), str)
     assert isinstance(samples.sample(model.Schema(ref="Counted"), spec.schemas), int)

@@ -144,6 +144,9 @@ class _Builder:
     ) -> list[dict[str, Any]]:
         """Values that break one constraint of `schema` each (its type first)."""
         where = "-".join(loc) or "root"
+        only = schemas.sole(schema)  # typed as its one member (`pyview`), so tested as it is
+        if only is not None and not self.is_object(schema):
+            return self.value_cases(only, current, loc)
         if schema.ref is not None:
             target = self.types.names.get(schema.ref)
             resolved = schemas.resolve(schema, self.components)

@@ -27,6 +27,7 @@ RULES: dict[str, Any] = {
         "labels": {"type": "object", "additionalProperties": {"type": "integer"}},
         "tree": {"$ref": "#/$defs/Tree"},
         "code": {"description": "Annotates its one member.", "allOf": [{"$ref": "#/$defs/Code"}]},
+        "count": {"allOf": [{"type": "integer", "minimum": 0}, {"default": 0}]},
         LONG: {"type": "string"},
     },
     "$defs": {
@@ -94,6 +95,10 @@ RULES: dict[str, Any] = {
         "Code": {"type": "string", "pattern": "^[A-Z]{2}-\\d{3}$"},
         "Described": {"description": "A code, described.", "allOf": [{"$ref": "#/$defs/Code"}]},
         "Counted": {"allOf": [{"$ref": "#/$defs/Date"}, {"default": 0}]},
+        "Bounded": {
+            "description": "Its one member inline.",
+            "allOf": [{"type": "integer", "maximum": 9}],
+        },
         "Lookahead": {"type": "string", "pattern": "^(?!x)[a-z]+$"},
         "Extended": {
             "$ref": "#/$defs/Alert",

@@ -137,6 +137,11 @@ def test_an_all_of_whose_other_members_only_annotate_is_its_one_typed_member(
     assert isinstance(models["Counted"]["sample"], int)
     cases = {m["name"]: [c["id"] for c in m["invalid"]] for m in found["models"]}
     assert "code-type" in cases["Inventory"]  # tested as the member is
+    count = next(f for f in models["Inventory"]["fields"] if f["alias"] == "count")
+    assert (count["type"], count["constraints"]) == ("int | None", "ge=0")  # enforced as well
+    assert {"count-type", "count-minimum"} <= set(cases["Inventory"])
+    assert models["Bounded"]["root"] == "Annotated[int, Field(le=9)]"
+    assert cases["Bounded"] == ["root-type", "root-maximum"]
     assert cases["Described"] == ["root-type"] and cases["Counted"] == ["root-type"]
     spec = jsonschema_spec.parse(copy.deepcopy(RULES))  # built so, not repaired afterwards
     assert isinstance(samples.sample(model.Schema(ref="Described"), spec.schemas), str)

@@ -70,7 +70,7 @@ class _Builder:
         data = dataclasses.asdict(found)
         data["checked"] = checked is not model.MISSING
         if found.root is not None:
-            constraints = self.constraints(source)
+            constraints = self.constraints(schemas.sole(source) or source)
             if constraints:
                 data["root"] = f"Annotated[{found.root}, Field({constraints})]"
             data["invalid"] = self.value_cases(source, found.sample, ())

@@ -175,7 +175,7 @@ class Types:
                     untrusted.mark(prop.name),
                     type_,
                     default,
-                    self.constraints(resolved),
+                    self.constraints(schemas.sole(resolved) or resolved),
                     _doc(resolved),
                 )
             )

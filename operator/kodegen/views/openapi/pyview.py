@@ -186,6 +186,11 @@ class Types:
         return samples.sample(schema, self.components, writing=True)
 
     def constraints(self, schema: model.Schema) -> str:
+        """`Field(...)` keywords for `schema`'s constraints. None on a schema of no one type
+        (`Any`): JSON Schema checks `pattern` on strings and `minimum` on numbers only, but
+        pydantic applies them to every value of an `Any` field, raising TypeError on the rest."""
+        if schema.type == "any":
+            return ""
         pairs: dict[str, float | str | None] = {
             "ge": schema.minimum,
             "le": schema.maximum,
@@ -193,7 +198,7 @@ class Types:
             "lt": schema.exclusive_maximum,
             "multiple_of": schema.multiple_of,
         }
-        if schema.type in ("string", "any") and schema.format not in FORMATS:
+        if schema.type == "string" and schema.format not in FORMATS:
             pairs |= {"min_length": schema.min_length, "max_length": schema.max_length}
             pairs["pattern"] = enforced_pattern(schema)
         if schema.type == "array":

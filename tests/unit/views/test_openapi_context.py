@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from kodegen.specs import openapi
 from kodegen.templates import registry
 from kodegen.views import plan
 from kodegen.views.openapi import context, routes
+
+CRUD = Path(__file__).resolve().parents[2] / "specs" / "crud"
 
 
 def build(name: str, **kwargs: Any) -> plan.Plan:
@@ -120,3 +123,16 @@ def test_models_and_imports() -> None:
     assert fields["created_at"]["type"] == "datetime | None"
     assert "from datetime import datetime" in result.context["model_import_lines"]
     assert result.context["route_models"] == ["Todos", "User"]
+
+
+def crud_resource(name: str) -> dict[str, Any]:
+    spec = openapi.parse(yaml.safe_load((CRUD / name).read_text()))
+    (resource,) = spec.resources
+    return routes.resource(spec, resource)
+
+
+def test_a_generated_array_is_a_sample_of_its_schema_not_text() -> None:
+    subscribers = crud_resource("subscribers.yaml")
+    assert subscribers["generate"]["deliveries"] == (
+        'store.constant([{"at": "2024-01-01T00:00:00Z"}])'
+    )

@@ -48,7 +48,7 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         if resolved.read_only or prop.name not in writable:
             owned.append(prop.name)
         if (prop.name in owned and prop.required) or prop.name == resource.key:
-            generate[prop.name] = _generator(resolved)
+            generate[prop.name] = _generator(resolved, prop.schema, spec)
         elif (
             prop.required and create is not None and not create.required
         ):  # a create without a body still answers whole items
@@ -122,8 +122,11 @@ def store_var(spec: model.ApiSpec, resource: model.Resource) -> str:
     return pyview.snake(resource.name).upper() + "S"
 
 
-def _generator(schema: model.Schema) -> str:
-    """Python source of a store value generator for a server-owned field."""
+def _generator(schema: model.Schema, declared: model.Schema, spec: model.ApiSpec) -> str:
+    """Python source of a store value generator for a server-owned field (`schema`, resolved
+    from `declared`): a sequence, a clock, or for an array or object a sample of it."""
+    if schema.type in ("array", "object"):
+        return f"store.constant({pyview.literal(samples.sample(declared, spec.schemas))})"
     if schema.enum:
         return f"store.constant({pyview.literal(schema.enum[0])})"
     if schema.type in ("integer", "number"):

@@ -131,6 +131,14 @@ def crud_resource(name: str) -> dict[str, Any]:
     return routes.resource(spec, resource)
 
 
+def test_a_field_written_in_another_shape_than_it_is_read_is_the_servers() -> None:
+    """NewSubscriber writes `lists` as ids, Subscriber reads List objects: a client's ids kept
+    as they are would be answered where objects are declared."""
+    subscribers = crud_resource("subscribers.yaml")
+    assert subscribers["owned"] == ["deliveries", "id", "lists"]
+    assert subscribers["generate"]["lists"] == 'store.constant([{"id": 1, "name": "string"}])'
+
+
 def test_a_generated_array_is_a_sample_of_its_schema_not_text() -> None:
     subscribers = crud_resource("subscribers.yaml")
     assert subscribers["generate"]["deliveries"] == (

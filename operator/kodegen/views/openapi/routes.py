@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kodegen.specs import envelopes, model, samples, schemas
+from kodegen.specs import envelopes, fields, model, samples, schemas
 from kodegen.templates import untrusted
 from kodegen.views.openapi import pyview, storeops
 
@@ -39,7 +39,13 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         return singleton(spec, resource)
     item = schemas.flatten(resource.item_schema, spec.schemas)
     create = resource.create_body
-    writable = {p.name for p in schemas.flatten(_written(spec, resource), spec.schemas).properties}
+    written = schemas.flatten(_written(spec, resource), spec.schemas)
+    read = {p.name: p.schema for p in item.properties}
+    writable = {  # a field written in another shape (ids, read as objects) is the server's
+        p.name
+        for p in written.properties
+        if p.name not in read or fields.fits(p.schema, read[p.name], spec.schemas)
+    }
     generate, owned, hidden, defaults = {}, [], [], {}
     for prop in item.properties:
         resolved = schemas.resolve(prop.schema, spec.schemas)

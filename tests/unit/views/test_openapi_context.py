@@ -131,6 +131,14 @@ def crud_resource(name: str) -> dict[str, Any]:
     return routes.resource(spec, resource)
 
 
+def test_a_required_field_the_create_body_may_omit_has_a_default() -> None:
+    """NewSubscriber's `description` is optional, Subscriber's required: an item created
+    without it would be answered without it."""
+    subscribers = crud_resource("subscribers.yaml")
+    assert subscribers["defaults"]["description"] == "string"
+    assert "name" not in subscribers["defaults"], "required in the body: always written"
+
+
 def test_a_field_written_in_another_shape_than_it_is_read_is_the_servers() -> None:
     """NewSubscriber writes `lists` as ids, Subscriber reads List objects: a client's ids kept
     as they are would be answered where objects are declared."""

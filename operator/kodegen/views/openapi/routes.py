@@ -46,6 +46,7 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         for p in written.properties
         if p.name not in read or fields.fits(p.schema, read[p.name], spec.schemas)
     }
+    always = {p.name for p in written.properties if p.required}
     generate, owned, hidden, defaults = {}, [], [], {}
     for prop in item.properties:
         resolved = schemas.resolve(prop.schema, spec.schemas)
@@ -56,8 +57,10 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         if (prop.name in owned and prop.required) or prop.name == resource.key:
             generate[prop.name] = _generator(resolved, prop.schema, spec)
         elif (
-            prop.required and create is not None and not create.required
-        ):  # a create without a body still answers whole items
+            prop.required
+            and create is not None
+            and (not create.required or prop.name not in always)
+        ):  # a create without a body, or without this field, still answers whole items
             defaults[prop.name] = samples.sample(prop.schema, spec.schemas, writing=True)
     list_op = next(
         (op for op in spec.operations if resource.operations.get(op.operation_id) == "list"), None

@@ -152,3 +152,39 @@ def test_a_generated_array_is_a_sample_of_its_schema_not_text() -> None:
     assert subscribers["generate"]["deliveries"] == (
         'store.constant([{"at": "2024-01-01T00:00:00Z"}])'
     )
+
+
+def test_an_item_action_that_documents_no_miss_reports_its_404_as_a_spec_gap() -> None:
+    """`PUT /templates/{id}/default` answers 200 only, yet an unknown id is not found: the 404
+    is a spec gap the contract gate is told about, as for a get, and so is a HEAD's."""
+    item = {
+        "type": "object",
+        "required": ["id"],
+        "properties": {"id": {"type": "integer", "readOnly": True}, "default": {"type": "boolean"}},
+    }
+    answer = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/T"}}}}
+    ok = {"200": {"description": "the template", **answer}}
+    document = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/templates": {"post": {"operationId": "create", "responses": ok, "requestBody": {
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/T"}}}}}},
+            "/templates/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}],
+                "head": {"operationId": "exists", "responses": {"200": {"description": "yes"}}},
+            },
+            "/templates/{id}/default": {"put": {
+                "operationId": "setDefault", "responses": ok,
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer"}}]}},
+        },
+        "components": {"schemas": {"T": item}},
+    }  # fmt: skip
+    template = registry.resolve("python-fastapi-service", "^1.0")
+    result = context.build(openapi.parse(document), template, {"packageName": "svc"})
+    action, head = operation(result, "setDefault"), operation(result, "exists")
+    assert (action["semantics"], head["semantics"]) == ("action", "exists")
+    assert {"case": "not_found", "status": 404} in action["gaps"]
+    assert {"case": "not_found", "status": 404} in head["gaps"]

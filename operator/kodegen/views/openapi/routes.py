@@ -198,13 +198,16 @@ def _problem(
     return FALLBACK[kind], True
 
 
-def _cases(op: model.Operation, semantics: str, secured: bool) -> tuple[str, ...]:
+def _cases(op: model.Operation, semantics: str, secured: bool, keyed: bool) -> tuple[str, ...]:
     """The error answers `op`'s service can give: `invalid` when it takes input, `not_found`
-    when it looks an item up, `unauthorized` when it needs credentials."""
+    when it looks an item up (an action does when `keyed`: its resource stores items by key,
+    not one value per scope), `unauthorized` when it needs credentials."""
     cases = []
     if op.parameters or op.body is not None:
         cases.append("invalid")
-    if semantics in ("get", "replace", "update", "delete"):
+    if semantics in ("get", "replace", "update", "delete", "exists") or (
+        semantics == "action" and keyed
+    ):
         cases.append("not_found")
     if secured:
         cases.append("unauthorized")
@@ -306,7 +309,7 @@ def operation(
         **problems,
         "gaps": [
             {"case": kind, "status": problems[kind][0]}
-            for kind in _cases(op, semantics, bool(secured))
+            for kind in _cases(op, semantics, bool(secured), bool(resource and resource.key))
             if gaps[kind]
         ],
         "security": secured,

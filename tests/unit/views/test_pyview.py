@@ -137,3 +137,24 @@ def test_a_field_of_several_types_has_no_constraint_pydantic_applies_to_all() ->
         "code": ("Any", ""),
         "name": ("str | None", "min_length=2"),
     }
+
+
+def test_a_field_typed_by_a_named_model_carries_no_constraint_of_the_models_schema() -> None:
+    """`resource_version: {$ref: ResourceVersion}`, a string with a `pattern` (paypal's): the
+    field's type is the model `ResourceVersion`, and pydantic cannot apply `pattern` to a
+    model (TypeError on every value); the constraint is the model's to check."""
+    found = types(
+        {
+            "ResourceVersion": {"type": "string", "pattern": "^[0-9]+$"},
+            "Level": {"type": "integer", "minimum": 1},
+            "Event": {
+                "type": "object",
+                "properties": {
+                    "version": {"$ref": "#/components/schemas/ResourceVersion"},
+                    "level": {"$ref": "#/components/schemas/Level"},
+                },
+            },
+        }
+    )
+    fields = {f.name: (f.type, f.constraints) for f in found.models["Event"].fields}
+    assert fields == {"version": ("ResourceVersion | None", ""), "level": ("Level | None", "")}

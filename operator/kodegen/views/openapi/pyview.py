@@ -161,6 +161,9 @@ class Types:
                 name += "_"
             taken.add(name)
             resolved = schemas.resolve(prop.schema, self.components)
+            # a field typed by a named model has none of its constraints: pydantic cannot
+            # apply `pattern` or `ge` to a model (TypeError on every value)
+            constraints = "" if prop.schema.ref is not None else self.constraints(resolved)
             optional = not prop.required or resolved.read_only
             type_ = self.expr(prop.schema, class_name + pascal(prop.name))
             default = ""
@@ -175,7 +178,7 @@ class Types:
                     untrusted.mark(prop.name),
                     type_,
                     default,
-                    self.constraints(resolved),
+                    constraints,
                     _doc(resolved),
                 )
             )

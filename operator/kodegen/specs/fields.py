@@ -8,6 +8,10 @@ from collections.abc import Mapping
 
 from kodegen.specs import model, schemas
 
+NUMBER_DEMANDS = ("minimum", "maximum", "exclusive_minimum", "exclusive_maximum", "multiple_of")
+SCALAR_DEMANDS = ("format", "pattern", "min_length", "max_length", *NUMBER_DEMANDS)
+"""What a reader of a scalar may demand that its writer must demand too (`fits`)."""
+
 
 def shared(
     written: model.Schema, read: model.Schema, components: Mapping[str, model.Schema]
@@ -47,8 +51,9 @@ def fits(
 ) -> bool:
     """Whether a value written through `written` can be read through `read` as it is: alike,
     or of the same kind with no stricter demand (`read`'s required properties all written,
-    its enum holding `written`'s), looser than `alike` for inline objects; an untyped side
-    fits. `depth` bounds the walk down recursive schemas (what lies deeper fits)."""
+    its enum holding `written`'s, each of its scalar constraints `written`'s too), looser than
+    `alike` for inline objects; an untyped side fits. `depth` bounds the walk down recursive
+    schemas (what lies deeper fits)."""
     if depth == 0 or alike(written, read, components):
         return True
     w, r = schemas.flatten(written, components), schemas.flatten(read, components)
@@ -57,7 +62,7 @@ def fits(
     if w.one_of or w.any_of or r.one_of or r.any_of or "any" in (w.type, r.type):
         return True
     if (w.type, r.type) == ("integer", "number"):
-        return r.enum is None
+        return r.enum is None and _demands(w, r, NUMBER_DEMANDS)
     if w.type != r.type:
         return False
     if r.enum is not None:
@@ -65,7 +70,7 @@ def fits(
     if w.type == "array":
         return w.items is None or r.items is None or fits(w.items, r.items, components, depth - 1)
     if w.type != "object":
-        return True
+        return _demands(w, r, SCALAR_DEMANDS)
     own = {p.name: p for p in w.properties}
     for prop in r.properties:
         mine = own.get(prop.name)
@@ -78,3 +83,11 @@ def fits(
         if not fits(mine.schema, prop.schema, components, depth - 1):
             return False
     return True
+
+
+def _demands(written: model.Schema, read: model.Schema, names: tuple[str, ...]) -> bool:
+    """Whether each of `read`'s constraints among `names` is `written`'s too."""
+    return all(
+        getattr(read, name) is None or getattr(read, name) == getattr(written, name)
+        for name in names
+    )

@@ -51,3 +51,16 @@ def test_a_value_fits_where_it_is_read_unless_its_shape_or_a_demand_differs() ->
     assert not fields.fits(TEXT, model.Schema(type="string", enum=("a",)), {})
     assert fields.fits(model.Schema(type="string", enum=("a",)), TEXT, {})
     assert not fields.fits(model.Schema(type="string", nullable=True), TEXT, {})
+
+
+def test_a_value_does_not_fit_a_reader_with_a_constraint_its_writer_lacks() -> None:
+    """A plain string written where a `pattern` (or a length, a bound, a format) is read may
+    break it when answered back; the same constraint on both sides fits."""
+    versioned = model.Schema(type="string", pattern="^[0-9]+[.][0-9]+$")
+    assert not fields.fits(TEXT, versioned, {})
+    assert not fields.fits(TEXT, model.Schema(type="string", min_length=1), {})
+    assert not fields.fits(
+        model.Schema(type="integer"), model.Schema(type="integer", minimum=0), {}
+    )
+    assert fields.fits(versioned, versioned, {})
+    assert fields.fits(model.Schema(type="string", max_length=3), TEXT, {})

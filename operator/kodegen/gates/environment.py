@@ -8,11 +8,11 @@ image's), that environment is used as it is: no virtualenv, no network. Otherwis
 missing must be met by the packages kodegen pins (`allowed.resolve`: a name kodegen knows, one
 version, one wheel by its hash; anything else is refused), and `prepare` gives a virtualenv in
 the cache folder (`folder()`), named by `key()`: a digest of those pins, this interpreter, and
-the distributions kodegen has. It layers on kodegen's environment (a `.pth` file adds kodegen's
-site folders after its own, so pytest, coverage and schemathesis come from there) and holds
-only the pins, installed by pip from the configured index (pip's own settings:
-`PIP_INDEX_URL`, `pip.conf`) with `--require-hashes --no-deps --only-binary :all:`: no other
-file, no other package, and no package's build code.
+the distributions kodegen has and the folders they are in. It layers on kodegen's environment
+(a `.pth` file adds kodegen's site folders after its own, so pytest, coverage and
+schemathesis come from there) and holds only the pins, installed by pip from the configured
+index (pip's own settings: `PIP_INDEX_URL`, `pip.conf`) with `--require-hashes --no-deps
+--only-binary :all:`: no other file, no other package, and no package's build code.
 
 A first run pays for the install once; every later run with the same set finds the folder and
 installs nothing. Building is atomic: a lock file makes a concurrent second builder (another
@@ -52,6 +52,7 @@ __all__ = [
     "OWN",
     "STALE_SECONDS",
     "Environment",
+    "base_site_dirs",
     "folder",
     "key",
     "prepare",
@@ -118,16 +119,24 @@ def folder() -> Path:
     return Path(base, "kodegen", "gate-envs")
 
 
-def key(pins: Sequence[str], base: requirements.Installed | None = None) -> str:
+def key(
+    pins: Sequence[str],
+    base: requirements.Installed | None = None,
+    sites: Sequence[Path] | None = None,
+) -> str:
     """The name of the environment adding `pins` (`allowed.resolve`) to `base` (default:
-    kodegen's environment): a digest of the pinned versions and wheel hashes, this interpreter,
-    and `base`'s distributions and versions. The order of `pins` does not change it."""
+    kodegen's environment) found in `sites` (default: `base_site_dirs()`): a digest of the
+    pinned versions and wheel hashes, this interpreter, `base`'s distributions and versions,
+    and the folders holding them (the environment's `.pth` names them: two installs of the same
+    versions, two virtualenvs sharing the cache, each need their own). The order of `pins`
+    does not change it."""
     have = requirements.installed() if base is None else base
     material = {
         "format": _FORMAT,
         "pins": allowed.lines(sorted(set(pins))),
         "python": [sys.implementation.name, sys.version, sys.platform, sys.base_prefix],
         "base": sorted(f"{name}=={version}" for name, (version, _) in have.items()),
+        "sites": [str(path) for path in (base_site_dirs() if sites is None else sites)],
     }
     digest = hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
     return digest[:32]
@@ -265,11 +274,12 @@ def _site_packages(python: Path) -> Path:
 def _base_pth() -> str:
     """A `.pth` adding kodegen's site folders (after the virtualenv's own), their own `.pth`
     files processed, as `--system-site-packages` does for the system's."""
-    lines = [f"import site; site.addsitedir({str(path)!r})" for path in _base_site_dirs()]
+    lines = [f"import site; site.addsitedir({str(path)!r})" for path in base_site_dirs()]
     return "\n".join(lines) + "\n"
 
 
-def _base_site_dirs() -> list[Path]:
+def base_site_dirs() -> list[Path]:
+    """kodegen's site folders: those of its interpreter (and the user's) that are on `sys.path`."""
     candidates = [*site.getsitepackages()]
     if site.ENABLE_USER_SITE:
         candidates.append(site.getusersitepackages())

@@ -309,3 +309,14 @@ async def test_static_gates_run_while_the_environment_is_being_prepared(
     assert order == ["static done", "code starts"]
     assert [item.name for item in reports] == ["tests", "syntax"]
     assert all(item.passed for item in reports)
+
+
+def test_kodegen_installed_elsewhere_is_another_environment() -> None:
+    """Two installs of kodegen with the same interpreter and distributions (two virtualenvs, two
+    checkouts) share a cache folder; the environment layers on one install's site folders, which
+    the other's sandbox does not show (pytest and schemathesis then missing), so the install's
+    site folders are part of its name."""
+    pins = ("email-validator",)
+    here = environment.key(pins)
+    assert here == environment.key(pins, sites=environment.base_site_dirs())
+    assert here != environment.key(pins, sites=(Path("/elsewhere/lib/python3/site-packages"),))

@@ -347,3 +347,23 @@ async def test_rule_12_a_graphql_probe_that_writes_no_result_fails(tmp_path: Pat
     assert (result.reason or "").startswith(
         "could not parse the GraphQL probe's result: no result file (exit status 3"
     )
+
+
+async def test_rule_4_a_credential_no_http_header_can_carry_is_not_sent(tmp_path: Path) -> None:
+    """An apiKey scheme named `Authorization: Bearer` (crowdsec's): no client can send a header
+    of that name, and the probe's own client raised InvalidHeader, reported as the app's
+    server error. The probe sends no such credential; the app answers what it answers."""
+    document = json.loads(_spec(**{"/ping": {"get": _operation("ping", security=[{"jwt": []}])}}))
+    scheme = {"type": "apiKey", "in": "header", "name": "Authorization: Bearer"}
+    document["components"] = {"securitySchemes": {"jwt": scheme}}
+    result = await contract.run(_project(tmp_path, json.dumps(document)), CONFIG)
+    assert result.passed, result.findings
+    assert result.counts["cases"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("name", "sendable"),
+    [("X-Api-Key", True), ("api_key", True), ("Authorization: Bearer", False), ("a b", False)],
+)
+def test_rule_4_header_and_cookie_names_http_can_carry(name: str, sendable: bool) -> None:
+    assert _contract_probe.sendable(name) is sendable

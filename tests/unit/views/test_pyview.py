@@ -114,3 +114,47 @@ def test_an_inline_all_of_that_reaches_itself_is_lifted_once() -> None:
     )
     lifted = {f.name: f.type for f in found.models["CommonBandsItem"].fields}
     assert lifted == {"name": "str | None", "bands": "list[CommonBandsItem] | None"}
+
+
+def test_a_field_of_several_types_has_no_constraint_pydantic_applies_to_all() -> None:
+    """`type: [integer, string]` with `pattern` and `minimum` (eshop's ids), or a `pattern` with
+    no type: JSON Schema checks each keyword on its own kind of value only, but on an `Any`
+    field pydantic applies it to every value and raises TypeError (a 500) for the others."""
+    document = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {}}
+    item = {
+        "type": "object",
+        "properties": {
+            "id": {"type": ["integer", "string"], "pattern": "^-?[0-9]+$", "minimum": 0},
+            "code": {"pattern": "^[A-Z]+$", "minLength": 2},
+            "name": {"type": "string", "minLength": 2},
+        },
+    }
+    spec = openapi.parse({**document, "components": {"schemas": {"Item": item}}})
+    found = pyview.Types(spec.schemas)
+    fields = {f.name: (f.type, f.constraints) for f in found.models["Item"].fields}
+    assert fields == {
+        "id": ("Any", ""),
+        "code": ("Any", ""),
+        "name": ("str | None", "min_length=2"),
+    }
+
+
+def test_a_field_typed_by_a_named_model_carries_no_constraint_of_the_models_schema() -> None:
+    """`resource_version: {$ref: ResourceVersion}`, a string with a `pattern` (paypal's): the
+    field's type is the model `ResourceVersion`, and pydantic cannot apply `pattern` to a
+    model (TypeError on every value); the constraint is the model's to check."""
+    found = types(
+        {
+            "ResourceVersion": {"type": "string", "pattern": "^[0-9]+$"},
+            "Level": {"type": "integer", "minimum": 1},
+            "Event": {
+                "type": "object",
+                "properties": {
+                    "version": {"$ref": "#/components/schemas/ResourceVersion"},
+                    "level": {"$ref": "#/components/schemas/Level"},
+                },
+            },
+        }
+    )
+    fields = {f.name: (f.type, f.constraints) for f in found.models["Event"].fields}
+    assert fields == {"version": ("ResourceVersion | None", ""), "level": ("Level | None", "")}

@@ -161,6 +161,10 @@ class Types:
                 name += "_"
             taken.add(name)
             resolved = schemas.resolve(prop.schema, self.components)
+            # a field typed by a named model has none of its constraints: pydantic cannot
+            # apply `pattern` or `ge` to a model (TypeError on every value)
+            only = schemas.sole(resolved) or resolved  # `allOf: [{minimum: 0}, {default: 0}]`
+            constraints = "" if prop.schema.ref is not None else self.constraints(only)
             optional = not prop.required or resolved.read_only
             type_ = self.expr(prop.schema, class_name + pascal(prop.name))
             default = ""
@@ -175,7 +179,7 @@ class Types:
                     untrusted.mark(prop.name),
                     type_,
                     default,
-                    self.constraints(schemas.sole(resolved) or resolved),
+                    constraints,
                     _doc(resolved),
                 )
             )
@@ -186,6 +190,11 @@ class Types:
         return samples.sample(schema, self.components, writing=True)
 
     def constraints(self, schema: model.Schema) -> str:
+        """`Field(...)` keywords for `schema`'s constraints. None on a schema of no one type
+        (`Any`): JSON Schema checks `pattern` on strings and `minimum` on numbers only, but
+        pydantic applies them to every value of an `Any` field, raising TypeError on the rest."""
+        if schema.type == "any":
+            return ""
         pairs: dict[str, float | str | None] = {
             "ge": schema.minimum,
             "le": schema.maximum,
@@ -193,7 +202,7 @@ class Types:
             "lt": schema.exclusive_maximum,
             "multiple_of": schema.multiple_of,
         }
-        if schema.type in ("string", "any") and schema.format not in FORMATS:
+        if schema.type == "string" and schema.format not in FORMATS:
             pairs |= {"min_length": schema.min_length, "max_length": schema.max_length}
             pairs["pattern"] = enforced_pattern(schema)
         if schema.type == "array":

@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kodegen.specs import envelopes, model, samples, schemas
+from kodegen.specs import envelopes, fields, model, samples, schemas
 from kodegen.templates import untrusted
 from kodegen.views.openapi import pyview, storeops
 
@@ -39,7 +39,14 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         return singleton(spec, resource)
     item = schemas.flatten(resource.item_schema, spec.schemas)
     create = resource.create_body
-    writable = {p.name for p in schemas.flatten(_written(spec, resource), spec.schemas).properties}
+    written = schemas.flatten(_written(spec, resource), spec.schemas)
+    read = {p.name: p.schema for p in item.properties}
+    writable = {  # a field written in another shape (ids, read as objects) is the server's
+        p.name
+        for p in written.properties
+        if p.name not in read or fields.fits(p.schema, read[p.name], spec.schemas)
+    }
+    always = {p.name for p in written.properties if p.required}
     generate, owned, hidden, defaults = {}, [], [], {}
     for prop in item.properties:
         resolved = schemas.resolve(prop.schema, spec.schemas)
@@ -48,10 +55,12 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         if resolved.read_only or prop.name not in writable:
             owned.append(prop.name)
         if (prop.name in owned and prop.required) or prop.name == resource.key:
-            generate[prop.name] = _generator(resolved)
+            generate[prop.name] = _generator(resolved, prop.schema, spec)
         elif (
-            prop.required and create is not None and not create.required
-        ):  # a create without a body still answers whole items
+            prop.required
+            and create is not None
+            and (not create.required or prop.name not in always)
+        ):  # a create without a body, or without this field, still answers whole items
             defaults[prop.name] = samples.sample(prop.schema, spec.schemas, writing=True)
     list_op = next(
         (op for op in spec.operations if resource.operations.get(op.operation_id) == "list"), None
@@ -122,8 +131,11 @@ def store_var(spec: model.ApiSpec, resource: model.Resource) -> str:
     return pyview.snake(resource.name).upper() + "S"
 
 
-def _generator(schema: model.Schema) -> str:
-    """Python source of a store value generator for a server-owned field."""
+def _generator(schema: model.Schema, declared: model.Schema, spec: model.ApiSpec) -> str:
+    """Python source of a store value generator for a server-owned field (`schema`, resolved
+    from `declared`): a sequence, a clock, or for an array or object a sample of it."""
+    if schema.type in ("array", "object"):
+        return f"store.constant({pyview.literal(samples.sample(declared, spec.schemas))})"
     if schema.enum:
         return f"store.constant({pyview.literal(schema.enum[0])})"
     if schema.type in ("integer", "number"):
@@ -186,13 +198,16 @@ def _problem(
     return FALLBACK[kind], True
 
 
-def _cases(op: model.Operation, semantics: str, secured: bool) -> tuple[str, ...]:
+def _cases(op: model.Operation, semantics: str, secured: bool, keyed: bool) -> tuple[str, ...]:
     """The error answers `op`'s service can give: `invalid` when it takes input, `not_found`
-    when it looks an item up, `unauthorized` when it needs credentials."""
+    when it looks an item up (an action does when `keyed`: its resource stores items by key,
+    not one value per scope), `unauthorized` when it needs credentials."""
     cases = []
     if op.parameters or op.body is not None:
         cases.append("invalid")
-    if semantics in ("get", "replace", "update", "delete"):
+    if semantics in ("get", "replace", "update", "delete", "exists") or (
+        semantics == "action" and keyed
+    ):
         cases.append("not_found")
     if secured:
         cases.append("unauthorized")
@@ -294,7 +309,7 @@ def operation(
         **problems,
         "gaps": [
             {"case": kind, "status": problems[kind][0]}
-            for kind in _cases(op, semantics, bool(secured))
+            for kind in _cases(op, semantics, bool(secured), bool(resource and resource.key))
             if gaps[kind]
         ],
         "security": secured,

@@ -38,6 +38,7 @@ document), a reference to a file is refused with how to give the files.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import posixpath
 import re
@@ -386,10 +387,9 @@ class _Bundler:
             )
         if self.base_id and url.startswith(self.base_id) and self.source is not None:
             relative = url[len(self.base_id) :]
-            try:
+            # not a file beside the entry: a document of its own, kept as its URL
+            with contextlib.suppress(errors.InputError):
                 return self.load(self.local(ENTRY, relative, at), at)[0]
-            except errors.InputError:
-                pass  # not a file beside the entry: a document of its own
         return url
 
     def load(self, name: str, at: str) -> tuple[str, Any]:

@@ -333,7 +333,9 @@ async def test_a_model_that_writes_a_held_key_fails_the_generation_with_nothing_
     assert "nothing was published" in ready["message"]
     assert event["type"] == "Warning" and ready["message"] in event["message"]
     assert f"{NAME}-code" not in cluster.objects("v1/configmaps")
-    assert cluster.op.metrics.failed.labels(reason="LeakedKey")._value.get() == 1
+    # counted after the status patch: wait for it rather than race it
+    leaked = cluster.op.metrics.failed.labels(reason="LeakedKey")._value
+    await cluster.until(lambda: leaked.get() == 1)
     assert [purpose(s.body) for s in servers["openai"].requests] == ["plan", "write"]
     assert servers["anthropic"].requests == [] and servers["ollama"].requests == []
 

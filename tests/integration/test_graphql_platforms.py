@@ -9,6 +9,10 @@ served schema (the contract gate compares it with the SDL); a mutual non-null cy
 Friend -> Person) answered by the contract gate's queries; a credential-like field the secrets
 gate lets through; an enum and a scalar no field refers to.
 
+KEYS: entities keyed by `String!`, `Int!` and a custom scalar, with Hasura's mutation names
+(`insert_user_one`, `delete_user_by_pk`): every root field but a lookup by a non-key field is
+implemented over the store and tested.
+
 SUBGRAPH: an Apollo Federation v2 subgraph, whose generated tests ask `_service { sdl }` and
 `_entities` for each resolvable entity; the contract gate compares the served schema without
 what Federation adds.
@@ -111,7 +115,39 @@ type Query { product(id: ID!): Product, products: [Product!]!, reviews: [Review!
 type Mutation { addProduct(input: ProductInput!): Product! }
 """
 
-SCHEMAS = {"live": LIVE, "subgraph": SUBGRAPH}
+KEYS = """"A key of the schema's own making (Hasura's `uuid`)."
+scalar uuid
+
+type Space { id: String!, name: String!, note: String }
+type Counter { id: Int!, label: String! }
+type user { id: uuid!, name: String! }
+
+input SpaceInput { name: String, note: String }
+input user_insert_input { name: String! }
+
+type Query {
+  space(id: String!): Space
+  spaceByName(name: String!): Space
+  spaces(first: Int, skip: Int): [Space!]!
+  counter(id: Int!): Counter!
+  counters: [Counter!]!
+  user_by_pk(id: uuid!): user
+}
+
+type Mutation {
+  createSpace(name: String!, note: String): Space!
+  updateSpace(id: String!, input: SpaceInput!): Space
+  deleteSpace(id: String!): Boolean!
+  addCounter(label: String!): Counter!
+  removeCounter(id: Int!): Counter
+  insert_user_one(object: user_insert_input!): user
+  delete_user_by_pk(id: uuid!): user
+}
+
+type Subscription { spaceChanged(id: String): Space }
+"""
+
+SCHEMAS = {"live": LIVE, "subgraph": SUBGRAPH, "keys": KEYS}
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -235,3 +271,15 @@ def test_the_subgraph_answers_service_and_entities(
     types = files["subgraph/types.py"].decode()
     assert 'return schema.PRODUCT_STORE.get(str(representation["id"]))' in types
     assert "directives=[federation.Shareable()]" in types
+
+
+def test_entities_keyed_by_strings_ints_and_custom_scalars_are_stored(
+    outputs: dict[str, list[dict[str, bytes]]],
+) -> None:
+    files = outputs["keys"][0]
+    missing = {op["operation_id"] for op in predicate(files)["notImplemented"]}
+    assert missing == {"spaceByName"}
+    tests = files["tests/test_operations.py"].decode()
+    assert 'assert data["counter"]["id"] == 1' in tests
+    assert 'user_by_pk(id: "1")' in tests
+    assert gates(files)["tests"]["counts"]["passed"] >= 20

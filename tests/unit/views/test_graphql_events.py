@@ -124,7 +124,7 @@ def test_what_cannot_be_fed_is_a_sample_and_says_why(todos: plan_.Plan) -> None:
         m.operation_id: m.reason for m in todos.not_implemented if m.method == "subscription"
     }
     assert missing == {
-        "ticks": "returns Int!, not an entity type with an `id: ID!` field",
+        "ticks": "returns Int!, not an entity type with an `id` key field",
         "tags": "no mutation of this schema implemented over the store changes a Tag",
         "grid": "returns [[Todo!]!]!, a list of lists",
         "odd": "argument 'title' names no field of Todo to filter by",

@@ -431,7 +431,7 @@ class _Builder:
             semantics = self.crud.semantics(field, kind, arg_py)
             reason = (
                 "not the get, list, create, update or delete of an object type with an "
-                "`id: ID!` field"
+                "`id` key field (ID!, String!, Int! or a custom scalar)"
             )
         returns = self.names.annotation(field.type, "types.")
         if semantics is None:

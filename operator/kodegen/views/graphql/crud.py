@@ -1,18 +1,23 @@
 """CRUD over an in-memory store for the root fields that look like it.
 
-Root fields that look like CRUD over an entity (an object type with an `id: ID!` field) run
-against an in-memory store:
+Root fields that look like CRUD over an entity (an object type with an `id` field of a
+non-null `ID`, `String`, `Int` or custom scalar: its key) run against an in-memory store:
 
-    get     a query field returning the entity, with one `ID!` argument
+    get     a query field returning the entity, with one argument naming it: of type `ID!`,
+            or of the key's type and named `id`, `pk` or `<entity>Id` (`user_by_pk(id: uuid!)`)
     list    a query field returning a list of the entity, whose arguments are paging
             (`first`, `limit`, `offset`, `skip`...) or filters on the entity's scalar fields
     create  `create<Entity>` / `add<Entity>`: the fields of one input-object argument (or the
             arguments themselves) fill the entity's fields of the same names; nested input
             objects fill nested object types the same way; `authorId: ID` sets `author` to
             the stored Author of that id (NOT_FOUND if there is none)
-    update  `update<Entity>` / `edit`, `patch`: an `ID!` argument plus such a payload; the
+    update  `update<Entity>` / `edit`, `patch`: an argument naming it plus such a payload; the
             fields given are changed
-    delete  `delete<Entity>` / `remove`: an `ID!` argument; answers Boolean, the entity or the ID
+    delete  `delete<Entity>` / `remove`: an argument naming it; answers Boolean, the entity or
+            the ID
+
+A mutation's entity is the type its name ends with, after the verb, give or take `_one`,
+`_by_pk`, `ById` (`insert_user_one`, `delete_user_by_pk`).
 
 Each method answers the Python lines of the resolver's body, or None when the field is not
 what it looks like (it then stays not implemented); the stores, the input-to-object converter
@@ -35,6 +40,10 @@ PREFIXES: dict[str, tuple[str, ...]] = {
     "update": ("update", "edit", "patch", "modify"),
     "delete": ("delete", "remove", "destroy"),
 }
+KEY_SCALARS = frozenset({"ID", "String", "Int"})
+"""Built-in scalars an entity's `id` may be of (besides custom scalars: strings here)."""
+SINGLE = ("", "one", "bypk", "byid")
+"""What may follow the entity's name in a mutation's name (`insert_user_one`)."""
 LIMITS = frozenset({"first", "limit", "size", "take", "pageSize", "count"})
 OFFSETS = frozenset({"offset", "skip", "start"})
 
@@ -54,14 +63,15 @@ class Crud:
         """Entities the operation being planned looks up by id..."""
         self.linked: list[str] = []
         """...and the fields it sets to them."""
-        self.make = cases.Tests(names, self.store)
+        self.make = cases.Tests(names, self.store, self.key_type)
         self.watched = _watched(spec)
         """Entities a subscription field returns: their mutations publish what they change."""
         self.feeds: dict[str, list[dict[str, Any]]] = {}
         """Entity -> the first test of each mutation publishing it (its setup and document)."""
 
     def key(self, name: str | None) -> str | None:
-        """The key field of an entity: `id: ID!` without arguments; None for other types."""
+        """The key field of an entity: `id` without arguments, of a non-null `ID`, `String`,
+        `Int` or custom scalar; None for other types."""
         typedef = self.spec.type(name) if name else None
         if (
             typedef is None
@@ -70,9 +80,32 @@ class Crud:
         ):
             return None
         field = typedef.field("id")
-        if field and not field.args and str(field.type) == "ID!":
+        if field is None or field.args or field.type.of is not None or not field.type.non_null:
+            return None
+        kind = self.spec.type(str(field.type.name))
+        if field.type.name in KEY_SCALARS or (kind is not None and kind.kind == "scalar"):
             return "id"
         return None
+
+    def key_type(self, entity: str) -> str:
+        """The GraphQL type of an entity's `id` field (`key` said it has one)."""
+        typedef = self.spec.type(entity)
+        field = typedef.field("id") if typedef else None
+        assert field is not None
+        return str(field.type.name)
+
+    def stored_key(self, entity: str, source: str) -> str:
+        """The store's key (a string) of an argument holding an entity's key."""
+        return f"str({source})" if self.key_type(entity) == "Int" else source
+
+    def new_key(self, entity: str) -> str:
+        """The entity's `id` value made of the store's new key `key`."""
+        kind = self.key_type(entity)
+        if kind == "ID":
+            return "strawberry.ID(key)"
+        if kind == "Int":
+            return "int(key)"
+        return "key" if kind == "String" else f"types.{self.names.cls(kind)}(key)"
 
     def store(self, entity: str) -> str:
         """The store of `entity`'s variable, which is generated from now on."""
@@ -95,19 +128,30 @@ class Crud:
             return self.update(field, entity, py)
         return self.delete(field, entity, py)
 
-    def _id_arg(self, field: gm.Field) -> gm.Argument | None:
-        ids = [a for a in field.args if str(a.type) == "ID!"]
+    def _id_arg(self, field: gm.Field, entity: str) -> gm.Argument | None:
+        """The one argument naming a stored `entity`: `ID!` (when its key is an ID), or of its
+        key's type and named for a key (`id`, `pk`, `userId`)."""
+        kind = self.key_type(entity)
+        named = {"id", "pk", entity.lower().replace("_", "") + "id"}
+        ids = [
+            a
+            for a in field.args
+            if a.type.of is None
+            and a.type.non_null
+            and a.type.name == kind
+            and (kind == "ID" or a.name.lower().replace("_", "") in named)
+        ]
         return ids[0] if len(ids) == 1 else None
 
     def get_one(self, field: gm.Field, py: dict[str, str]) -> list[str] | None:
-        arg = self._id_arg(field)
+        entity = field.type.named
+        arg = self._id_arg(field, entity)
         if arg is None or len(field.args) != 1:
             return None
-        entity = field.type.named
         store = self.store(entity)
         call = "get" if field.type.non_null else "find"
-        self.tests.extend(self.make.found_and_missing(field, "query", entity, "get"))
-        return [f"return {store}.{call}({py[arg.name]})"]
+        self.tests.extend(self.make.found_and_missing(field, "query", entity, "get", key=arg.name))
+        return [f"return {store}.{call}({self.stored_key(entity, py[arg.name])})"]
 
     def list_all(self, field: gm.Field, py: dict[str, str]) -> list[str] | None:
         entity = field.type.named
@@ -283,7 +327,8 @@ class Crud:
             if name.endswith(suffix) and len(name) > len(suffix):
                 target = out.field(name[: -len(suffix)])
                 if target and not target.args and target.type.of is None:
-                    return target if self.key(target.type.name) else None
+                    keyed = self.key(target.type.name)
+                    return target if keyed and self.key_type(target.type.name) == "ID" else None
         return None
 
     def lookup(self, source: str, given: gm.TypeRef, target: gm.Field) -> str | None:
@@ -314,7 +359,7 @@ class Crud:
         if fields is None or typedef is None or "id" in fields:
             return None
         saved = dict(self.converters)
-        made = self.construct(typedef, fields, 0, key="strawberry.ID(key)")
+        made = self.construct(typedef, fields, 0, key=self.new_key(entity))
         if made is None:
             self.converters = saved
             return None
@@ -336,7 +381,7 @@ class Crud:
 
     def update(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:
         self.related, self.linked = set(), []
-        arg = self._id_arg(field)
+        arg = self._id_arg(field, entity)
         typedef = self.spec.type(entity)
         if (
             arg is None
@@ -352,7 +397,7 @@ class Crud:
         store = _store_name(entity)
         call = "get" if field.type.non_null else "find"
         saved = dict(self.converters)
-        lines = [f"stored = {store}.{call}({py[arg.name]})"]
+        lines = [f"stored = {store}.{call}({self.stored_key(entity, py[arg.name])})"]
         if not field.type.non_null:
             lines += ["if stored is None:", "    return None"]
         for name, (given, source) in fields.items():
@@ -374,7 +419,7 @@ class Crud:
         self.store(entity)
         checked = _leaves(typedef, fields)
         tests = self.make.found_and_missing(
-            field, "mutation", entity, "update", checked, self._related()
+            field, "mutation", entity, "update", checked, self._related(), key=arg.name
         )
         self.tests.extend(tests)
         if entity in self.watched:
@@ -383,10 +428,10 @@ class Crud:
         return [*lines, "return stored"]
 
     def delete(self, field: gm.Field, entity: str, py: dict[str, str]) -> list[str] | None:
-        arg = self._id_arg(field)
+        arg = self._id_arg(field, entity)
         if arg is None or len(field.args) != 1 or field.type.of is not None:
             return None
-        store, key = _store_name(entity), py[arg.name]
+        store, key = _store_name(entity), self.stored_key(entity, py[arg.name])
         watched = entity in self.watched
         if field.type.name == "Boolean" and watched:
             body = [
@@ -418,7 +463,7 @@ class Crud:
         else:
             return None
         self.store(entity)
-        tests = self.make.found_and_missing(field, "mutation", entity, "delete")
+        tests = self.make.found_and_missing(field, "mutation", entity, "delete", key=arg.name)
         self.tests.extend(tests)
         if watched:
             self.feeds.setdefault(entity, []).append(tests[0])
@@ -430,9 +475,10 @@ def _verb(name: str, spec: gm.GraphQLSpec) -> tuple[str | None, str | None]:
         for prefix in prefixes:
             if name.lower().startswith(prefix) and len(name) > len(prefix):
                 rest = name[len(prefix) :].lstrip("_").lower().replace("_", "")
-                for typedef in spec.types:
-                    if typedef.kind == "object" and typedef.name.lower() == rest:
-                        return verb, typedef.name
+                for tail in SINGLE:
+                    for typedef in spec.types:
+                        if typedef.kind == "object" and typedef.name.lower() + tail == rest:
+                            return verb, typedef.name
                 return None, None
     return None, None
 

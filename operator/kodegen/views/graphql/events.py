@@ -40,7 +40,7 @@ class Events:
         entity = field.type.named
         feeds = self.crud.feeds.get(entity)
         if not self.crud.key(entity):
-            return None, f"returns {field.type}, not an entity type with an `id: ID!` field"
+            return None, f"returns {field.type}, not an entity type with an `id` key field"
         if not feeds:
             return None, f"no mutation of this schema implemented over the store changes a {entity}"
         if field.type.of is None:
@@ -98,10 +98,11 @@ class Events:
         self, field: gm.Field, entity: str, feed: dict[str, Any], live: bool
     ) -> dict[str, Any]:
         result = f"data[{json.dumps(field.name)}]"
+        key = self.crud.make.key(entity)
         if live:
-            checks = [f'assert [item["id"] for item in {result}] == ["1"]']
+            checks = [f'assert [item["id"] for item in {result}] == [{key}]']
         else:
-            checks = [f'assert {result}["id"] == "1"']
+            checks = [f'assert {result}["id"] == {key}']
         return {
             "name": f"test_subscription_{naming.snake(field.name).rstrip('_')}_sends_"
             f"what_a_mutation_changes",
@@ -109,7 +110,7 @@ class Events:
             "entity": entity,
             "document": "subscription { "
             + field.name
-            + self.names.arguments(field.args)
+            + self.names.arguments(field.args, fixed={"id": key})
             + self.names.selection(field.type)
             + " }",
             "mutation": feed["document"],

@@ -152,8 +152,11 @@ class Names:
             return repr(value)
         return json.dumps(value) if isinstance(value, str) else repr(value)
 
-    def sample(self, ref: gm.TypeRef, prefix: str = "types.") -> str:
-        """A Python expression of type `ref`: data a not-implemented resolver answers.
+    def sample(
+        self, ref: gm.TypeRef, prefix: str = "types.", fixed: dict[str, str] | None = None
+    ) -> str:
+        """A Python expression of type `ref`: data a not-implemented resolver answers;
+        `fixed`: Python expressions for fields of the top object (a stored entity's key).
 
         A list inside an object is empty. Each object type is built once per sample; a later
         reference to it is the same object: None in a nullable field, or a placeholder tied to
@@ -163,7 +166,7 @@ class Names:
         answer from at any depth, and a schema whose types refer to each other densely gives
         a sample the size of its types, not of its paths."""
         links: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
-        expression = self._sample(ref, prefix, (), {}, links)
+        expression = self._sample(ref, prefix, (), {}, links, fixed or {})
         for path, source in links:
             steps_to = ", ".join(json.dumps(p) for p in source) + ("," if len(source) == 1 else "")
             to = f", to=({steps_to})" if source else ""
@@ -178,6 +181,7 @@ class Names:
         path: tuple[str, ...],
         built: dict[str, tuple[str, ...]],
         links: list[tuple[tuple[str, ...], tuple[str, ...]]],
+        fixed: dict[str, str] | None = None,
     ) -> str:
         """`built`: object type -> where the sample holds it; `links`: (placeholder, object)."""
         if ref.of is not None:
@@ -198,7 +202,7 @@ class Names:
         if typedef.kind in ("interface", "union"):
             options = self._options(name, built) or self._all_options(name)
             chosen = gm.TypeRef(options[0], non_null=ref.non_null)
-            return self._sample(chosen, prefix, path, built, links)
+            return self._sample(chosen, prefix, path, built, links, fixed)
         if name in built:
             if ref.non_null:
                 links.append((path, built[name]))
@@ -213,7 +217,9 @@ class Names:
         for field in typedef.fields:
             if field.args:
                 continue
-            if field.type.name == "String" and secretish(field.name):
+            if fixed and field.name in fixed:
+                inner = fixed[field.name]
+            elif field.type.name == "String" and secretish(field.name):
                 inner = json.dumps(CREDENTIAL)
             else:
                 inner = self._sample(field.type, prefix, (*path, py[field.name]), built, links)
@@ -319,7 +325,17 @@ class Names:
             )
         return " { " + " ".join(parts) + " }"
 
-    def arguments(self, args: tuple[gm.Argument, ...], changed: bool = False) -> str:
-        """`(name: literal, ...)` for every argument, or nothing."""
-        given = [f"{a.name}: {self.literal(a.type, changed=changed, key=a.name)}" for a in args]
+    def arguments(
+        self,
+        args: tuple[gm.Argument, ...],
+        changed: bool = False,
+        fixed: dict[str, str] | None = None,
+    ) -> str:
+        """`(name: literal, ...)` for every argument, or nothing; `fixed`: literals of some
+        arguments (the key of a stored entity)."""
+        given = [
+            f"{a.name}: "
+            + ((fixed or {}).get(a.name) or self.literal(a.type, changed=changed, key=a.name))
+            for a in args
+        ]
         return f"({', '.join(given)})" if given else ""

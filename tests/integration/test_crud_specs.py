@@ -2,7 +2,8 @@
 with every operation implemented: read-only collections, searches, counts and exists
 (library), wrapped bodies, nested collections, partial updates and state actions (blog),
 singletons and probes (settings), RPC-style singleton writes and switches (switches), items
-read in another shape than they are written (subscribers)."""
+read in another shape than they are written (subscribers), parameters typed by named
+schemas and a page size of integer-or-"all" (parameters)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ SPECS = Path(__file__).resolve().parents[1] / "specs" / "crud"
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("name", ["library", "blog", "settings", "switches", "subscribers"])
+@pytest.mark.parametrize(
+    "name", ["library", "blog", "settings", "switches", "subscribers", "parameters"]
+)
 def test_every_operation_is_implemented_and_every_gate_passes(name: str) -> None:
     document = yaml.safe_load((SPECS / f"{name}.yaml").read_text())
     cg = codegeneration.CodeGeneration.model_validate(

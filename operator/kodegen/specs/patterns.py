@@ -9,7 +9,8 @@ goes through `search` here, on RE2 only.
     check(pattern, pointer)   SpecError unless RE2 or Python can read it (at parse time)
     search(pattern, text)     True/False, or None when RE2 cannot run the pattern
     format_checker(...)       a jsonschema FormatChecker whose "regex" format means this
-    example(pattern, lo, hi)  a short string the pattern matches, or None (samples use it)
+    example(pattern, lo, hi)  a short string the pattern matches, or None (samples use it;
+                              `last=True`: each class at its last member, another string)
 
 Patterns only RE2 lacks features for (lookaround, backreferences) stay valid: kodegen does no
 matching with them (`search` says None: unknown), which is deterministic, unlike a timeout.
@@ -150,9 +151,10 @@ class _Checker:
         return result
 
 
-def example(pattern: str, low: int | None, high: int | None) -> str | None:
+def example(pattern: str, low: int | None, high: int | None, last: bool = False) -> str | None:
     """A short string `pattern` matches within the length bounds, or None if the simple
-    construction below finds none (back-references, look-arounds that fail, ...)."""
+    construction below finds none (back-references, look-arounds that fail, ...). `last`: each
+    class at its last member (`[0-9a-fA-F]`: F, not 0), for a second string unlike the first."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -163,7 +165,7 @@ def example(pattern: str, low: int | None, high: int | None) -> str | None:
         return None
     for extra in range(0, (low or 0) + 2):
         try:
-            text = _shortest(list(parsed.data), extra)
+            text = _shortest(list(parsed.data), extra, last)
         except _Unsupported:
             return None
         padded = text + "a" * max(0, (low or 0) - len(text))  # an unanchored end takes more
@@ -190,10 +192,10 @@ _CATEGORIES = {
 }
 
 
-def _shortest(items: list[Any], extra: int) -> str:
+def _shortest(items: list[Any], extra: int, last: bool = False) -> str:
     """The string a parsed pattern matches with each repeat taken `extra` more times than its
-    minimum (within its maximum), every class at its first member and every branch at its
-    first alternative."""
+    minimum (within its maximum), every class at its first member (`last`: at its last) and
+    every branch at its first alternative."""
     out = []
     for op, arg in items:
         name = str(op)
@@ -204,17 +206,17 @@ def _shortest(items: list[Any], extra: int) -> str:
         elif name == "ANY":
             out.append("a")
         elif name == "IN":
-            out.append(_member(arg))
+            out.append(_member(arg, last))
         elif name == "CATEGORY":
             out.append(_CATEGORIES.get(str(arg), "a"))
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             least, most, sub = arg
             count = least + extra if most == sre_constants_maxrepeat() else min(most, least + extra)
-            out.append(_shortest(list(sub), extra) * count)
+            out.append(_shortest(list(sub), extra, last) * count)
         elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
-            out.append(_shortest(list(arg[-1]), extra))
+            out.append(_shortest(list(arg[-1]), extra, last))
         elif name == "BRANCH":
-            out.append(_shortest(list(arg[1][0]), extra))
+            out.append(_shortest(list(arg[1][0]), extra, last))
         elif name in ("AT", "ASSERT", "ASSERT_NOT"):
             continue  # anchors and look-arounds add nothing; re.search checks the result
         else:
@@ -222,19 +224,19 @@ def _shortest(items: list[Any], extra: int) -> str:
     return "".join(out)
 
 
-def _member(members: list[Any]) -> str:
+def _member(members: list[Any], last: bool = False) -> str:
     if members and str(members[0][0]) == "NEGATE":
         rest = members[1:]
         for char in "a0A_- ":
             if not _in(char, rest):
                 return char
         raise _Unsupported("NEGATE")
-    op, arg = members[0]
+    op, arg = members[-1 if last else 0]
     name = str(op)
     if name == "LITERAL":
         return chr(arg)
     if name == "RANGE":
-        return chr(arg[0])
+        return chr(arg[1 if last else 0])
     if name == "CATEGORY":
         return _CATEGORIES.get(str(arg), "a")
     raise _Unsupported(name)

@@ -180,6 +180,13 @@ def test_import_lines_name_what_the_models_use() -> None:
         "",
         "from pydantic import RootModel",
     ]
+    # a word in an enum value is no name the models use
+    words = {"Order": {"type": "string", "enum": ["after-date", "Any 'UUID'", 'a "datetime"']}}
+    assert view(words)["import_lines"] == [
+        "from typing import Literal",
+        "",
+        "from pydantic import RootModel",
+    ]
 
 
 def test_the_view_is_deterministic() -> None:

@@ -290,10 +290,15 @@ def _requirements(import_lines: list[str]) -> list[str]:
     return ["pydantic[email]>=2.8" if "EmailStr" in names else "pydantic>=2.8"]
 
 
+_STRINGS = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'""")
+"""Python string literals, as `filters.pyrepr` writes them."""
+
+
 def _import_lines(models: list[dict[str, Any]]) -> list[str]:
     types = [f["type"] for m in models for f in m["fields"]]
     types += [m["root"] for m in models if m["root"]]
-    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(types)))
+    code = _STRINGS.sub('""', " ".join(types))  # `Literal["after-date"]` needs no `date`
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
     lines = []
     if names & {"date", "datetime"}:
         lines.append(f"from datetime import {', '.join(sorted(names & {'date', 'datetime'}))}")

@@ -217,6 +217,19 @@ class Types:
         text = self._expr(schema, context)
         return _optional(text) if schema.nullable and text != "Any" else text
 
+    def parameter(self, schema: model.Schema, context: str) -> str:
+        """The Python type of a path, query, header or cookie parameter: FastAPI reads those
+        as plain types only, so a named scalar or array schema (`SandboxState`, a RootModel)
+        is written out (`Literal["running", "paused"]`), in lists too."""
+        resolved = schemas.resolve(schema, self.components)
+        if resolved.type == "array" and resolved.items is not None:
+            text = f"list[{self.parameter(resolved.items, context + 'Item')}]"
+        elif schema.ref is not None and resolved.type != "object" and not resolved.properties:
+            text = self._expr(resolved, context)
+        else:
+            return self.expr(schema, context)
+        return _optional(text) if schema.nullable or resolved.nullable else text
+
     def _expr(self, schema: model.Schema, context: str) -> str:
         if schema.all_of:
             if id(schema) in self.lifted:

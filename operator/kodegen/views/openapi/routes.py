@@ -348,7 +348,7 @@ def _parameter(
     spec: model.ApiSpec, op: model.Operation, param: model.Parameter, name: str, types: pyview.Types
 ) -> dict[str, Any]:
     resolved = schemas.resolve(param.schema, spec.schemas)
-    type_ = types.expr(param.schema, pyview.pascal(op.operation_id + " " + param.name))
+    type_ = types.parameter(param.schema, pyview.pascal(op.operation_id + " " + param.name))
     default = ""
     if not param.required:
         type_ = type_ if type_.endswith("| None") or type_ == "Any" else f"{type_} | None"

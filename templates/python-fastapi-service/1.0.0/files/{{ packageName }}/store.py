@@ -158,9 +158,9 @@ class Store:
         scope: Scope,
         *,
         filters: Mapping[str, Any] | None = None,
-        offset: float | None = None,
-        limit: float | None = None,
-        page: float | None = None,
+        offset: float | str | None = None,
+        limit: float | str | None = None,
+        page: float | str | None = None,
     ) -> list[dict[str, Any]]:
         with self._lock:
             self._seed(scope)
@@ -224,10 +224,10 @@ class Store:
         return {name: value for name, value in item.items() if name not in self.hidden}
 
 
-def _whole(value: float | None) -> int | None:
+def _whole(value: float | str | None) -> int | None:
     """A paging parameter as a whole number: `number` parameters arrive as floats; one that is
-    not finite (inf, nan) pages nothing away."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    not finite (inf, nan) or not a number (`per_page=all`) pages nothing away."""
+    if not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return int(value)
 

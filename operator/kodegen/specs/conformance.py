@@ -6,7 +6,8 @@ them. `problem(value, schema, components)` says why a value does not conform (No
 does), by JSON Schema validation (the `jsonschema` library) of the value against the normalized
 schema written back as JSON Schema 2020-12:
 
-- `oneOf` is checked as `anyOf` (a pydantic union accepts a value any member accepts);
+- `oneOf` as JSON Schema says: exactly one member accepts the value (the contract gate checks
+  the service's answers so; an example two members accept is refused);
 - `pattern` runs on RE2 (`patterns.search`, linear time; a pattern RE2 cannot run is unknown,
   so it passes); formats are checked for those the generated models enforce: `date-time`,
   `date`, `uuid`, `email`;
@@ -174,8 +175,10 @@ def _json(schema: model.Schema) -> dict[str, Any]:
         out["items"] = _json(schema.items)
     if schema.all_of:
         out["allOf"] = [_json(part) for part in schema.all_of]
-    if schema.one_of or schema.any_of:
-        out["anyOf"] = [_json(part) for part in (*schema.one_of, *schema.any_of)]
+    if schema.one_of:
+        out["oneOf"] = [_json(part) for part in schema.one_of]
+    if schema.any_of:
+        out["anyOf"] = [_json(part) for part in schema.any_of]
     for field, keyword in _KEYWORDS:
         value = getattr(schema, field)
         if value is not None and value is not False:

@@ -123,13 +123,29 @@ class _Sampler:
                 return given
         if schema.enum:
             return next((v for v in schema.enum if v is not None), schema.enum[0])
-        for options in (schema.one_of, schema.any_of):
-            if options:
-                return self.value(options[0], seen, depth + 1)
+        if schema.one_of:
+            return self.one_of(schema, seen, depth)
+        if schema.any_of:
+            return self.value(schema.any_of[0], seen, depth + 1)
         kind = schema.type
         if kind == "any":
             kind = "object" if schema.properties else "string"
         return getattr(self, kind)(schema, seen, depth)
+
+    def one_of(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        """A sample of the first member that no other member accepts too (`oneOf` means
+        exactly one); the first member's when each is accepted by another."""
+        first = self.value(schema.one_of[0], seen, depth + 1)
+        if conformance.conforms(first, schema, self.components):
+            return first
+        for option in schema.one_of[1:]:
+            try:
+                candidate = self.value(option, seen, depth + 1)
+            except errors.SpecError:  # this member has no finite value; the others may
+                continue
+            if conformance.conforms(candidate, schema, self.components):
+                return candidate
+        return first
 
     def object(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
         result: dict[str, Any] = {}

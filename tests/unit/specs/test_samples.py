@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kodegen.specs import model, openapi, samples
+from kodegen.specs import conformance, model, openapi, samples
 
 from .conftest import load, minimal
 
@@ -177,3 +177,32 @@ def test_missing_is_distinct_from_none() -> None:
 def test_constraints(schema: dict[str, Any], expected: Any) -> None:
     spec = openapi.parse(minimal(components={"schemas": {"S": schema}}))
     assert samples.sample(spec.schemas["S"], spec.schemas) == expected
+
+
+def test_a_one_of_sample_is_one_only_one_member_accepts() -> None:
+    only = {"type": "object", "additionalProperties": False}
+    schema = {
+        "oneOf": [
+            {**only, "properties": {"a": {"type": "string"}}},
+            {**only, "properties": {"a": {"type": "string"}, "d": {"type": "string"}}},
+        ]
+    }
+    spec = openapi.parse(minimal(components={"schemas": {"S": schema}}))
+    # the first member's sample {"a": ...} is accepted by both members: oneOf refuses it
+    assert samples.sample(spec.schemas["S"], spec.schemas) == {"a": "string", "d": "string"}
+
+
+def test_an_example_two_one_of_members_accept_is_refused() -> None:
+    spec = openapi.parse(
+        minimal(
+            components={
+                "schemas": {
+                    "S": {"oneOf": [{"type": "integer"}, {"type": "number"}]},
+                    "T": {"anyOf": [{"type": "integer"}, {"type": "number"}]},
+                }
+            }
+        )
+    )
+    assert conformance.problem(1, spec.schemas["S"], spec.schemas) is not None
+    assert conformance.problem(1.5, spec.schemas["S"], spec.schemas) is None
+    assert conformance.problem(1, spec.schemas["T"], spec.schemas) is None

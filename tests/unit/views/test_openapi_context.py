@@ -188,3 +188,17 @@ def test_an_item_action_that_documents_no_miss_reports_its_404_as_a_spec_gap() -
     assert (action["semantics"], head["semantics"]) == ("action", "exists")
     assert {"case": "not_found", "status": 404} in action["gaps"]
     assert {"case": "not_found", "status": 404} in head["gaps"]
+
+
+def test_words_in_enum_values_import_nothing() -> None:
+    document = yaml.safe_load((CRUD / "parameters.yaml").read_text())
+    document["components"]["schemas"]["OrderDirection"]["enum"] = ["after-date", "Any UUID"]
+    spec = openapi.parse(document)
+    template = registry.resolve("python-fastapi-service", "^1.0")
+    result = context.build(spec, template, {"packageName": "svc", "port": 8000})
+    assert result.context["model_import_lines"] == [
+        "from typing import Literal",
+        "",
+        "from pydantic import BaseModel, ConfigDict, Field, RootModel",
+    ]
+    assert "date" not in result.context["model_imports"]

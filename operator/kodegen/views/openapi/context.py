@@ -152,26 +152,15 @@ def _imports(types: pyview.Types, views: Sequence[Mapping[str, Any]]) -> dict[st
     if "EmailStr" in " ".join(model_types):
         pydantic.append("EmailStr")
     return {
-        "model_imports": sorted(set(re.findall(r"[A-Za-z_]+", " ".join(model_types)))),
+        "model_imports": sorted(pyview.names_in(model_types)),
         "model_import_lines": [
-            *_stdlib(model_types),
+            *pyview.stdlib_imports(model_types),
             "",
             f"from pydantic import {', '.join(sorted(pydantic))}",
         ],
-        "route_import_lines": _stdlib([*route_types, "Annotated"] if kinds else route_types),
+        "route_import_lines": pyview.stdlib_imports(
+            [*route_types, "Annotated"] if kinds else route_types
+        ),
         "route_param_kinds": sorted(kinds),
         "route_models": sorted(used & model_names),
     }
-
-
-def _stdlib(type_texts: Sequence[str]) -> list[str]:
-    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", " ".join(type_texts)))
-    lines = []
-    if names & {"date", "datetime"}:
-        lines.append(f"from datetime import {', '.join(sorted(names & {'date', 'datetime'}))}")
-    typing_names = sorted(names & {"Annotated", "Any", "Literal"})
-    if typing_names:
-        lines.append(f"from typing import {', '.join(typing_names)}")
-    if "UUID" in names:
-        lines.append("from uuid import UUID")
-    return lines

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -290,23 +289,11 @@ def _requirements(import_lines: list[str]) -> list[str]:
     return ["pydantic[email]>=2.8" if "EmailStr" in names else "pydantic>=2.8"]
 
 
-_STRINGS = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'""")
-"""Python string literals, as `filters.pyrepr` writes them."""
-
-
 def _import_lines(models: list[dict[str, Any]]) -> list[str]:
     types = [f["type"] for m in models for f in m["fields"]]
     types += [m["root"] for m in models if m["root"]]
-    code = _STRINGS.sub('""', " ".join(types))  # `Literal["after-date"]` needs no `date`
-    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
-    lines = []
-    if names & {"date", "datetime"}:
-        lines.append(f"from datetime import {', '.join(sorted(names & {'date', 'datetime'}))}")
-    typing_names = sorted(names & {"Annotated", "Any", "Literal"})
-    if typing_names:
-        lines.append(f"from typing import {', '.join(typing_names)}")
-    if "UUID" in names:
-        lines.append("from uuid import UUID")
+    names = pyview.names_in(types)
+    lines = pyview.stdlib_imports(types)
     pydantic = set()
     if any(not m["root"] for m in models):
         pydantic |= {"BaseModel", "ConfigDict", "Field"}

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -268,6 +269,31 @@ class Types:
         return {"integer": "int", "number": "float", "boolean": "bool", "null": "None"}.get(
             kind, "Any"
         )
+
+
+_STRINGS = re.compile(r""""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'""")
+"""Python string literals, as `filters.pyrepr` writes them."""
+
+
+def names_in(type_texts: Sequence[str]) -> set[str]:
+    """The Python names type expressions use; none from inside a string literal
+    (`Literal["after-date"]` uses no `date`)."""
+    code = _STRINGS.sub('""', " ".join(type_texts))
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code))
+
+
+def stdlib_imports(type_texts: Sequence[str]) -> list[str]:
+    """The standard library imports type expressions need (datetime, typing, uuid)."""
+    names = names_in(type_texts)
+    lines = []
+    if names & {"date", "datetime"}:
+        lines.append(f"from datetime import {', '.join(sorted(names & {'date', 'datetime'}))}")
+    typing_names = sorted(names & {"Annotated", "Any", "Literal"})
+    if typing_names:
+        lines.append(f"from typing import {', '.join(typing_names)}")
+    if "UUID" in names:
+        lines.append("from uuid import UUID")
+    return lines
 
 
 def enforced_pattern(schema: model.Schema) -> str | None:

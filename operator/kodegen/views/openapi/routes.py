@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kodegen.specs import envelopes, fields, model, samples, schemas
+from kodegen.specs import conformance, envelopes, fields, model, patterns, samples, schemas
 from kodegen.templates import untrusted
 from kodegen.views.openapi import pyview, storeops
 
@@ -134,6 +134,8 @@ def store_var(spec: model.ApiSpec, resource: model.Resource) -> str:
 def _generator(schema: model.Schema, declared: model.Schema, spec: model.ApiSpec) -> str:
     """Python source of a store value generator for a server-owned field (`schema`, resolved
     from `declared`): a sequence, a clock, or for an array or object a sample of it."""
+    only = schemas.sole(schema)  # `allOf: [{$ref: SandboxID}]` beside `readOnly`
+    schema = schemas.resolve(only, spec.schemas) if only is not None else schema
     if schema.type in ("array", "object"):
         return f"store.constant({pyview.literal(samples.sample(declared, spec.schemas))})"
     if schema.enum:
@@ -150,7 +152,30 @@ def _generator(schema: model.Schema, declared: model.Schema, spec: model.ApiSpec
         return "store.uuid"
     if schema.type == "boolean":
         return "store.constant(False)"
+    return _text_sequence(schema, declared, spec)
+
+
+def _text_sequence(schema: model.Schema, declared: model.Schema, spec: model.ApiSpec) -> str:
+    """ "1", "2"... for a plain string; for one with a pattern, a format or a minimum length,
+    numbers written into its sample (`ord_000...1` for `^ord_[0-9a-z]{26}$`) or after it
+    (`https://example.com/1` for a uri): whichever every number tried keeps valid."""
+    if schema.pattern is None and schema.format is None and not schema.min_length:
+        return "store.text_sequence()"
+    template = samples.sample(declared, spec.schemas)
+    if not isinstance(template, str) or not template:
+        return "store.text_sequence()"
+    for append in (schema.format in ("uri", "url"), schema.format not in ("uri", "url")):
+        made = [_numbered(template, number, append) for number in ("1", "42", "123456")]
+        if all(conformance.conforms(value, declared, spec.schemas) for value in made):
+            return f"store.text_sequence({pyview.literal(template)}, append={append})"
     return "store.text_sequence()"
+
+
+def _numbered(template: str, number: str, append: bool) -> str:
+    """What `store.text_sequence(template, append)` makes of `number` (the same rule)."""
+    if append:
+        return template + number
+    return template[: max(len(template) - len(number), 0)] + number
 
 
 def _success(op: model.Operation) -> model.Response | None:
@@ -445,6 +470,10 @@ def _unknown(schema: model.Schema) -> Any:
         return int(high)
     if schema.format == "uuid":
         return "ffffffff-ffff-4fff-bfff-ffffffffffff"
+    if schema.pattern is not None:  # each class at its last member: unlike generated keys
+        found = patterns.example(schema.pattern, schema.min_length, schema.max_length, last=True)
+        if found is not None:
+            return found
     return (
         "unknown"
         if schema.max_length is None or schema.max_length >= 7

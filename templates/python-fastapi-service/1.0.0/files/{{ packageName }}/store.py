@@ -37,9 +37,18 @@ def sequence(low: int, high: int | None) -> Generator:
     return next_value
 
 
-def text_sequence() -> Generator:
+def text_sequence(template: str = "", append: bool = False) -> Generator:
+    """"1", "2", ...; with a template (a sample of the field's pattern or format), the number
+    in place of the template's last characters ("ord_001"), or after them (`append`)."""
     counter = itertools.count(1)
-    return lambda: str(next(counter))
+
+    def make() -> str:
+        number = str(next(counter))
+        if append:
+            return template + number
+        return template[: max(len(template) - len(number), 0)] + number
+
+    return make
 
 
 def constant(value: Any) -> Generator:

@@ -204,16 +204,19 @@ def test_words_in_enum_values_import_nothing() -> None:
     assert "date" not in result.context["model_imports"]
 
 
+SEQ = "store.text_sequence"
+
+
 @pytest.mark.parametrize(
     ("schema", "generator"),
     [
-        ({"type": "string"}, "store.text_sequence()"),
-        ({"type": "string", "pattern": "^ord_[0-9a-z]{6}$"}, 'store.text_sequence("ord_000000", append=False)'),
-        ({"type": "string", "format": "uri"}, 'store.text_sequence("https://example.com/", append=True)'),
-        ({"type": "string", "minLength": 3}, 'store.text_sequence("string", append=False)'),
-        ({"type": "string", "pattern": "^[a-z]{4}$"}, "store.text_sequence()"),  # no digits
+        ({"type": "string"}, f"{SEQ}()"),
+        ({"type": "string", "pattern": "^ord_[0-9a-z]{6}$"}, f'{SEQ}("ord_000000", append=False)'),
+        ({"type": "string", "format": "uri"}, f'{SEQ}("https://example.com/", append=True)'),
+        ({"type": "string", "minLength": 3}, f'{SEQ}("string", append=False)'),
+        ({"type": "string", "pattern": "^[a-z]{4}$"}, f"{SEQ}()"),  # no digits
     ],
-)  # fmt: skip
+)
 def test_generated_text_keys_keep_the_schema(schema: dict[str, Any], generator: str) -> None:
     spec = openapi.parse(
         {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {},

@@ -227,7 +227,8 @@ class _Builder:
                     required=name in required,
                 )
                 for name, sub in properties.items()
-            ),
+            )
+            + _undeclared(required, properties, node, pointer),
             required=required,
             additional_properties=(
                 additional
@@ -419,3 +420,21 @@ def _derive_id(method: str, path: str, taken: set[str]) -> str:
     while candidate in taken:
         candidate, n = f"{base}{n}", n + 1
     return candidate
+
+
+def _undeclared(
+    required: tuple[Any, ...], properties: Mapping[str, Any], node: Mapping[str, Any], pointer: str
+) -> tuple[model.Property, ...]:
+    """Names `required` lists that `properties` does not declare (`required: [id]` beside
+    `properties: {Id: ...}`): JSON Schema still requires them, of any value, so they are
+    properties of any type. Not beside `allOf` (a member may declare them) nor where
+    `additionalProperties: false` leaves no room for them."""
+    if not properties or node.get("allOf") or node.get("additionalProperties") is False:
+        return ()
+    return tuple(
+        model.Property(
+            name=name, schema=model.Schema(pointer=refs.join(pointer, "required")), required=True
+        )
+        for name in dict.fromkeys(required)
+        if isinstance(name, str) and name not in properties
+    )

@@ -238,3 +238,24 @@ def test_invalid_documents_name_the_pointer(mutate: Any, pointer: str, reason: s
 def test_a_non_mapping_is_rejected() -> None:
     with pytest.raises(errors.SpecError, match="must be a mapping"):
         openapi.parse(["not", "a", "mapping"])  # type: ignore[arg-type]
+
+
+def test_a_required_name_no_property_declares_is_a_property_of_any_type() -> None:
+    spec = openapi.parse(
+        minimal(
+            components={
+                "schemas": {
+                    "File": {"type": "object", "required": ["id", "Name"],
+                             "properties": {"Id": {"type": "string"}, "Name": {"type": "string"}}},
+                    "Closed": {"type": "object", "required": ["id"], "additionalProperties": False,
+                               "properties": {"Id": {"type": "string"}}},
+                    "Part": {"required": ["Name"], "properties": {"Id": {"type": "string"}},
+                             "allOf": [{"$ref": "#/components/schemas/File"}]},
+                }
+            }
+        )
+    )  # fmt: skip
+    found = {p.name: (p.schema.type, p.required) for p in spec.schemas["File"].properties}
+    assert found == {"Id": ("string", False), "Name": ("string", True), "id": ("any", True)}
+    assert [p.name for p in spec.schemas["Closed"].properties] == ["Id"]
+    assert [p.name for p in spec.schemas["Part"].properties] == ["Id"]

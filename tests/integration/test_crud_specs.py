@@ -3,7 +3,8 @@ with every operation implemented: read-only collections, searches, counts and ex
 (library), wrapped bodies, nested collections, partial updates and state actions (blog),
 singletons and probes (settings), RPC-style singleton writes and switches (switches), items
 read in another shape than they are written (subscribers), parameters typed by named
-schemas and a page size of integer-or-"all" (parameters)."""
+schemas and a page size of integer-or-"all" (parameters), answers that must carry headers
+(headers)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize(
-    "name", ["library", "blog", "settings", "switches", "subscribers", "parameters"]
+    "name", ["library", "blog", "settings", "switches", "subscribers", "parameters", "headers"]
 )
 def test_every_operation_is_implemented_and_every_gate_passes(name: str) -> None:
     document = yaml.safe_load((SPECS / f"{name}.yaml").read_text())

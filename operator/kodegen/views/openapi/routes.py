@@ -331,6 +331,7 @@ def operation(
         "media_type": untrusted.mark(success.media_type) if success else None,
         "sample": sample,
         "responses": sorted({r.status for r in op.responses}),
+        "headers": _headers(spec, op),
         **problems,
         "gaps": [
             {"case": kind, "status": problems[kind][0]}
@@ -340,6 +341,34 @@ def operation(
         "security": secured,
         "test": test,
     }
+
+
+def _headers(spec: model.ApiSpec, op: model.Operation) -> dict[str, dict[str, str]]:
+    """The response headers `op` documents as required, by status (`200`, `4XX`, `default`):
+    each with a sample of its schema as HTTP writes it."""
+    found = {}
+    for response in op.responses:
+        values = {
+            header.name: _header_text(
+                samples.example_or_sample(header.example, header.schema, spec.schemas)
+            )
+            for header in response.headers
+            if header.required
+        }
+        if values:
+            found[response.status] = values
+    return dict(sorted(found.items()))
+
+
+def _header_text(value: Any) -> str:
+    """A sample as a header carries it (OpenAPI's `simple` style): lists joined by commas."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_header_text(item) for item in value)
+    if isinstance(value, dict):
+        return ",".join(f"{k},{_header_text(v)}" for k, v in value.items())
+    return "" if value is None else str(value)
 
 
 def security(spec: model.ApiSpec, op: model.Operation) -> list[list[dict[str, str]]]:

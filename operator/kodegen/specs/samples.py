@@ -169,7 +169,15 @@ class _Sampler:
             ):
                 result[prop.name] = f"<{prop.name}>"
             else:
-                result[prop.name] = self.value(sub, seen, depth + 1)
+                value = self.value(sub, seen, depth + 1)
+                if (
+                    prop.required
+                    or not resolved.one_of
+                    or conformance.conforms(value, sub, self.components)
+                ):
+                    result[prop.name] = value
+                # else: every member of its oneOf accepts the value (open objects that share
+                # no property); an optional property no value can satisfy is left out
         return result
 
     def array(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:

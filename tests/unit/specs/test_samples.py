@@ -206,3 +206,24 @@ def test_an_example_two_one_of_members_accept_is_refused() -> None:
     assert conformance.problem(1, spec.schemas["S"], spec.schemas) is not None
     assert conformance.problem(1.5, spec.schemas["S"], spec.schemas) is None
     assert conformance.problem(1, spec.schemas["T"], spec.schemas) is None
+
+
+def test_an_optional_property_whose_one_of_no_value_satisfies_is_left_out() -> None:
+    open_objects = {
+        "oneOf": [
+            {"type": "object", "properties": {"a": {"type": "string"}}},
+            {"type": "object", "properties": {"b": {"type": "string"}}},
+        ]
+    }
+    schema = {
+        "type": "object",
+        "required": ["must"],
+        "properties": {
+            "context": open_objects,
+            "must": open_objects,
+            "kind": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
+        },
+    }
+    spec = openapi.parse(minimal(components={"schemas": {"S": schema}}))
+    # {"a": "string"} is accepted by both members; a required property keeps it all the same
+    assert samples.sample(spec.schemas["S"], spec.schemas) == {"must": {"a": "string"}, "kind": 1}

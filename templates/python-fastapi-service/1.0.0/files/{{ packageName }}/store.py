@@ -92,6 +92,7 @@ class Store:
         self._lock = threading.Lock()
 
     def create(self, scope: Scope, fields: Mapping[str, Any]) -> dict[str, Any]:
+        scope = _where(scope)
         with self._lock:
             self._seed(scope)
             item = self._accept(fields)
@@ -100,11 +101,13 @@ class Store:
             return self._public(item)
 
     def get(self, scope: Scope, key: Any) -> dict[str, Any]:
+        scope = _where(scope)
         with self._lock:
             return self._public(self._find(scope, key))
 
     def change(self, scope: Scope, key: Any, name: str, value: Any) -> dict[str, Any]:
         """Set one field, owned or not: what an action does."""
+        scope = _where(scope)
         with self._lock:
             item = self._find(scope, key)
             item[name] = value
@@ -112,12 +115,14 @@ class Store:
 
     def assign(self, scope: Scope, key: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
         """Set fields, owned or not: what an update through another path does."""
+        scope = _where(scope)
         with self._lock:
             item = self._find(scope, key)
             item.update({name: value for name, value in fields.items() if name != self.key})
             return self._public(item)
 
     def count(self, scope: Scope, *, filters: Mapping[str, Any] | None = None) -> int:
+        scope = _where(scope)
         with self._lock:
             self._seed(scope)
             return sum(
@@ -128,6 +133,7 @@ class Store:
 
     def purge(self, scope: Scope, *, filters: Mapping[str, Any] | None = None) -> int:
         """Remove the scope's items that match `filters`; how many went."""
+        scope = _where(scope)
         with self._lock:
             self._seed(scope)
             gone = [
@@ -140,6 +146,7 @@ class Store:
             return len(gone)
 
     def replace(self, scope: Scope, key: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+        scope = _where(scope)
         with self._lock:
             old = self._find(scope, key)
             item = self._accept(fields)
@@ -150,6 +157,7 @@ class Store:
             return self._public(item)
 
     def update(self, scope: Scope, key: Any, changes: Mapping[str, Any]) -> dict[str, Any]:
+        scope = _where(scope)
         with self._lock:
             item = self._find(scope, key)
             item.update(self._accept(changes))
@@ -157,6 +165,7 @@ class Store:
             return self._public(item)
 
     def delete(self, scope: Scope, key: Any) -> dict[str, Any]:
+        scope = _where(scope)
         with self._lock:
             item = self._find(scope, key)
             del self._items[(scope, _text(key))]
@@ -171,6 +180,7 @@ class Store:
         limit: float | str | None = None,
         page: float | str | None = None,
     ) -> list[dict[str, Any]]:
+        scope = _where(scope)
         with self._lock:
             self._seed(scope)
             found = [
@@ -187,6 +197,7 @@ class Store:
         return found if self.max_items is None else found[: self.max_items]
 
     def keys(self, scope: Scope) -> list[str]:
+        scope = _where(scope)
         with self._lock:
             self._seed(scope)
             return [key for where, key in self._items if where == scope]
@@ -233,6 +244,11 @@ class Store:
         return {name: value for name, value in item.items() if name not in self.hidden}
 
 
+def _where(scope: Scope) -> Scope:
+    """A scope as text, whatever type its path parameters arrived as (a UUID, 5.0)."""
+    return tuple(_text(part) for part in scope)
+
+
 def _whole(value: float | str | None) -> int | None:
     """A paging parameter as a whole number: `number` parameters arrive as floats; one that is
     not finite (inf, nan) or not a number (`per_page=all`) pages nothing away."""
@@ -251,11 +267,13 @@ class Singleton:
         self._lock = threading.Lock()
 
     def read(self, scope: Scope) -> Any:
+        scope = _where(scope)
         with self._lock:
             return copy.deepcopy(self._values.get(scope, self.default))
 
     def write(self, scope: Scope, fields: Mapping[str, Any]) -> Any:
         """Keep the fields this value holds with the type a read answers; ignore the rest."""
+        scope = _where(scope)
         with self._lock:
             value = copy.deepcopy(self._values.get(scope, self.default))
             if isinstance(value, dict):
@@ -265,6 +283,7 @@ class Singleton:
 
     def change(self, scope: Scope, name: str, value: Any) -> Any:
         """Set one field: what an action on the value does."""
+        scope = _where(scope)
         with self._lock:
             current = copy.deepcopy(self._values.get(scope, self.default))
             if isinstance(current, dict):
@@ -273,6 +292,7 @@ class Singleton:
             return copy.deepcopy(current)
 
     def reset(self, scope: Scope) -> Any:
+        scope = _where(scope)
         with self._lock:
             self._values.pop(scope, None)
             return copy.deepcopy(self.default)

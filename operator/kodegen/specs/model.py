@@ -142,6 +142,8 @@ class ApiSpec:
     resources: tuple[Resource, ...]
     raw: dict[str, Any]
     digest: str
+    repairs: tuple[Any, ...] = field(default=(), kw_only=True)
+    """`repairs.Repair`s: slips in the document kodegen repaired (reported as warnings)."""
 
     def operation(self, operation_id: str) -> Operation:
         return next(op for op in self.operations if op.operation_id == operation_id)

@@ -6,6 +6,7 @@ builders below can trust the document's shape. Every error names the JSON pointe
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -22,7 +23,17 @@ import referencing.exceptions
 
 from kodegen import errors
 from kodegen.documents import loading
-from kodegen.specs import bundle, explain, keywords, model, patterns, refs, resources, swagger2
+from kodegen.specs import (
+    bundle,
+    explain,
+    keywords,
+    model,
+    patterns,
+    refs,
+    repairs,
+    resources,
+    swagger2,
+)
 
 METHODS: tuple[model.Method, ...] = (
     "get",
@@ -74,8 +85,9 @@ def _checked(raw: dict[str, Any]) -> model.ApiSpec:
     refs.check(raw)
     refs.check_cycles(raw, named=_named)
     _check_paths(raw)
+    raw, repaired = repairs.repair(raw)
     _validate(patterns.checked(raw), version)
-    return _Builder(raw).build(version)
+    return dataclasses.replace(_Builder(raw).build(version), repairs=repaired)
 
 
 def _named(ref: str) -> bool:

@@ -61,7 +61,8 @@ class SpecWarning:
 
     kind: str
     """`spec-gap` (see SpecGap), `invalid-example` (its schema refuses it) or
-    `secret-shaped-example` (the secrets gate would report it): both replaced by a sample."""
+    `secret-shaped-example` (the secrets gate would report it): both replaced by a sample;
+    `repaired` (a slip with one reading, `specs.repairs`)."""
     where: str
     """A JSON pointer into the specification, or `METHOD /path`."""
     message: str

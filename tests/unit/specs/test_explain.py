@@ -31,24 +31,48 @@ def refused(doc: dict[str, Any]) -> errors.SpecError:
 
 
 @pytest.mark.parametrize("version", ["3.0.3", "3.1.0"])
-def test_a_path_parameter_missing_from_the_path(version: str) -> None:
+def test_a_path_parameter_missing_from_the_path_is_left_out(version: str) -> None:
     parameter = {"name": "domain", "in": "path", "required": True, "schema": {"type": "string"}}
-    error = refused(document(version, paths={"/check": {"get": operation(parameters=[parameter])}}))
-    assert error.pointer == "/paths/~1check/get/parameters/0"
-    assert "'domain' is not in the path '/check'" in error.reason
-    assert "write {domain} into the path, or declare the parameter `in: query`" in error.reason
+    query = {"name": "q", "in": "query", "schema": {"type": "string"}}
+    spec = openapi.parse(
+        document(version, paths={"/check": {"get": operation(parameters=[parameter, query])}})
+    )
+    assert [p.name for p in spec.operations[0].parameters] == ["q"]
+    assert spec.raw["paths"]["/check"]["get"]["parameters"] == [query]  # what is served
+    (repair,) = spec.repairs
+    assert repair.pointer == "/paths/~1check/get/parameters/0"
+    assert "'domain' names no part of the path '/check'" in repair.message
+
+
+def test_a_default_spelled_as_a_string_is_read_as_what_it_spells() -> None:
+    properties = {
+        "nullable": {"type": "boolean", "default": "true"},
+        "size": {"type": "integer", "default": "10", "example": "-3"},
+        "ratio": {"type": "number", "default": "0.5"},
+    }
+    schemas = {"Column": {"type": "object", "properties": properties}}
+    spec = openapi.parse(document(components={"schemas": schemas}))
+    fields = {p.name: p.schema for p in spec.schemas["Column"].properties}
+    assert (fields["nullable"].default, fields["size"].default) == (True, 10)
+    assert (fields["size"].example, fields["ratio"].default) == (-3, 0.5)
+    assert [r.pointer for r in spec.repairs] == [  # in the canonical (sorted) key order
+        "/components/schemas/Column/properties/nullable/default",
+        "/components/schemas/Column/properties/ratio/default",
+        "/components/schemas/Column/properties/size/default",
+        "/components/schemas/Column/properties/size/example",
+    ]
 
 
 def test_a_default_of_the_wrong_type_in_3_0() -> None:
     schemas = {
         "Column": {
             "type": "object",
-            "properties": {"nullable": {"type": "boolean", "default": "true"}},
+            "properties": {"nullable": {"type": "boolean", "default": "yes"}},
         }
     }
     error = refused(document(components={"schemas": schemas}))
     assert error.pointer == "/components/schemas/Column/properties/nullable/default"
-    assert "the default 'true' does not fit its schema" in error.reason
+    assert "the default 'yes' does not fit its schema" in error.reason
     assert "(type boolean)" in error.reason
 
 

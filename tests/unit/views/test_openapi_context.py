@@ -226,3 +226,21 @@ def test_generated_text_keys_keep_the_schema(schema: dict[str, Any], generator: 
     assert routes._generator(key, key, spec) == generator
     unknown = {"^ord_[0-9a-z]{6}$": "ord_zzzzzz", "^[a-z]{4}$": "zzzz"}  # each class's last
     assert routes._unknown(key) == unknown.get(schema.get("pattern", ""), "unknown")
+
+
+def test_repairs_are_reported_as_warnings() -> None:
+    document = yaml.safe_load((CRUD / "parameters.yaml").read_text())
+    document["components"]["schemas"]["Sandbox"]["properties"]["cpus"] = {
+        "type": "integer",
+        "default": "2",
+    }
+    spec = openapi.parse(document)
+    template = registry.resolve("python-fastapi-service", "^1.0")
+    result = context.build(spec, template, {"packageName": "svc", "port": 8000})
+    repaired = [w for w in result.warnings if w.kind == "repaired"]
+    assert [(w.where, w.message) for w in repaired] == [
+        (
+            "/components/schemas/Sandbox/properties/cpus/default",
+            "the default '2' is a string; read as the integer 2",
+        )
+    ]

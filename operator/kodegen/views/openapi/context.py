@@ -96,6 +96,7 @@ def build(
 
 def _warnings(spec: model.ApiSpec, gaps: Sequence[plan.SpecGap]) -> tuple[plan.SpecWarning, ...]:
     found = [plan.SpecWarning("spec-gap", f"{g.method} {g.path}", g.message()) for g in gaps]
+    found += [plan.SpecWarning("repaired", r.pointer, r.message) for r in spec.repairs]
     for bad in conformance.invalid_examples(spec):
         if bad.secret:
             text = f"the example is secret-shaped ({bad.reason}); code and tests use a sample"

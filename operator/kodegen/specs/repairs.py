@@ -1,0 +1,131 @@
+"""Mistakes in an OpenAPI document with one obvious reading, repaired before it is validated.
+
+Real specs carry slips their own specification forbids but whose intent nobody could doubt.
+Each is repaired in a copy of the document and reported (`Repair`: where, what was done); the
+service serves the repaired document and the contract gate tests against it. Only these:
+
+- a `default` or `example` of a boolean, integer or number schema written as a string that
+  spells such a value (`default: 'true'`, `example: "10"`): the value it spells;
+- a path parameter whose name no template expression of its path holds (`in: path` on
+  `/check`): no request can carry it, so it is dropped.
+
+Anything else invalid is still refused, with the rule and the place (`explain`).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from kodegen import errors
+from kodegen.specs import refs
+
+__all__ = ["Repair", "repair"]
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+
+
+@dataclass(frozen=True, order=True)
+class Repair:
+    pointer: str
+    message: str
+
+
+def repair(document: dict[str, Any]) -> tuple[dict[str, Any], tuple[Repair, ...]]:
+    """The document with its repairable slips repaired (the input is not changed)."""
+    fixed = copy.deepcopy(document)
+    found: list[Repair] = []
+    _scalars(fixed, "", found)
+    _path_parameters(fixed, found)
+    return (fixed, tuple(found)) if found else (document, ())
+
+
+def _scalars(node: Any, pointer: str, found: list[Repair]) -> None:
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            _scalars(item, refs.join(pointer, index), found)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    for key in ("default", "example"):
+        value = node.get(key)
+        if isinstance(kind, str) and isinstance(value, str):
+            spelled = _spelled(kind, value)
+            if spelled is not None:
+                node[key] = spelled
+                found.append(
+                    Repair(
+                        refs.join(pointer, key),
+                        f"the {key} {value!r} is a string; read as the {kind} {spelled!r}",
+                    )
+                )
+    for key, value in node.items():
+        if key not in ("default", "example", "examples", "enum", "const"):
+            _scalars(value, refs.join(pointer, key), found)
+
+
+def _spelled(kind: str, text: str) -> Any:
+    """The value of JSON type `kind` that `text` spells, or None."""
+    if kind == "boolean" and text in ("true", "false"):
+        return text == "true"
+    if kind in ("integer", "number") and _INTEGER.fullmatch(text):
+        return int(text)
+    if kind == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return number if math.isfinite(number) else None
+    return None
+
+
+def _path_parameters(document: dict[str, Any], found: list[Repair]) -> None:
+    paths = document.get("paths")
+    if not isinstance(paths, dict):
+        return
+    for path, item in paths.items():
+        if not isinstance(item, dict):
+            continue
+        names = set(re.findall(r"\{([^{}]+)\}", str(path)))
+        where = refs.join("/paths", path)
+        holders = [(where, item)] + [
+            (refs.join(where, method), item[method])
+            for method in METHODS
+            if isinstance(item.get(method), dict)
+        ]
+        for pointer, holder in holders:
+            parameters = holder.get("parameters")
+            if not isinstance(parameters, list):
+                continue
+            kept = []
+            for index, parameter in enumerate(parameters):
+                resolved = _resolved(document, parameter, refs.join(pointer, "parameters", index))
+                name = resolved.get("name") if isinstance(resolved, dict) else None
+                if (
+                    isinstance(resolved, dict)
+                    and resolved.get("in") == "path"
+                    and name not in names
+                ):
+                    found.append(
+                        Repair(
+                            refs.join(pointer, "parameters", index),
+                            f"the path parameter {name!r} names no part of the path {path!r}; "
+                            "no request can carry it, so it is left out",
+                        )
+                    )
+                    continue
+                kept.append(parameter)
+            holder["parameters"] = kept
+
+
+def _resolved(document: dict[str, Any], node: Any, pointer: str) -> Any:
+    """A parameter, its `$ref` followed (`refs.check` has seen every one resolve)."""
+    try:
+        return refs.deref(document, node, at=pointer)
+    except errors.SpecError:  # a cycle: the validator reports it, in place
+        return None

@@ -67,9 +67,10 @@ def _parse(document: Mapping[str, Any]) -> model.ApiSpec:
     # source: the CLI, the operator); one left here is refused with how to give the files.
     raw = bundle.bundle(raw)
     if swagger2.is_swagger(raw):
-        converted = swagger2.convert(raw)  # its refusals name pointers in `raw`
+        converted, kept = swagger2.converted(raw)  # its refusals name pointers in `raw`
         try:
-            return _checked(converted)
+            spec = _checked(converted)
+            return dataclasses.replace(spec, repairs=tuple(sorted((*kept, *spec.repairs))))
         except errors.SpecError as exc:
             raise errors.SpecError(
                 pointer=swagger2.original(exc.pointer), reason=exc.reason

@@ -17,7 +17,7 @@ import openapi_spec_validator
 import referencing.exceptions
 
 from kodegen import errors
-from kodegen.specs import keywords, patterns, refs
+from kodegen.specs import keywords, patterns, refs, repairs
 
 VERSION = "3.0.3"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
@@ -61,21 +61,32 @@ def is_swagger(document: dict[str, Any]) -> bool:
 
 def convert(document: dict[str, Any]) -> dict[str, Any]:
     """The OpenAPI 3.0.3 equivalent of a valid Swagger 2.0 `document`."""
+    return converted(document)[0]
+
+
+def converted(document: dict[str, Any]) -> tuple[dict[str, Any], tuple[repairs.Repair, ...]]:
+    """`convert`, and the places kept though Swagger 2.0 lacks them (`TOLERATED`)."""
     if str(document.get("swagger")) != "2.0":
         raise errors.SpecError(
             pointer="/swagger",
             reason=f"unsupported swagger version {document.get('swagger')!r}; expected '2.0'",
         )
     refs.check(document)  # every `$ref` resolves, before the validator follows them
-    _validate(document)
-    return _Converter(document).document()
+    kept = _validate(document)
+    return _Converter(document).document(), kept
 
 
-def _validate(document: dict[str, Any]) -> None:
+TOLERATED = frozenset({"oneOf", "anyOf", "not", "writeOnly"})
+"""Schema words Swagger 2.0 lacks and OpenAPI 3 has: a schema object using them is kept for the
+conversion, whose OpenAPI 3 validation then checks it, and reported."""
+
+
+def _validate(document: dict[str, Any]) -> tuple[repairs.Repair, ...]:
     checked = patterns.checked(_without_file_responses(document))
     validator = openapi_spec_validator.OpenAPIV2SpecValidator(checked)
+    kept: list[repairs.Repair] = []
     try:
-        error = next(iter(validator.iter_errors()), None)
+        error = next((e for e in validator.iter_errors() if not _tolerated(e, kept, document)), None)
     except (referencing.exceptions.Unresolvable, RecursionError, ValueError) as exc:
         raise errors.SpecError(pointer="", reason=f"cannot resolve references: {exc}") from exc
     finally:
@@ -83,10 +94,10 @@ def _validate(document: dict[str, Any]) -> None:
         cached = getattr(type(validator).iter_errors, "__wrapped__", None)
         getattr(cached, "cache_clear", lambda: None)()
     if error is None:
-        return
+        return tuple(kept)
     if isinstance(error, jsonschema.exceptions.ValidationError):
-        error = keywords.deepest(error)
-        pointer, message = refs.join("", *error.absolute_path), keywords.reason(error)
+        pointer = refs.join("", *_path(error, document))
+        message = keywords.reason(keywords.deepest(error))
     else:
         pointer, message = "", " ".join(str(error).split())
     # openapi-spec-validator names an undeclared path parameter by its path and method only
@@ -96,6 +107,60 @@ def _validate(document: dict[str, Any]) -> None:
     if len(message) > 300:
         message = message[:297] + "..."
     raise errors.SpecError(pointer=pointer, reason=f"Swagger 2.0: {message}")
+
+
+def _path(error: Any, document: Any = None) -> list[Any]:
+    """Where the deepest cause of `error` is, from the document's root. The validator checks
+    each definition on its own too, counting from it (`properties/tag/oneOf`): such a path is
+    put under the definition that holds the offending value there."""
+    top, path = list(error.absolute_path), list(keywords.deepest(error).absolute_path)
+    path = path if path[: len(top)] == top else top + path
+    if document is None or _at(document, path) is not _NOTHING:
+        return path
+    definitions = document.get("definitions") if isinstance(document, dict) else None
+    for name, node in (definitions or {}).items():
+        if _at(node, path) == error.instance:
+            return ["definitions", name, *path]
+    return path
+
+
+_NOTHING = object()
+
+
+def _at(node: Any, path: list[Any]) -> Any:
+    for part in path:
+        held = isinstance(node, dict) and part in node
+        listed = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (held or listed):
+            return _NOTHING
+        node = node[part]
+    return node
+
+
+def _tolerated(error: Any, kept: list[repairs.Repair], document: Any) -> bool:
+    """Whether `error` is only a schema object using `TOLERATED` words (noted in `kept`), or
+    an empty `required` list (which the conversion drops)."""
+    if not isinstance(error, jsonschema.exceptions.ValidationError):
+        return False
+    path = _path(error, document)
+    message = str(keywords.deepest(error).message)
+    if path[-1:] == ["required"] and message.startswith("[] has less than 1 item"):
+        return True
+    found = _UNEXPECTED.match(message)
+    extra = set(re.findall(r"'([^']*)'", found.group(1))) if found else set()
+    if not extra or not extra <= TOLERATED:
+        return False
+    words = ", ".join(f"`{word}`" for word in sorted(extra))
+    kept.append(
+        repairs.Repair(
+            refs.join("", *path),
+            f"{words}: not Swagger 2.0 but OpenAPI 3, kept and checked as OpenAPI 3",
+        )
+    )
+    return True
+
+
+_UNEXPECTED = re.compile(r"Additional properties are not allowed \((.*) (?:was|were) unexpected\)")
 
 
 COMPONENTS = {

@@ -393,3 +393,27 @@ def test_an_undeclared_path_parameter_is_refused_at_its_operation() -> None:
         openapi.parse(document)
     assert caught.value.pointer == "/paths/~1pets~1{id}/get"
     assert "'id'" in caught.value.reason
+
+
+def test_open_api_3_schema_words_are_kept_checked_and_reported() -> None:
+    document = swagger()
+    document["definitions"]["Pet"]["properties"]["tag"] = {
+        "oneOf": [{"type": "string"}, {"type": "integer"}]
+    }
+    document["definitions"]["Pet"]["properties"]["secret"] = {"type": "string", "writeOnly": True}
+    document["definitions"]["Empty"] = {"type": "object", "required": []}
+    spec = openapi.parse(document)
+    tag = {p.name: p.schema for p in spec.schemas["Pet"].properties}["tag"]
+    assert [s.type for s in tag.one_of] == ["string", "integer"]
+    assert [(r.pointer, r.message.split(":")[0]) for r in spec.repairs] == [
+        ("/definitions/Pet/properties/secret", "`writeOnly`"),
+        ("/definitions/Pet/properties/tag", "`oneOf`"),
+    ]
+
+
+def test_an_open_api_3_word_that_is_wrong_as_open_api_3_is_still_refused() -> None:
+    document = swagger()
+    document["definitions"]["Pet"]["properties"]["tag"] = {"oneOf": {"type": "string"}}
+    with pytest.raises(errors.SpecError) as caught:
+        openapi.parse(document)
+    assert caught.value.pointer.startswith("/definitions/Pet/properties/tag")

@@ -86,8 +86,8 @@ def _validate(document: dict[str, Any]) -> tuple[repairs.Repair, ...]:
     validator = openapi_spec_validator.OpenAPIV2SpecValidator(checked)
     kept: list[repairs.Repair] = []
     try:
-        errors_ = validator.iter_errors()
-        error = next((e for e in errors_ if not _tolerated(e, kept, document)), None)
+        found = validator.iter_errors()
+        error = next((e for e in found if not _tolerated(e, kept, document)), None)
     except (referencing.exceptions.Unresolvable, RecursionError, ValueError) as exc:
         raise errors.SpecError(pointer="", reason=f"cannot resolve references: {exc}") from exc
     finally:

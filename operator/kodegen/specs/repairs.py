@@ -7,7 +7,11 @@ service serves the repaired document and the contract gate tests against it. Onl
 - a `default` or `example` of a boolean, integer or number schema written as a string that
   spells such a value (`default: 'true'`, `example: "10"`): the value it spells;
 - a path parameter whose name no template expression of its path holds (`in: path` on
-  `/check`): no request can carry it, so it is dropped.
+  `/check`): no request can carry it, so it is dropped;
+- a template expression of a path no parameter of an operation declares (`{workspaceName}`):
+  a required string path parameter (in Swagger 2.0 documents too, before their validation);
+- a misspelled field of an operation (`paramteters`): the operation field it is one slip from,
+  when the operation lacks that field.
 
 Anything else invalid is still refused, with the rule and the place (`explain`).
 """
@@ -15,6 +19,7 @@ Anything else invalid is still refused, with the rule and the place (`explain`).
 from __future__ import annotations
 
 import copy
+import difflib
 import math
 import re
 from dataclasses import dataclass
@@ -26,6 +31,12 @@ from kodegen.specs import refs
 __all__ = ["Repair", "repair"]
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+OPERATION_FIELDS = (
+    "tags", "summary", "description", "externalDocs", "operationId", "parameters",
+    "requestBody", "responses", "callbacks", "deprecated", "security", "servers",
+    "consumes", "produces", "schemes",
+)  # fmt: skip
+"""The fields of an Operation Object (OpenAPI 3, and Swagger 2.0's three of its own)."""
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 
 
@@ -40,8 +51,64 @@ def repair(document: dict[str, Any]) -> tuple[dict[str, Any], tuple[Repair, ...]
     fixed = copy.deepcopy(document)
     found: list[Repair] = []
     _scalars(fixed, "", found)
+    _misspelled(fixed, found)
     _path_parameters(fixed, found)
+    _undeclared(fixed, found, swagger=False)
     return (fixed, tuple(found)) if found else (document, ())
+
+
+def declare(document: dict[str, Any]) -> tuple[dict[str, Any], tuple[Repair, ...]]:
+    """A Swagger 2.0 document with its undeclared template expressions declared."""
+    fixed = copy.deepcopy(document)
+    found: list[Repair] = []
+    _misspelled(fixed, found)
+    _undeclared(fixed, found, swagger=True)
+    return (fixed, tuple(found)) if found else (document, ())
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], dict[str, Any]]]:
+    """(path, pointer, path item, operation) for every operation of the document."""
+    paths = document.get("paths")
+    found = []
+    for path, item in paths.items() if isinstance(paths, dict) else ():
+        if not isinstance(item, dict):
+            continue
+        for method in METHODS:
+            if isinstance(item.get(method), dict):
+                found.append((path, refs.join("/paths", path, method), item, item[method]))
+    return found
+
+
+def _misspelled(document: dict[str, Any], found: list[Repair]) -> None:
+    for _, pointer, _, operation in _operations(document):
+        for key in list(operation):
+            if key in OPERATION_FIELDS or str(key).startswith("x-"):
+                continue
+            close = difflib.get_close_matches(str(key), OPERATION_FIELDS, n=1, cutoff=0.85)
+            if close and close[0] not in operation:
+                operation[close[0]] = operation.pop(key)
+                message = f"the operation field {key!r} is read as {close[0]!r}"
+                found.append(Repair(refs.join(pointer, key), message))
+
+
+def _undeclared(document: dict[str, Any], found: list[Repair], *, swagger: bool) -> None:
+    for path, pointer, item, operation in _operations(document):
+        declared = {
+            resolved.get("name")
+            for parameter in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]
+            if isinstance(resolved := _resolved(document, parameter, pointer), dict)
+            and resolved.get("in") == "path"
+        }
+        for name in re.findall(r"\{([^{}]+)\}", str(path)):
+            if name in declared or not isinstance(operation.get("parameters", []), list):
+                continue
+            value = {"type": "string"} if swagger else {"schema": {"type": "string"}}
+            operation.setdefault("parameters", []).append(
+                {"name": name, "in": "path", "required": True, **value}
+            )
+            declared.add(name)
+            message = f"{{{name}}} in the path has no parameter: declared as a required string"
+            found.append(Repair(pointer, message))
 
 
 def _scalars(node: Any, pointer: str, found: list[Repair]) -> None:

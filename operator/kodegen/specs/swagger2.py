@@ -72,8 +72,9 @@ def converted(document: dict[str, Any]) -> tuple[dict[str, Any], tuple[repairs.R
             reason=f"unsupported swagger version {document.get('swagger')!r}; expected '2.0'",
         )
     refs.check(document)  # every `$ref` resolves, before the validator follows them
+    document, declared = repairs.declare(document)
     kept = _validate(document)
-    return _Converter(document).document(), kept
+    return _Converter(document).document(), (*declared, *kept)
 
 
 TOLERATED = frozenset({"oneOf", "anyOf", "not", "writeOnly"})

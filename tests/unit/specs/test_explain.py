@@ -83,11 +83,23 @@ def test_a_default_just_past_its_int64_range_is_read() -> None:
 
 
 def test_a_misspelled_field_suggests_the_right_one() -> None:
-    get = {"operationId": "up", "paramteters": [], "responses": {"200": {"description": "ok"}}}
+    get = {"operationId": "up", "paramz": [], "responses": {"200": {"description": "ok"}}}
     error = refused(document(paths={"/up": {"get": get}}))
     assert error.pointer == "/paths/~1up/get"
-    assert "unknown field 'paramteters'" in error.reason
+    assert "unknown field 'paramz'" in error.reason
     assert "did you mean 'parameters'?" in error.reason
+
+
+def test_an_operation_field_one_slip_away_is_read_as_that_field() -> None:
+    query = [{"name": "q", "in": "query", "schema": {"type": "string"}}]
+    get = {"operationId": "up", "paramteters": query, "responses": {"200": {"description": "ok"}}}
+    spec = openapi.parse(document(paths={"/up": {"get": get}}))
+    assert [p.name for p in spec.operations[0].parameters] == ["q"]
+    assert [(r.pointer, r.message) for r in spec.repairs] == [
+        ("/paths/~1up/get/paramteters", "the operation field 'paramteters' is read as 'parameters'")
+    ]
+    both = {**get, "parameters": []}  # the right field is there too: no reading is obvious
+    assert "unknown field 'paramteters'" in refused(document(paths={"/up": {"get": both}})).reason
 
 
 def test_an_empty_type_in_a_nested_3_1_schema_is_placed_in_the_document() -> None:
@@ -102,3 +114,18 @@ def test_an_empty_type_in_a_nested_3_1_schema_is_placed_in_the_document() -> Non
     assert error.pointer == "/components/schemas/Agg/allOf/0/properties/sort/items/type"
     assert "`type` {} is not a type: write one of 'array'" in error.reason
     assert "leave `type` out" in error.reason
+
+
+def test_an_undeclared_template_expression_is_a_required_string_parameter() -> None:
+    get = {"operationId": "one", "responses": {"200": {"description": "ok"}}}
+    spec = openapi.parse(document(paths={"/things/{thingId}": {"get": get}}))
+    (parameter,) = spec.operations[0].parameters
+    assert (parameter.name, parameter.location, parameter.schema.type) == (
+        "thingId",
+        "path",
+        "string",
+    )
+    assert spec.raw["paths"]["/things/{thingId}"]["get"]["parameters"] == [
+        {"name": "thingId", "in": "path", "required": True, "schema": {"type": "string"}}
+    ]
+    assert "{thingId} in the path has no parameter" in spec.repairs[0].message

@@ -386,13 +386,19 @@ def test_a_refusal_after_conversion_names_the_original_pointer() -> None:
     assert caught.value.pointer == "/definitions/Pet/properties/tag/$ref"
 
 
-def test_an_undeclared_path_parameter_is_refused_at_its_operation() -> None:
+def test_an_undeclared_path_parameter_is_declared_a_required_string() -> None:
     document = swagger()
     document["paths"]["/pets/{id}"]["get"]["parameters"] = []
-    with pytest.raises(errors.SpecError) as caught:
-        openapi.parse(document)
-    assert caught.value.pointer == "/paths/~1pets~1{id}/get"
-    assert "'id'" in caught.value.reason
+    spec = openapi.parse(document)
+    (parameter,) = spec.operations[0].parameters
+    assert (parameter.name, parameter.location, parameter.required) == ("id", "path", True)
+    assert parameter.schema.type == "string"
+    assert [(r.pointer, r.message) for r in spec.repairs] == [
+        (
+            "/paths/~1pets~1{id}/get",
+            "{id} in the path has no parameter: declared as a required string",
+        )
+    ]
 
 
 def test_open_api_3_schema_words_are_kept_checked_and_reported() -> None:

@@ -4,7 +4,7 @@ with every operation implemented: read-only collections, searches, counts and ex
 singletons and probes (settings), RPC-style singleton writes and switches (switches), items
 read in another shape than they are written (subscribers), parameters typed by named
 schemas and a page size of integer-or-"all" (parameters), answers that must carry headers
-(headers)."""
+(headers), an item beside other fields in the create's body and answer (principals)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,17 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize(
-    "name", ["library", "blog", "settings", "switches", "subscribers", "parameters", "headers"]
+    "name",
+    [
+        "library",
+        "blog",
+        "settings",
+        "switches",
+        "subscribers",
+        "parameters",
+        "headers",
+        "principals",
+    ],
 )
 def test_every_operation_is_implemented_and_every_gate_passes(name: str) -> None:
     document = yaml.safe_load((SPECS / f"{name}.yaml").read_text())

@@ -61,6 +61,24 @@ def item(
     return prop.name, prop.schema
 
 
+def member(
+    schema: model.Schema | None, target: model.Schema, components: Mapping[str, model.Schema]
+) -> tuple[str, model.Schema] | None:
+    """(property, its schema) of the one property of object `schema` that holds a `target`
+    beside other fields (`{"principal": Principal, "credentials": {...}}`), or None."""
+    if schema is None:
+        return None
+    flat = schemas.flatten(schema, components)
+    if flat.type != "object" or flat.one_of or flat.any_of:
+        return None
+    found = [
+        p
+        for p in flat.properties
+        if schemas.is_object(p.schema, components) and same(p.schema, target, components)
+    ]
+    return (found[0].name, found[0].schema) if len(found) == 1 else None
+
+
 def counts(
     schema: model.Schema, components: Mapping[str, model.Schema], names: tuple[str, ...] = COUNTS
 ) -> list[str]:
@@ -109,7 +127,7 @@ def holds(
         return None
     if same(schema, item_schema, components):
         return ()
-    inner = item(schema, components)
+    inner = item(schema, components) or member(schema, item_schema, components)
     if inner is not None and same(inner[1], item_schema, components):
         return (inner[0],)
     return None

@@ -73,6 +73,9 @@ def _created(
     item_path, id_param = _item_path(path, by_path)
     item_methods = by_path.get(item_path or "", {})
     envelope = envelopes.item(body.schema, components)
+    read = item_methods.get("get")
+    if envelope is None and read is not None and (answer := answers.schema(read)) is not None:
+        envelope = envelopes.member(body.schema, answer, components)  # beside other fields
     if envelope is not None:
         body = dataclasses.replace(body, schema=envelope[1])
     item_schema = _item_schema(create, body, item_methods, components)

@@ -127,3 +127,14 @@ def test_item_envelopes_wrap_exactly_one_object() -> None:
     assert envelopes.holds(article, article, {}) == ()
     assert envelopes.item(article, {}) is None
     assert envelopes.holds(schema(other={"type": "integer"}), article, {}) is None
+
+
+def test_an_item_beside_other_fields_is_unwrapped_and_wrapped() -> None:
+    spec = openapi.parse(yaml.safe_load((SPECS / "principals.yaml").read_text()))
+    (resource,) = spec.resources
+    assert resource.create_body is not None
+    assert resource.create_body.schema.ref == "Principal"  # not the request around it
+    create = spec.operation("createPrincipal")
+    assert envelopes.holds(create.responses[0].schema, resource.item_schema, spec.schemas) == (
+        "principal",
+    )

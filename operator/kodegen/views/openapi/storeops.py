@@ -35,8 +35,11 @@ def view(
     components = spec.schemas
     answer = answers.schema(op)
     if op.body is not None and resource.create_body is not None:
-        inner = envelopes.item(op.body.schema, components)
-        if inner is not None and envelopes.same(inner[1], resource.create_body.schema, components):
+        created = resource.create_body.schema
+        inner = envelopes.item(op.body.schema, components) or envelopes.member(
+            op.body.schema, created, components
+        )
+        if inner is not None and envelopes.same(inner[1], created, components):
             found["unwrap"] = untrusted.mark(inner[0])
     elif op.body is not None and semantics in ("replace", "update"):
         inner = envelopes.item(op.body.schema, components)
@@ -55,9 +58,9 @@ def view(
         found["counts"] = untrusted.mark(envelopes.counts(answer, components, names))
     elif semantics in ITEMS and answer is not None and not resource.singleton:
         path = envelopes.holds(answer, resource.item_schema, components)
-        if path:
+        if path:  # the envelope's other fields (`credentials` beside `principal`): a sample
             found["wrap"] = untrusted.mark(list(path))
-            found["shell"] = {}
+            found["shell"] = samples.sample(answer, components)
     if semantics in ("write", "modify"):
         found["expected"] = expected(spec, op, accepted(spec, resource))
     if (

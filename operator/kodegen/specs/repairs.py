@@ -6,6 +6,9 @@ service serves the repaired document and the contract gate tests against it. Onl
 
 - a `default` or `example` of a boolean, integer or number schema written as a string that
   spells such a value (`default: 'true'`, `example: "10"`): the value it spells;
+- an `enum` of objects that each hold a `const` (and notes: `description`, `deprecated`), on
+  a schema of a scalar type (`enum: [{const: fastest_addr}, ...]`, meant as `oneOf` of
+  consts): the enum of those values;
 - a path parameter whose name no template expression of its path holds (`in: path` on
   `/check`): no request can carry it, so it is dropped;
 - a template expression of a path no parameter of an operation declares (`{workspaceName}`):
@@ -119,6 +122,7 @@ def _scalars(node: Any, pointer: str, found: list[Repair]) -> None:
     if not isinstance(node, dict):
         return
     kind = node.get("type")
+    _consts(node, pointer, found)
     for key in ("default", "example"):
         value = node.get(key)
         if isinstance(kind, str) and isinstance(value, str):
@@ -134,6 +138,28 @@ def _scalars(node: Any, pointer: str, found: list[Repair]) -> None:
     for key, value in node.items():
         if key not in ("default", "example", "examples", "enum", "const"):
             _scalars(value, refs.join(pointer, key), found)
+
+
+_NOTES = frozenset({"const", "description", "deprecated", "title", "x-enum-description"})
+
+
+def _consts(node: dict[str, Any], pointer: str, found: list[Repair]) -> None:
+    members = node.get("enum")
+    if (
+        node.get("type") not in ("string", "integer", "number", "boolean")
+        or not isinstance(members, list)
+        or not members
+        or not all(isinstance(m, dict) and "const" in m and set(m) <= _NOTES for m in members)
+    ):
+        return
+    node["enum"] = [member["const"] for member in members]
+    found.append(
+        Repair(
+            refs.join(pointer, "enum"),
+            f"an enum of {len(members)} objects each holding a `const` is read as the enum of "
+            "their values",
+        )
+    )
 
 
 def _spelled(kind: str, text: str) -> Any:

@@ -129,3 +129,20 @@ def test_an_undeclared_template_expression_is_a_required_string_parameter() -> N
         {"name": "thingId", "in": "path", "required": True, "schema": {"type": "string"}}
     ]
     assert "{thingId} in the path has no parameter" in spec.repairs[0].message
+
+
+def test_an_enum_of_consts_is_read_as_the_enum_of_their_values() -> None:
+    mode = {
+        "type": "string",
+        "enum": [
+            {"const": "", "deprecated": True, "description": "Use `load_balance` instead."},
+            {"const": "load_balance"},
+        ],
+    }
+    mixed = {"type": "string", "enum": [{"const": "a"}, "b"]}  # no one reading: left alone
+    schemas = {"Dns": {"type": "object", "properties": {"mode": mode}}, "Mixed": mixed}
+    spec = openapi.parse(document(components={"schemas": schemas}))
+    field = spec.schemas["Dns"].properties[0].schema
+    assert field.enum == ("", "load_balance")
+    assert spec.schemas["Mixed"].enum == ({"const": "a"}, "b")
+    assert [r.pointer for r in spec.repairs] == ["/components/schemas/Dns/properties/mode/enum"]

@@ -21,6 +21,8 @@ def types(schemas: dict[str, Any]) -> pyview.Types:
         ({"type": "string", "format": "date-time"}, "datetime"),
         ({"type": "string", "format": "uuid", "nullable": True}, "UUID | None"),
         ({"type": "string", "enum": ["a", "b"]}, 'Literal["a", "b"]'),
+        ({"type": "string", "enum": [{"const": "a"}, "b"]}, "str"),  # a Literal holds scalars
+        ({"type": "object", "enum": [{"a": 1}]}, "dict[str, Any]"),
         ({"type": "integer"}, "int"),
         ({"type": "number"}, "float"),
         ({"type": "array", "items": {"type": "boolean"}}, "list[bool]"),

@@ -249,7 +249,8 @@ class Types:
                 )
             )
             return " | ".join(members) if "Any" not in members else "Any"
-        if schema.enum:
+        if schema.enum and all(isinstance(v, str | int | float | None) for v in schema.enum):
+            # (a `Literal` holds scalars only: an enum of objects or lists is its type's)
             self.imports.add("Literal")
             return "Literal[" + ", ".join(_literal(v) for v in schema.enum) + "]"
         kind = schema.type

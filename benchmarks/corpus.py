@@ -207,6 +207,7 @@ def _cpu() -> float:
 def run_one(spec: Path, twice: bool, findings: Path | None = None) -> Row:
     from kodegen import errors
     from kodegen.api import codegeneration
+    from kodegen.cli import summary
     from kodegen.pipeline import generate
 
     kind = spec.parent.name
@@ -229,9 +230,7 @@ def run_one(spec: Path, twice: bool, findings: Path | None = None) -> Row:
     else:
         row.result = "passed" if result.passed else "gates failed"
         row.failing_gates = [gate.name for gate in result.gates if not gate.passed]
-        spec_model = result.prepared.spec  # GraphQL: its root fields are the operations
-        row.total = len(getattr(spec_model, "roots", None) or spec_model.operations or ())
-        row.implemented = max(0, row.total - len(result.not_implemented))
+        row.implemented, row.total = summary.operations(result.prepared)
         if findings is not None:
             _keep(findings / row.spec.strip("/").replace("/", "__"), result)
         row.stage_seconds = {stage: round(t, 2) for stage, t in result.timings.items()}

@@ -114,7 +114,10 @@ def operations(prepared: stages.Prepared) -> tuple[int, int]:
         roots = getattr(prepared.spec, "roots", None)
         planned = roots if roots is not None else ()
     total = len(planned)
-    return max(0, total - len(prepared.plan.not_implemented)), total
+    # what is not implemented beyond the operations is no operation: a GraphQL object field
+    # with arguments, a callback (an operation the client serves)
+    missing = [op for op in prepared.plan.not_implemented if op.method not in ("field", "callback")]
+    return max(0, total - len(missing)), total
 
 
 def _template(prepared: stages.Prepared) -> dict[str, str]:

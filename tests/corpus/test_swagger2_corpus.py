@@ -23,12 +23,8 @@ ENTRIES = ("index.yaml", "openapi.yaml", "swagger.yaml", "swagger.json")
 # Swagger 2.0 specification itself. A multi-file spec is read as the CLI reads a `file:` spec
 # (its folder's files bundled), so its sibling-file `$ref`s resolve.
 REFUSED: dict[str, str] = {
-    # its sibling JSON Schema files use `oneOf`, which a Swagger 2.0 schema does not allow
-    "rekor": "/definitions/alpine_schema: Swagger 2.0: Additional properties are not allowed",
     # a query parameter of `type: object`, which Swagger 2.0 does not allow
     "grpc-gateway-a-bit-of-everything": "/get/parameters/24: Swagger 2.0: ",
-    # a path template names {workspaceName}, no parameter declares it
-    "geoserver-workspaces": "/paths/~1workspaces~1{workspaceName}/post: Swagger 2.0: Path",
     # a definition holds a `schema` key (with a `oneOf`, itself not Swagger 2.0)
     "nakadi": "/definitions/Event: Swagger 2.0: Additional properties are not allowed",
 }

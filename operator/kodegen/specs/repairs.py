@@ -13,8 +13,10 @@ service serves the repaired document and the contract gate tests against it. Onl
   `/check`): no request can carry it, so it is dropped;
 - a template expression of a path no parameter of an operation declares (`{workspaceName}`):
   a required string path parameter (in Swagger 2.0 documents too, before their validation);
-- a misspelled field of an operation (`paramteters`): the operation field it is one slip from,
-  when the operation lacks that field.
+- a `type` that names nothing (`type:` left empty, `type: {}`): left out, as no type at all
+  (any value), which is what an author who wrote no type gets;
+- a misspelled field of an operation (`paramteters`) or of a schema with a `type`
+  (`propoerties`): the field it is one slip from, when the object lacks that field.
 
 Anything else invalid is still refused, with the rule and the place (`explain`).
 """
@@ -40,6 +42,21 @@ OPERATION_FIELDS = (
     "consumes", "produces", "schemes",
 )  # fmt: skip
 """The fields of an Operation Object (OpenAPI 3, and Swagger 2.0's three of its own)."""
+SCHEMA_FIELDS = (
+    "title", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+    "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems",
+    "maxProperties", "minProperties", "required", "enum", "type", "allOf", "oneOf", "anyOf",
+    "not", "items", "properties", "additionalProperties", "description", "format", "default",
+    "nullable", "discriminator", "readOnly", "writeOnly", "xml", "externalDocs", "example",
+    "examples", "deprecated", "const", "patternProperties",
+)  # fmt: skip
+TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
+MAPS = frozenset(
+    {"properties", "patternProperties", "definitions", "schemas", "$defs", "paths", "headers",
+     "responses", "parameters", "requestBodies", "securitySchemes", "links", "callbacks",
+     "content", "variables", "mapping", "examples", "encoding", "scopes"}
+)  # fmt: skip
+"""Keys whose object maps names to objects: none of its keys is a field to repair."""
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 
 
@@ -84,14 +101,21 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
 
 def _misspelled(document: dict[str, Any], found: list[Repair]) -> None:
     for _, pointer, _, operation in _operations(document):
-        for key in list(operation):
-            if key in OPERATION_FIELDS or str(key).startswith("x-"):
-                continue
-            close = difflib.get_close_matches(str(key), OPERATION_FIELDS, n=1, cutoff=0.85)
-            if close and close[0] not in operation:
-                operation[close[0]] = operation.pop(key)
-                message = f"the operation field {key!r} is read as {close[0]!r}"
-                found.append(Repair(refs.join(pointer, key), message))
+        _renamed(operation, OPERATION_FIELDS, pointer, "operation", found)
+
+
+def _renamed(
+    node: dict[str, Any], fields: tuple[str, ...], pointer: str, kind: str, found: list[Repair]
+) -> None:
+    """Each key of `node` one slip from a field of `fields` it lacks, renamed to it."""
+    for key in list(node):
+        if key in fields or str(key).startswith(("x-", "$")):
+            continue
+        close = difflib.get_close_matches(str(key), fields, n=1, cutoff=0.85)
+        if close and close[0] not in node:
+            node[close[0]] = node.pop(key)
+            message = f"the {kind} field {key!r} is read as {close[0]!r}"
+            found.append(Repair(refs.join(pointer, key), message))
 
 
 def _undeclared(document: dict[str, Any], found: list[Repair], *, swagger: bool) -> None:
@@ -121,7 +145,16 @@ def _scalars(node: Any, pointer: str, found: list[Repair]) -> None:
         return
     if not isinstance(node, dict):
         return
+    if pointer.rsplit("/", 1)[-1] in MAPS:  # names -> objects: a key is a name, not a field
+        for key, value in node.items():
+            _scalars(value, refs.join(pointer, key), found)
+        return
+    if "type" in node and node["type"] in (None, {}, ""):
+        node.pop("type")
+        found.append(Repair(refs.join(pointer, "type"), "a `type` naming nothing is left out"))
     kind = node.get("type")
+    if isinstance(kind, str) and kind in TYPES:
+        _renamed(node, SCHEMA_FIELDS, pointer, "schema", found)
     _consts(node, pointer, found)
     for key in ("default", "example"):
         value = node.get(key)

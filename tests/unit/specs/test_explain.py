@@ -102,17 +102,17 @@ def test_an_operation_field_one_slip_away_is_read_as_that_field() -> None:
     assert "unknown field 'paramteters'" in refused(document(paths={"/up": {"get": both}})).reason
 
 
-def test_an_empty_type_in_a_nested_3_1_schema_is_placed_in_the_document() -> None:
+def test_a_wrong_type_in_a_nested_3_1_schema_is_placed_in_the_document() -> None:
     schemas = {
         "Agg": {
             "allOf": [
-                {"type": "object", "properties": {"sort": {"type": "array", "items": {"type": {}}}}}
+                {"type": "object", "properties": {"sort": {"type": "array", "items": {"type": 7}}}}
             ]
         }
     }
     error = refused(document("3.1.0", components={"schemas": schemas}))
     assert error.pointer == "/components/schemas/Agg/allOf/0/properties/sort/items/type"
-    assert "`type` {} is not a type: write one of 'array'" in error.reason
+    assert "`type` 7 is not a type: write one of 'array'" in error.reason
     assert "leave `type` out" in error.reason
 
 
@@ -146,3 +146,25 @@ def test_an_enum_of_consts_is_read_as_the_enum_of_their_values() -> None:
     assert field.enum == ("", "load_balance")
     assert spec.schemas["Mixed"].enum == ({"const": "a"}, "b")
     assert [r.pointer for r in spec.repairs] == ["/components/schemas/Dns/properties/mode/enum"]
+
+
+def test_a_schema_field_one_slip_away_is_read_as_that_field() -> None:
+    run = {"type": "object", "propoerties": {"id": {"type": "string"}}}
+    named = {"type": "object", "properties": {"propoerties": {"type": "string"}}}
+    spec = openapi.parse(document(components={"schemas": {"Run": run, "Named": named}}))
+    assert [p.name for p in spec.schemas["Run"].properties] == ["id"]
+    assert [p.name for p in spec.schemas["Named"].properties] == ["propoerties"]  # a name
+    assert [r.message for r in spec.repairs] == [
+        "the schema field 'propoerties' is read as 'properties'"
+    ]
+
+
+def test_a_type_naming_nothing_is_left_out_but_a_property_named_type_stays() -> None:
+    sort = {"type": "array", "items": {"type": {}}}
+    kinds = {"type": "object", "properties": {"type": {}, "default": {"type": "string"}}}
+    spec = openapi.parse(document(components={"schemas": {"Sort": sort, "Kinds": kinds}}))
+    assert spec.schemas["Sort"].items is not None and spec.schemas["Sort"].items.type == "any"
+    assert [p.name for p in spec.schemas["Kinds"].properties] == ["default", "type"]
+    assert [(r.pointer, r.message) for r in spec.repairs] == [
+        ("/components/schemas/Sort/items/type", "a `type` naming nothing is left out")
+    ]

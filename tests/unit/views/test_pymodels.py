@@ -99,13 +99,17 @@ def test_cases_name_every_constraint() -> None:
     models = by_name(view(ORDER))
     ids = [case["id"] for case in models["Line"]["invalid"]]
     assert ids == [
+        "code-null",  # optional, not nullable: may be left out, not sent as null
         "code-type",
         "code-pattern",
+        "flag-null",
         "flag-type",
-        "note-type",
+        "note-type",  # nullable: null is a value
         "note-minLength",
         "note-maxLength",
+        "on-null",
         "on-format",
+        "price-null",
         "price-type",
         "price-exclusiveMinimum",
         "price-multipleOf",
@@ -115,7 +119,9 @@ def test_cases_name_every_constraint() -> None:
         "quantity-maximum",
         "sku-required",
         "sku-type",
+        "status-null",
         "status-enum",
+        "tags-null",
         "tags-type",
         "tags-minItems",
         "tags-maxItems",

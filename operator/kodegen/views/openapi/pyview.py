@@ -169,9 +169,8 @@ class Types:
             optional = not prop.required or resolved.read_only
             type_ = self.expr(prop.schema, class_name + pascal(prop.name))
             default = ""
-            if optional:
-                type_ = _optional(type_)
-                default = "None"
+            if optional:  # left out: None (pydantic checks no default); sent as null: refused
+                default = "None"  # unless the schema allows null (JSON Schema's semantics)
             if resolved.default is not model.MISSING and not resolved.read_only:
                 default = _literal(resolved.default)
             placeholder.fields.append(

@@ -4,7 +4,8 @@ with every operation implemented: read-only collections, searches, counts and ex
 singletons and probes (settings), RPC-style singleton writes and switches (switches), items
 read in another shape than they are written (subscribers), parameters typed by named
 schemas and a page size of integer-or-"all" (parameters), answers that must carry headers
-(headers), an item beside other fields in the create's body and answer (principals)."""
+(headers), an item beside other fields in the create's body and answer (principals), a create
+answering another shape than the item (builds)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ pytestmark = pytest.mark.slow
         "parameters",
         "headers",
         "principals",
+        "builds",
     ],
 )
 def test_every_operation_is_implemented_and_every_gate_passes(name: str) -> None:

@@ -3,6 +3,8 @@
 - unwrap: the request body's envelope property (`{"article": {...}}` -> the article), or None
 - wrap: the properties leading to the stored value in the answer (`("data", "results")`)
 - shell: a sample of the answer the value is placed in (an envelope's other fields)
+- fill: fields the answer requires that the stored item has no schema for, with sample values
+  (a create answering `TemplateLegacy` for a stored `Template`), put under the item
 - counts: integer fields of a list envelope set to the number of items (of a purge: removed)
 - change: (field, value) an action sets
 - singleton: whether the operation reads or writes a singleton (no key)
@@ -29,6 +31,7 @@ def view(
         "unwrap": None, "wrap": [], "shell": None, "counts": [], "change": None,
         "seeded": bool(resource and resource.create_body is None and not resource.singleton),
         "expected": {}, "singleton": bool(resource and resource.singleton), "keep": None,
+        "fill": {},
     }  # fmt: skip
     if resource is None or semantics == "custom":
         return found
@@ -61,6 +64,8 @@ def view(
         if path:  # the envelope's other fields (`credentials` beside `principal`): a sample
             found["wrap"] = untrusted.mark(list(path))
             found["shell"] = samples.sample(answer, components)
+        elif path is None:
+            found["fill"] = _fill(answer, resource.item_schema, components)
     if semantics in ("write", "modify"):
         found["expected"] = expected(spec, op, accepted(spec, resource))
     if (
@@ -79,6 +84,20 @@ def view(
         field, value = resource.actions[op.operation_id]
         found["change"] = untrusted.mark([field, value])
     return found
+
+
+def _fill(
+    answer: model.Schema, item: model.Schema, components: Mapping[str, model.Schema]
+) -> dict[str, Any]:
+    """Sample values of the fields `answer` requires that `item` does not declare."""
+    if not schemas.is_object(answer, components):
+        return {}
+    declared = {p.name for p in schemas.flatten(item, components).properties}
+    sample = samples.sample(answer, components)
+    wanted = schemas.flatten(answer, components).required
+    if not isinstance(sample, dict):
+        return {}
+    return {name: sample[name] for name in wanted if name not in declared and name in sample}
 
 
 def accepted(spec: model.ApiSpec, resource: model.Resource) -> list[str]:

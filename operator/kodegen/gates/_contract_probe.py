@@ -62,6 +62,13 @@ CREDENTIAL = "<kodegen-contract-credential>"
 TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
+@schemathesis.serializer("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
+def json_lines(ctx: schemathesis.SerializationContext, value: Any) -> bytes:
+    """Newline-delimited JSON (bulk APIs): one document per line, a list's items each on one."""
+    items = value if isinstance(value, list) else [value]
+    return b"".join(json.dumps(item).encode("utf-8") + b"\n" for item in items)
+
+
 def main(argv: list[str]) -> int:
     spec, target, budget, result_path, *rest = argv
     max_examples, max_cases, min_examples = (int(part) for part in budget.split(","))

@@ -13,6 +13,8 @@ service serves the repaired document and the contract gate tests against it. Onl
   `/check`): no request can carry it, so it is dropped;
 - a template expression of a path no parameter of an operation declares (`{workspaceName}`):
   a required string path parameter (in Swagger 2.0 documents too, before their validation);
+- a `pattern` written as a JavaScript regex literal (`/^\.+(km|m)$/`), whose `/` before `^`
+  no string can match: the expression between the slashes;
 - a `type` that names nothing (`type:` left empty, `type: {}`): left out, as no type at all
   (any value), which is what an author who wrote no type gets;
 - a misspelled field of an operation (`paramteters`) or of a schema with a `type`
@@ -58,6 +60,8 @@ MAPS = frozenset(
 )  # fmt: skip
 """Keys whose object maps names to objects: none of its keys is a field to repair."""
 _INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
+_LITERAL = re.compile(r"/(\^.*)/[a-z]*", re.DOTALL)
+"""`/^...$/flags`: a `/` then the start anchor matches nothing, so the slashes are delimiters."""
 
 
 @dataclass(frozen=True, order=True)
@@ -152,6 +156,12 @@ def _scalars(node: Any, pointer: str, found: list[Repair]) -> None:
     if "type" in node and node["type"] in (None, {}, ""):
         node.pop("type")
         found.append(Repair(refs.join(pointer, "type"), "a `type` naming nothing is left out"))
+    pattern = node.get("pattern")
+    literal = _LITERAL.fullmatch(pattern) if isinstance(pattern, str) else None
+    if literal is not None:
+        node["pattern"] = literal.group(1)
+        message = f"the pattern {pattern!r} is a regex literal; read as {literal.group(1)!r}"
+        found.append(Repair(refs.join(pointer, "pattern"), message))
     kind = node.get("type")
     if isinstance(kind, str) and kind in TYPES:
         _renamed(node, SCHEMA_FIELDS, pointer, "schema", found)

@@ -183,7 +183,7 @@ async def test_a_json_lines_body_is_sent_one_document_per_line(
     }
     (project / "petstore/openapi.json").write_text(json.dumps(document), encoding="utf-8")
     bulk = MAIN + textwrap.dedent(
-        '''
+        """
 
         from fastapi import Request  # noqa: E402
 
@@ -195,7 +195,7 @@ async def test_a_json_lines_body_is_sent_one_document_per_line(
 
 
         import json  # noqa: E402
-        '''
+        """
     )
     write_files(project, {"petstore/main.py": bulk})
     result = await contract.run(project, few_examples)

@@ -168,3 +168,11 @@ def test_a_type_naming_nothing_is_left_out_but_a_property_named_type_stays() -> 
     assert [(r.pointer, r.message) for r in spec.repairs] == [
         ("/components/schemas/Sort/items/type", "a `type` naming nothing is left out")
     ]
+
+
+def test_a_pattern_written_as_a_regex_literal_is_read_as_its_expression() -> None:
+    distance = {"type": "string", "pattern": "/^\\.+(km|m)$/"}
+    path = {"type": "string", "pattern": "/api/v1/"}  # a literal path: it stays
+    spec = openapi.parse(document(components={"schemas": {"D": distance, "P": path}}))
+    assert (spec.schemas["D"].pattern, spec.schemas["P"].pattern) == ("^\\.+(km|m)$", "/api/v1/")
+    assert [r.pointer for r in spec.repairs] == ["/components/schemas/D/pattern"]

@@ -13,7 +13,7 @@ service serves the repaired document and the contract gate tests against it. Onl
   `/check`): no request can carry it, so it is dropped;
 - a template expression of a path no parameter of an operation declares (`{workspaceName}`):
   a required string path parameter (in Swagger 2.0 documents too, before their validation);
-- a `pattern` written as a JavaScript regex literal (`/^\.+(km|m)$/`), whose `/` before `^`
+- a `pattern` written as a JavaScript regex literal (`/^[0-9]+$/`), whose `/` before `^`
   no string can match: the expression between the slashes;
 - a `type` that names nothing (`type:` left empty, `type: {}`): left out, as no type at all
   (any value), which is what an author who wrote no type gets;

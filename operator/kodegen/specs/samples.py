@@ -109,10 +109,24 @@ class _Sampler:
             )
         if schema.ref is not None:
             seen = seen | {schema.ref}
-        only = schemas.sole(schemas.resolve(schema, self.components))
+        resolved = schemas.resolve(schema, self.components)
+        only = schemas.sole(resolved)
         if only is not None and not schemas.is_object(schema, self.components):
             return self.value(only, seen, depth + 1)
-        schema = schemas.flatten(schema, self.components)
+        choices = [  # `allOf: [{oneOf: [...]}, {properties: ...}]`: flattening drops the choice
+            member
+            for member in resolved.all_of
+            if (inner := schemas.resolve(member, self.components)).one_of or inner.any_of
+        ]
+        found = self.flat(schemas.flatten(schema, self.components), seen, depth)
+        for choice in choices:
+            chosen = self.value(choice, seen, depth + 1)
+            if isinstance(chosen, dict) and isinstance(found, dict):
+                found = {**chosen, **found}
+        return found
+
+    def flat(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        """A value of a schema `flatten` made (its `allOf` merged)."""
         for given in (schema.example, schema.default):
             if (
                 given is not model.MISSING

@@ -227,3 +227,19 @@ def test_an_optional_property_whose_one_of_no_value_satisfies_is_left_out() -> N
     spec = openapi.parse(minimal(components={"schemas": {"S": schema}}))
     # {"a": "string"} is accepted by both members; a required property keeps it all the same
     assert samples.sample(spec.schemas["S"], spec.schemas) == {"must": {"a": "string"}, "kind": 1}
+
+
+def test_a_choice_inside_all_of_is_kept_in_the_sample() -> None:
+    change = {
+        "allOf": [
+            {"oneOf": [{"type": "object", "required": ["remove"],
+                        "properties": {"remove": {"type": "boolean"}}},
+                       {"type": "object", "required": ["zone"],
+                        "properties": {"zone": {"type": "string"}}}]},
+            {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
+        ]
+    }  # fmt: skip
+    spec = openapi.parse(minimal(components={"schemas": {"Change": change}}))
+    value = samples.sample(spec.schemas["Change"], spec.schemas)
+    assert value == {"remove": True, "id": "string"}
+    assert conformance.conforms(value, spec.schemas["Change"], spec.schemas)

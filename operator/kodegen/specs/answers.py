@@ -15,6 +15,11 @@ def success(op: model.Operation | None) -> model.Response | None:
     return next((r for r in ordered if r.status.startswith("2")), None)
 
 
+def refuses(op: model.Operation) -> bool:
+    """Whether every answer `op` documents is an error (`DELETE /workspaces`: `405` only)."""
+    return bool(op.responses) and all(r.status[:1] in ("4", "5") for r in op.responses)
+
+
 def schema(op: model.Operation | None) -> model.Schema | None:
     """The schema of the success answer's body, when it has one."""
     found = success(op)

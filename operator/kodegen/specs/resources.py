@@ -34,6 +34,8 @@ def infer(
 ) -> tuple[model.Resource, ...]:
     by_path: dict[str, dict[str, model.Operation]] = {}
     for op in operations:
+        if answers.refuses(op):  # `405` only: no store serves what the spec says it refuses
+            continue
         by_path.setdefault(op.path.rstrip("/") or "/", {})[op.method] = op
     found = [r for path in by_path if (r := _created(path, by_path, components))]
     collections = {r.collection_path for r in found}

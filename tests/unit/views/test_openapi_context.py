@@ -245,3 +245,20 @@ def test_repairs_are_reported_as_warnings() -> None:
             "the default '2' is a string; read as the integer 2",
         )
     ]
+
+
+def test_an_operation_that_documents_only_errors_answers_the_first_of_them() -> None:
+    document = yaml.safe_load((CRUD / "builds.yaml").read_text())
+    refused = {"405": {"description": "deleted one by one"}}
+    document["paths"]["/templates"]["delete"] = {"operationId": "purge", "responses": refused}
+    spec = openapi.parse(document)
+    template = registry.resolve("python-fastapi-service", "^1.0")
+    result = context.build(spec, template, {"packageName": "svc", "port": 8000})
+    purge = operation(result, "purge")
+    assert (purge["semantics"], purge["status"]) == ("custom", 405)
+    assert [(m.operation_id, m.reason) for m in result.not_implemented] == [
+        (
+            "purge",
+            "DELETE /templates documents only error answers (405): it answers the first of them",
+        )
+    ]

@@ -16,6 +16,9 @@ def why(spec: model.ApiSpec, op: model.Operation) -> str:
     components = spec.schemas
     success = answers.success(op)
     answer = answers.schema(op)
+    if answers.refuses(op):
+        codes = ", ".join(sorted(r.status for r in op.responses))
+        return f"{where} documents only error answers ({codes}): it answers the first of them"
     if op.method in ("head", "options", "trace"):
         return f"{where}: only a HEAD on a stored item's path is answered from a store"
     if op.body is not None and "json" not in op.body.media_type:

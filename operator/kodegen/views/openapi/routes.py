@@ -14,7 +14,7 @@ import urllib.parse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kodegen.specs import conformance, envelopes, fields, model, patterns, samples, schemas
+from kodegen.specs import answers, conformance, envelopes, fields, model, patterns, samples, schemas
 from kodegen.templates import untrusted
 from kodegen.views.openapi import pyview, storeops
 
@@ -179,9 +179,13 @@ def _numbered(template: str, number: str, append: bool) -> str:
 
 
 def _success(op: model.Operation) -> model.Response | None:
+    """The answer the operation gives when it goes well: its first 2XX, else 1XX or 3XX; for
+    one that documents errors only (`405`), the first of those."""
     ordered = sorted(op.responses, key=lambda r: r.status)
-    return next((r for r in ordered if r.status.startswith("2")), None) or next(
-        (r for r in ordered if r.status[0] in "123"), None
+    return (
+        next((r for r in ordered if r.status.startswith("2")), None)
+        or next((r for r in ordered if r.status[0] in "123"), None)
+        or (ordered[0] if answers.refuses(op) else None)
     )
 
 

@@ -5,7 +5,7 @@ singletons and probes (settings), RPC-style singleton writes and switches (switc
 read in another shape than they are written (subscribers), parameters typed by named
 schemas and a page size of integer-or-"all" (parameters), answers that must carry headers
 (headers), an item beside other fields in the create's body and answer (principals), a create
-answering another shape than the item (builds)."""
+answering another shape than the item (builds) or the new item's name (names, Swagger 2.0)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ pytestmark = pytest.mark.slow
         "headers",
         "principals",
         "builds",
+        "names",
     ],
 )
 def test_every_operation_is_implemented_and_every_gate_passes(name: str) -> None:

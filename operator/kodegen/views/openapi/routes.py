@@ -327,6 +327,7 @@ def operation(
         "semantics": semantics,
         "resource": store_var(spec, resource) if resource else None,
         "key_param": names.get(("path", resource.id_parameter or "")) if resource else None,
+        "store_key": untrusted.mark(resource.key) if resource else None,
         "scope": scope,
         "filters": filters,
         "paging": paging,

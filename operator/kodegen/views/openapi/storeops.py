@@ -3,6 +3,7 @@
 - unwrap: the request body's envelope property (`{"article": {...}}` -> the article), or None
 - wrap: the properties leading to the stored value in the answer (`("data", "results")`)
 - shell: a sample of the answer the value is placed in (an envelope's other fields)
+- key_only: a create answering a scalar (the new item's name or id) answers the item's key
 - fill: fields the answer requires that the stored item has no schema for, with sample values
   (a create answering `TemplateLegacy` for a stored `Template`), put under the item
 - counts: integer fields of a list envelope set to the number of items (of a purge: removed)
@@ -31,7 +32,7 @@ def view(
         "unwrap": None, "wrap": [], "shell": None, "counts": [], "change": None,
         "seeded": bool(resource and resource.create_body is None and not resource.singleton),
         "expected": {}, "singleton": bool(resource and resource.singleton), "keep": None,
-        "fill": {},
+        "fill": {}, "key_only": False,
     }  # fmt: skip
     if resource is None or semantics == "custom":
         return found
@@ -64,6 +65,8 @@ def view(
         if path:  # the envelope's other fields (`credentials` beside `principal`): a sample
             found["wrap"] = untrusted.mark(list(path))
             found["shell"] = samples.sample(answer, components)
+        elif semantics == "create" and resource.key and _scalar(answer, components):
+            found["key_only"] = True
         elif path is None:
             found["fill"] = _fill(answer, resource.item_schema, components)
     if semantics in ("write", "modify"):
@@ -84,6 +87,10 @@ def view(
         field, value = resource.actions[op.operation_id]
         found["change"] = untrusted.mark([field, value])
     return found
+
+
+def _scalar(schema: model.Schema, components: Mapping[str, model.Schema]) -> bool:
+    return schemas.resolve(schema, components).type in ("string", "integer", "number")
 
 
 def _fill(

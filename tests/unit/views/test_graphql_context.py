@@ -315,3 +315,15 @@ def test_the_tests_of_keyed_entities_store_and_ask_for_that_key() -> None:
     assert space["document"].startswith('query { space(id: "1")')
     user = tests["test_query_user_by_pk_finds_a_stored_user"]
     assert 'types.user(id=types.uuid("1"), name="string")' in user["setup"][0]
+
+
+def test_a_listing_with_a_required_argument_is_no_listing() -> None:
+    sdl = """
+    type Employee { id: Int!, name: String! }
+    type Query { employeeAsList(id: Int!): [Employee], employees(first: Int! = 5): [Employee!]! }
+    """
+    planned = plan(sdl)
+    assert [m.operation_id for m in planned.not_implemented] == ["employeeAsList"]
+    assert bodies(planned.context)["employees"][-1] == (
+        "return store.page(found, offset=None, limit=first)"
+    )

@@ -162,6 +162,8 @@ class Crud:
         limit = offset = "None"
         for arg in field.args:
             target = typedef.field(arg.name)
+            if arg.type.non_null and arg.default is gm.MISSING:
+                return None  # a listing takes optional filters only (`employeeAsList(id: Int!)`)
             if arg.name in LIMITS and arg.type.name == "Int":
                 limit = py[arg.name]
             elif arg.name in OFFSETS and arg.type.name == "Int":

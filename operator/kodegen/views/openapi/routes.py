@@ -79,6 +79,7 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         "defaults": defaults,
         "hidden": sorted(hidden),
         "max_items": max_items,
+        "not_null": _not_null(resource.item_schema, spec),
         "singleton": False,
         "seed": None if create is not None else samples.sample(resource.item_schema, spec.schemas),
     }
@@ -101,7 +102,24 @@ def singleton(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         "singleton": True,
         "default": default,
         "accepted": untrusted.mark(storeops.accepted(spec, resource)),
+        "not_null": _not_null(resource.item_schema, spec),
     }
+
+
+def _not_null(item: model.Schema, spec: model.ApiSpec) -> list[str]:
+    """The item's fields a read answers never null: a null written to one (a request schema
+    may allow it) leaves the field as it was, or unset."""
+    flat = schemas.flatten(item, spec.schemas)
+    return untrusted.mark(  # type: ignore[no-any-return]
+        sorted(
+            p.name
+            for p in flat.properties
+            if not (resolved := schemas.resolve(p.schema, spec.schemas)).nullable
+            and not p.schema.nullable
+            and resolved.type not in ("any", "null")
+            and not (resolved.enum and None in resolved.enum)
+        )
+    )
 
 
 def _written(spec: model.ApiSpec, resource: model.Resource) -> model.Schema:

@@ -76,10 +76,13 @@ class Store:
         owned: Iterable[str] = (),
         hidden: Iterable[str] = (),
         defaults: Mapping[str, Any] | None = None,
+        not_null: Iterable[str] = (),
         max_items: int | None = None,
         seed: Mapping[str, Any] | None = None,
     ) -> None:
+        """`not_null`: fields a read never answers null; a null written to one is dropped."""
         self.key = key
+        self.not_null = frozenset(not_null)
         self.seed = seed
         self.generate = dict(generate or {})
         self.owned = frozenset(owned)
@@ -224,7 +227,11 @@ class Store:
             raise NotFound(key) from None
 
     def _accept(self, fields: Mapping[str, Any]) -> dict[str, Any]:
-        return {name: value for name, value in fields.items() if name not in self.owned}
+        return {
+            name: value
+            for name, value in fields.items()
+            if name not in self.owned and not (value is None and name in self.not_null)
+        }
 
     def _fill(self, scope: Scope, item: dict[str, Any]) -> None:
         for name, value in self.defaults.items():
@@ -260,9 +267,12 @@ def _whole(value: float | str | None) -> int | None:
 class Singleton:
     """One value per scope: what a read answers, a write changes, a reset puts back."""
 
-    def __init__(self, default: Any, *, accepted: Iterable[str] = ()) -> None:
+    def __init__(
+        self, default: Any, *, accepted: Iterable[str] = (), not_null: Iterable[str] = ()
+    ) -> None:
         self.default = default
         self.accepted = frozenset(accepted)
+        self.not_null = frozenset(not_null)
         self._values: dict[Scope, Any] = {}
         self._lock = threading.Lock()
 
@@ -277,7 +287,13 @@ class Singleton:
         with self._lock:
             value = copy.deepcopy(self._values.get(scope, self.default))
             if isinstance(value, dict):
-                value.update({k: v for k, v in fields.items() if k in self.accepted})
+                value.update(
+                    {
+                        k: v
+                        for k, v in fields.items()
+                        if k in self.accepted and not (v is None and k in self.not_null)
+                    }
+                )
             self._values[scope] = value
             return copy.deepcopy(value)
 

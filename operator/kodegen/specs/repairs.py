@@ -11,6 +11,8 @@ service serves the repaired document and the contract gate tests against it. Onl
   consts): the enum of those values;
 - a path parameter whose name no template expression of its path holds (`in: path` on
   `/check`): no request can carry it, so it is dropped;
+- an example of a path parameter holding a `/` (`/local`), which no path segment carries:
+  dropped, so a sample stands in;
 - a template expression of a path no parameter of an operation declares (`{workspaceName}`):
   a required string path parameter (in Swagger 2.0 documents too, before their validation);
 - a `pattern` written as a JavaScript regex literal (`/^[0-9]+$/`), whose `/` before `^`
@@ -255,8 +257,25 @@ def _path_parameters(document: dict[str, Any], found: list[Repair]) -> None:
                         )
                     )
                     continue
+                if isinstance(resolved, dict) and resolved.get("in") == "path":
+                    _slashed(resolved, refs.join(pointer, "parameters", index), found)
                 kept.append(parameter)
             holder["parameters"] = kept
+
+
+def _slashed(parameter: dict[str, Any], pointer: str, found: list[Repair]) -> None:
+    """Drop a path parameter's examples that hold a `/`: one path segment cannot carry it
+    (sent as `%2F`, servers route it as a `/`), so tests and the contract gate use a sample."""
+    schema = parameter.get("schema")
+    for holder, where in ((parameter, pointer), (schema, refs.join(pointer, "schema"))):
+        if isinstance(holder, dict) and "/" in str(holder.get("example", "")):
+            found.append(
+                Repair(
+                    refs.join(where, "example"),
+                    f"the example {holder.pop('example')!r} of a path parameter holds a '/', "
+                    "which no path segment carries: a sample is used",
+                )
+            )
 
 
 def _resolved(document: dict[str, Any], node: Any, pointer: str) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from kodegen import errors
-from kodegen.specs import openapi
+from kodegen.specs import model, openapi
 
 INFO = {"title": "T", "version": "1"}
 
@@ -176,3 +176,29 @@ def test_a_pattern_written_as_a_regex_literal_is_read_as_its_expression() -> Non
     spec = openapi.parse(document(components={"schemas": {"D": distance, "P": path}}))
     assert (spec.schemas["D"].pattern, spec.schemas["P"].pattern) == ("^\\.+(km|m)$", "/api/v1/")
     assert [r.pointer for r in spec.repairs] == ["/components/schemas/D/pattern"]
+
+
+def test_an_example_of_a_path_parameter_holding_a_slash_is_dropped() -> None:
+    storage = {
+        "name": "storage",
+        "in": "path",
+        "required": True,
+        "example": "/local",
+        "schema": {"type": "string"},
+    }
+    path = {
+        "name": "path",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "example": "/examples/a.gcode"},
+    }
+    plain = {"name": "q", "in": "query", "schema": {"type": "string", "example": "a/b"}}
+    get = operation(parameters=[storage, path, plain])
+    spec = openapi.parse(document(paths={"/files/{storage}/{path}": {"get": get}}))
+    found = {p.name: (p.example, p.schema.example) for p in spec.operations[0].parameters}
+    assert found["storage"][0] is model.MISSING and found["path"][1] is model.MISSING
+    assert found["q"][1] == "a/b"  # a query value may hold one
+    assert [r.pointer.rsplit("/", 3)[-3:] for r in spec.repairs] == [
+        ["parameters", "0", "example"],
+        ["1", "schema", "example"],
+    ]

@@ -262,3 +262,16 @@ def test_an_operation_that_documents_only_errors_answers_the_first_of_them() -> 
             "DELETE /templates documents only error answers (405): it answers the first of them",
         )
     ]
+
+
+def test_a_singleton_starts_from_its_example_only_when_the_schema_takes_it() -> None:
+    document = yaml.safe_load((CRUD / "settings.yaml").read_text())
+    ok = document["paths"]["/settings"]["get"]["responses"]["200"]["content"]["application/json"]
+    template = registry.resolve("python-fastapi-service", "^1.0")
+    defaults = []
+    for example in ({"theme": "dark", "pageSize": 5}, {"theme": "blue", "pageSize": 5}):
+        ok["example"] = example
+        result = context.build(openapi.parse(document), template, {"packageName": "s", "port": 1})
+        (settings,) = [r for r in result.context["resources"] if r["name"] == "settings"]
+        defaults.append(settings["default"])
+    assert defaults == [{"theme": "dark", "pageSize": 5}, {"theme": "light", "pageSize": 1}]

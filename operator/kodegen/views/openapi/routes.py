@@ -91,10 +91,8 @@ def singleton(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
     success = _success(read)
     default = None
     if success is not None and success.media_type is not None:
-        default = (
-            success.example
-            if success.example is not model.MISSING
-            else samples.sample(success.schema or model.Schema(), spec.schemas)
+        default = samples.example_or_sample(  # the example only when its schema takes it
+            success.example, success.schema or model.Schema(), spec.schemas
         )
     return {
         "var": store_var(spec, resource),

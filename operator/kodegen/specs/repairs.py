@@ -17,6 +17,8 @@ service serves the repaired document and the contract gate tests against it. Onl
   a required string path parameter (in Swagger 2.0 documents too, before their validation);
 - a `pattern` written as a JavaScript regex literal (`/^[0-9]+$/`), whose `/` before `^`
   no string can match: the expression between the slashes;
+- a `oneOf` of open objects that require nothing (`JobSerialPrint`, `JobFilePrint`), which
+  every object meets at once so no sensible answer meets exactly one: `anyOf`;
 - a `type` that names nothing (`type:` left empty, `type: {}`): left out, as no type at all
   (any value), which is what an author who wrote no type gets;
 - a misspelled field of an operation (`paramteters`) or of a schema with a `type`
@@ -76,7 +78,7 @@ def repair(document: dict[str, Any]) -> tuple[dict[str, Any], tuple[Repair, ...]
     """The document with its repairable slips repaired (the input is not changed)."""
     fixed = copy.deepcopy(document)
     found: list[Repair] = []
-    _scalars(fixed, "", found)
+    _scalars(fixed, "", found, fixed)
     _misspelled(fixed, found)
     _path_parameters(fixed, found)
     _undeclared(fixed, found, swagger=False)
@@ -144,16 +146,16 @@ def _undeclared(document: dict[str, Any], found: list[Repair], *, swagger: bool)
             found.append(Repair(pointer, message))
 
 
-def _scalars(node: Any, pointer: str, found: list[Repair]) -> None:
+def _scalars(node: Any, pointer: str, found: list[Repair], root: dict[str, Any]) -> None:
     if isinstance(node, list):
         for index, item in enumerate(node):
-            _scalars(item, refs.join(pointer, index), found)
+            _scalars(item, refs.join(pointer, index), found, root)
         return
     if not isinstance(node, dict):
         return
     if pointer.rsplit("/", 1)[-1] in MAPS:  # names -> objects: a key is a name, not a field
         for key, value in node.items():
-            _scalars(value, refs.join(pointer, key), found)
+            _scalars(value, refs.join(pointer, key), found, root)
         return
     if "type" in node and node["type"] in (None, {}, ""):
         node.pop("type")
@@ -168,6 +170,7 @@ def _scalars(node: Any, pointer: str, found: list[Repair]) -> None:
     if isinstance(kind, str) and kind in TYPES:
         _renamed(node, SCHEMA_FIELDS, pointer, "schema", found)
     _consts(node, pointer, found)
+    _open_choice(node, pointer, found, root)
     for key in ("default", "example"):
         value = node.get(key)
         if isinstance(kind, str) and isinstance(value, str):
@@ -182,7 +185,30 @@ def _scalars(node: Any, pointer: str, found: list[Repair]) -> None:
                 )
     for key, value in node.items():
         if key not in ("default", "example", "examples", "enum", "const"):
-            _scalars(value, refs.join(pointer, key), found)
+            _scalars(value, refs.join(pointer, key), found, root)
+
+
+def _open_choice(
+    node: dict[str, Any], pointer: str, found: list[Repair], root: dict[str, Any]
+) -> None:
+    members = node.get("oneOf")
+    if not isinstance(members, list) or len(members) < 2 or "discriminator" in node:
+        return
+    resolved = [_resolved(root, m, pointer) for m in members]
+    if all(
+        isinstance(m, dict)
+        and (m.get("type") == "object" or "properties" in m)
+        and not m.get("required")
+        and m.get("additionalProperties", True) is not False
+        and not any(k in m for k in ("allOf", "oneOf", "anyOf", "not", "enum", "const"))
+        for m in resolved
+    ):
+        node["anyOf"] = node.pop("oneOf")
+        message = (
+            "a oneOf of open objects that require nothing (every object meets them all) is "
+            "read as anyOf"
+        )
+        found.append(Repair(refs.join(pointer, "oneOf"), message))
 
 
 _NOTES = frozenset({"const", "description", "deprecated", "title", "x-enum-description"})

@@ -120,10 +120,36 @@ class _Sampler:
         ]
         found = self.flat(schemas.flatten(schema, self.components), seen, depth)
         for choice in choices:
-            chosen = self.value(choice, seen, depth + 1)
-            if isinstance(chosen, dict) and isinstance(found, dict):
-                found = {**chosen, **found}
+            found = self.merged(found, choice, schema, seen, depth)
         return found
+
+    def merged(
+        self,
+        found: Any,
+        choice: model.Schema,
+        whole: model.Schema,
+        seen: frozenset[str],
+        depth: int,
+    ) -> Any:
+        """`found` (an object) with the fields of a sample of `choice` (an `allOf` member that
+        is a `oneOf`): the choice's own sample, else the first of its members' that leaves the
+        whole value valid (exactly one member accepting it)."""
+        if not isinstance(found, dict):
+            return found
+        inner = schemas.resolve(choice, self.components)
+        first = None
+        for option in (choice, *inner.one_of, *inner.any_of):
+            try:
+                chosen = self.value(option, seen, depth + 1)
+            except errors.SpecError:  # a member with no finite value; the others may have one
+                continue
+            if not isinstance(chosen, dict):
+                continue
+            merged = {**chosen, **found}
+            first = merged if first is None else first
+            if conformance.conforms(merged, whole, self.components):
+                return merged
+        return first if first is not None else found
 
     def flat(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
         """A value of a schema `flatten` made (its `allOf` merged)."""

@@ -202,3 +202,18 @@ def test_an_example_of_a_path_parameter_holding_a_slash_is_dropped() -> None:
         ["parameters", "0", "example"],
         ["1", "schema", "example"],
     ]
+
+
+def test_a_one_of_of_open_objects_requiring_nothing_is_read_as_any_of() -> None:
+    serial = {"type": "object", "properties": {"serial_print": {"type": "boolean"}}}
+    filed = {"type": "object", "properties": {"file": {"type": "object"}}}
+    named = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+    schemas = {
+        "Serial": serial,
+        "Job": {"oneOf": [{"$ref": "#/components/schemas/Serial"}, filed]},
+        "Told": {"oneOf": [serial, named]},  # one member requires a field: told apart
+    }
+    spec = openapi.parse(document(components={"schemas": schemas}))
+    assert (len(spec.schemas["Job"].any_of), len(spec.schemas["Job"].one_of)) == (2, 0)
+    assert len(spec.schemas["Told"].one_of) == 2
+    assert [r.pointer for r in spec.repairs] == ["/components/schemas/Job/oneOf"]

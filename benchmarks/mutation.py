@@ -86,6 +86,7 @@ MODULES: tuple[str, ...] = (
 """Every module `make mutate` mutates, in the order it runs them."""
 
 _G = "tests/unit/gates/"
+_T = "tests/unit/templates/"
 _TESTS: Mapping[str, tuple[str, ...]] = {
     "kodegen/controller/slots.py": ("tests/unit/controller",),
     "kodegen/ai/budget.py": (
@@ -111,7 +112,16 @@ _TESTS: Mapping[str, tuple[str, ...]] = {
     ),
     "kodegen/gates/graphql_contract.py": (_G + "test_rules_contract.py",),
     "kodegen/gates/runner.py": (_G + "test_runner.py", _G + "test_rules_runner.py"),
-    "kodegen/templates/filters.py": ("tests/unit/templates/test_filters.py",),
+    # the filters' own tests, and the templates tests that render with them (the view builders'
+    # tests use them too, but a filter's rule is proven at the filter)
+    "kodegen/templates/filters.py": (
+        _T + "test_filters.py",
+        _T + "test_filters_mutants.py",
+        _T + "test_context_filters.py",
+        _T + "test_render.py",
+        _T + "test_sandbox.py",
+        _T + "test_spec_text.py",
+    ),
     "kodegen/templates/versions.py": ("tests/unit/templates/test_versions.py",),
     "kodegen/templates/variables.py": ("tests/unit/templates/test_variables.py",),
     "kodegen/templates/render.py": ("tests/unit/templates/test_render.py",),

@@ -93,6 +93,11 @@ _TESTS: Mapping[str, tuple[str, ...]] = {
         "tests/unit/ai/test_pricing.py",
         "tests/unit/ai/test_budget_mutants.py",
     ),
+    "kodegen/ai/router.py": (
+        "tests/unit/ai/test_router.py",
+        "tests/unit/ai/test_router_mutants.py",
+        "tests/unit/ai/test_hygiene.py",  # keys kept out of prompts, caches and transcripts
+    ),
     "kodegen/gates/gate.py": (_G + "test_gate.py", _G + "test_rules_gate.py"),
     "kodegen/gates/report.py": (_G + "test_report.py",),
     "kodegen/gates/config.py": (_G + "test_config.py",),

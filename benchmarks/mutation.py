@@ -130,7 +130,10 @@ _TESTS: Mapping[str, tuple[str, ...]] = {
     "kodegen/templates/versions.py": ("tests/unit/templates/test_versions.py",),
     "kodegen/templates/variables.py": ("tests/unit/templates/test_variables.py",),
     "kodegen/templates/render.py": ("tests/unit/templates/test_render.py",),
-    "kodegen/outputs/configmap_layout.py": ("tests/unit/outputs/test_configmaps.py",),
+    "kodegen/outputs/configmap_layout.py": (
+        "tests/unit/outputs/test_configmaps.py",
+        "tests/unit/outputs/test_configmaps_mutants.py",
+    ),
     "kodegen/outputs/directory.py": ("tests/unit/outputs/test_directory.py",),
 }
 """Unit tests judging a module, where not simply `tests/unit/<package>/test_<module>*.py`."""

@@ -86,11 +86,17 @@ MODULES: tuple[str, ...] = (
 """Every module `make mutate` mutates, in the order it runs them."""
 
 _G = "tests/unit/gates/"
+_T = "tests/unit/templates/"
 _TESTS: Mapping[str, tuple[str, ...]] = {
     "kodegen/controller/slots.py": ("tests/unit/controller",),
     "kodegen/ai/budget.py": (
         "tests/unit/ai/test_pricing.py",
         "tests/unit/ai/test_budget_mutants.py",
+    ),
+    "kodegen/ai/router.py": (
+        "tests/unit/ai/test_router.py",
+        "tests/unit/ai/test_router_mutants.py",
+        "tests/unit/ai/test_hygiene.py",  # keys kept out of prompts, caches and transcripts
     ),
     "kodegen/gates/gate.py": (_G + "test_gate.py", _G + "test_rules_gate.py"),
     "kodegen/gates/report.py": (_G + "test_report.py",),
@@ -111,11 +117,23 @@ _TESTS: Mapping[str, tuple[str, ...]] = {
     ),
     "kodegen/gates/graphql_contract.py": (_G + "test_rules_contract.py",),
     "kodegen/gates/runner.py": (_G + "test_runner.py", _G + "test_rules_runner.py"),
-    "kodegen/templates/filters.py": ("tests/unit/templates/test_filters.py",),
+    # the filters' own tests, and the templates tests that render with them (the view builders'
+    # tests use them too, but a filter's rule is proven at the filter)
+    "kodegen/templates/filters.py": (
+        _T + "test_filters.py",
+        _T + "test_filters_mutants.py",
+        _T + "test_context_filters.py",
+        _T + "test_render.py",
+        _T + "test_sandbox.py",
+        _T + "test_spec_text.py",
+    ),
     "kodegen/templates/versions.py": ("tests/unit/templates/test_versions.py",),
     "kodegen/templates/variables.py": ("tests/unit/templates/test_variables.py",),
     "kodegen/templates/render.py": ("tests/unit/templates/test_render.py",),
-    "kodegen/outputs/configmap_layout.py": ("tests/unit/outputs/test_configmaps.py",),
+    "kodegen/outputs/configmap_layout.py": (
+        "tests/unit/outputs/test_configmaps.py",
+        "tests/unit/outputs/test_configmaps_mutants.py",
+    ),
     "kodegen/outputs/directory.py": ("tests/unit/outputs/test_directory.py",),
 }
 """Unit tests judging a module, where not simply `tests/unit/<package>/test_<module>*.py`."""

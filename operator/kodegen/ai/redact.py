@@ -51,13 +51,12 @@ def encodings(secret: str) -> tuple[str, ...]:
     raw = secret.encode()
     found = {secret, secret[::-1], raw.hex(), raw.hex().upper()}
     for offset in range(3):
-        encoded = base64.b64encode(bytes(offset) + raw).decode().rstrip("=")
-        # the first characters mix in the padding bytes, the last ones the bytes that follow
-        start = -(-offset * 4 // 3) + (1 if offset else 0)
-        stable = encoded[start : (len(offset * b"x" + raw) // 3) * 4]
-        for text in (stable, stable.replace("+", "-").replace("/", "_")):
-            if len(text) >= MIN_ENCODED:
-                found.add(text)
+        encoded = base64.b64encode(bytes(offset) + raw).decode()
+        # a character holds 6 bits: those before `start` hold bits of the bytes before the
+        # secret, those from `end` on bits of the bytes after it (or the padding)
+        start, end = -(-offset * 4 // 3), (offset + len(raw)) * 4 // 3
+        stable = encoded[start:end]  # at least 15 characters: the secret has 12 bytes or more
+        found |= {stable, stable.replace("+", "-").replace("/", "_")}
     return tuple(sorted(found, key=lambda text: (-len(text), text)))
 
 

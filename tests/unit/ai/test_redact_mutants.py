@@ -59,3 +59,24 @@ def test_protect_masks_the_keys_given_in_every_handler(caplog: pytest.LogCapture
     finally:
         root.removeHandler(caplog.handler)
     assert caplog.records[-1].getMessage() == "using ***"
+
+
+def test_a_key_that_sorts_first_but_is_shorter_is_masked_after_the_longer_one() -> None:
+    # "abcd" sorts before "xabcd123": the forms are masked longest first, not in text order
+    assert redact.Redactor(["abcd", "xabcd123"])("xabcd123 abcd") == "*** ***"
+
+
+def test_a_redactor_without_keys_holds_none_and_masks_only_credentials() -> None:
+    redactor = redact.Redactor()
+    assert not redactor.holds_secret("anything")
+    assert redactor.known("plain text") == "plain text"
+    assert redactor("token: Bearer abcdefghijkl") == "token: Bearer ***"
+
+
+def test_holds_secret_finds_a_key_in_any_form_and_nothing_else() -> None:
+    redactor = redact.Redactor(["held-key-0123456789", "abcd"])
+    assert redactor.holds_secret("x held-key-0123456789 y")
+    assert redactor.holds_secret("x " + "held-key-0123456789"[::-1])
+    assert redactor.holds_secret("abcd")
+    assert not redactor.holds_secret("held-key-012345678 abc")
+    assert not redactor.holds_secret("")

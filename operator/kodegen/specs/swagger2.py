@@ -87,8 +87,8 @@ def _validate(document: dict[str, Any]) -> tuple[repairs.Repair, ...]:
     validator = openapi_spec_validator.OpenAPIV2SpecValidator(checked)
     kept: list[repairs.Repair] = []
     try:
-        found = validator.iter_errors()
-        error = next((e for e in found if not _tolerated(e, kept, document)), None)
+        reported = validator.iter_errors()
+        error = next((e for e in reported if not _tolerated(e, kept, document)), None)
     except (referencing.exceptions.Unresolvable, RecursionError, ValueError) as exc:
         raise errors.SpecError(pointer="", reason=f"cannot resolve references: {exc}") from exc
     finally:

@@ -330,7 +330,9 @@ class Crud:
                 target = out.field(name[: -len(suffix)])
                 if target and not target.args and target.type.of is None:
                     keyed = self.key(target.type.name)
-                    return target if keyed and self.key_type(target.type.name) == "ID" else None
+                    return (
+                        target if keyed and self.key_type(str(target.type.name)) == "ID" else None
+                    )
         return None
 
     def lookup(self, source: str, given: gm.TypeRef, target: gm.Field) -> str | None:

@@ -129,12 +129,9 @@ class _Builder:
             if not field.default and alias in sample:
                 rest = {k: v for k, v in sample.items() if k != alias}
                 cases.append(_case(f"{alias}-required", rest, (alias,)))
-            if (
-                field.default
-                and field.type != "Any"
-                and "None" not in pyview.names_in([field.type])
-            ):
-                # may be left out, but not sent as null: the schema does not allow null
+            names = pyview.names_in([field.type])  # a root model may take null itself
+            nullable = field.type == "Any" or "None" in names or bool(names & self.roots)
+            if field.default and not nullable:  # may be left out, but not sent as null
                 cases.append(_case(f"{alias}-null", {**sample, alias: None}, (alias,)))
             current = sample.get(alias, model.MISSING)
             for case in self.value_cases(prop.schema, current, (alias,)):

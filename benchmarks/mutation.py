@@ -150,12 +150,16 @@ def tests_for(module: str) -> list[str]:
     """The unit test files (or folders) whose tests may kill the mutants of `module`."""
     if module in _TESTS:
         candidates = list(_TESTS[module])
-    else:
-        package, stem = Path(module).parent.name, Path(module).stem
-        folder = Path("tests/unit", package)
-        candidates = sorted(
-            path.relative_to(ROOT).as_posix() for path in (ROOT / folder).glob(f"test_{stem}*.py")
-        ) or [folder.as_posix()]
+    else:  # kodegen/ai/redact.py -> tests/unit/ai/test_redact*.py; kodegen/views/openapi/
+        # pyview.py -> tests/unit/views/test_pyview*.py or test_openapi_pyview*.py
+        top, package, stem = Path(module).parts[1], Path(module).parent.name, Path(module).stem
+        folder = Path("tests/unit", top)
+        found = {
+            path.relative_to(ROOT).as_posix()
+            for pattern in (f"test_{stem}*.py", f"test_{package}_{stem}*.py")
+            for path in (ROOT / folder).glob(pattern)
+        }
+        candidates = sorted(found) or [folder.as_posix()]
     return [name for name in candidates if (ROOT / name).exists()]
 
 

@@ -11,6 +11,7 @@ Deterministic: the same schema gives the same value.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping
@@ -163,6 +164,8 @@ class _Sampler:
                 return given
         if schema.enum:
             return next((v for v in schema.enum if v is not None), schema.enum[0])
+        if schema.one_of and schema.properties and all(map(_constrains, schema.one_of)):
+            return self.required_one(schema, seen, depth)
         if schema.one_of:
             return self.one_of(schema, seen, depth)
         if schema.any_of:
@@ -171,6 +174,18 @@ class _Sampler:
         if kind == "any":
             kind = "object" if schema.properties else "string"
         return getattr(self, kind)(schema, seen, depth)
+
+    def required_one(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        """An object whose `oneOf` members only say which fields it requires
+        (`oneOf: [{required: [a]}, {required: [b, c]}]`): its fields, less those only the
+        other members require, for the first member that leaves exactly one matching."""
+        whole = self.object(dataclasses.replace(schema, one_of=()), seen, depth)
+        for member in schema.one_of:
+            others = {name for o in schema.one_of if o is not member for name in o.required}
+            candidate = {k: v for k, v in whole.items() if k not in others - set(member.required)}
+            if conformance.conforms(candidate, schema, self.components):
+                return candidate
+        return whole
 
     def one_of(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
         """A sample of the first member that no other member accepts too (`oneOf` means
@@ -268,6 +283,13 @@ class _Sampler:
 
     def null(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
         return None
+
+
+def _constrains(member: model.Schema) -> bool:
+    """Whether a `oneOf` member only lists required fields (no type, no fields of its own)."""
+    return bool(member.required) and dataclasses.replace(
+        member, required=(), pointer="", description=None
+    ) == model.Schema(pointer="")
 
 
 def _placeholder(name: str, schema: model.Schema) -> bool:

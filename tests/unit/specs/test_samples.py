@@ -243,3 +243,16 @@ def test_a_choice_inside_all_of_is_kept_in_the_sample() -> None:
     value = samples.sample(spec.schemas["Change"], spec.schemas)
     assert value == {"remove": True, "id": "string"}
     assert conformance.conforms(value, spec.schemas["Change"], spec.schemas)
+
+
+def test_an_object_whose_one_of_only_lists_required_fields_meets_exactly_one() -> None:
+    envelope = {
+        "type": "object",
+        "properties": {"content": {"type": "string"}, "hash": {"type": "string"},
+                       "signatures": {"type": "array", "items": {"type": "string"}}},
+        "oneOf": [{"required": ["content"]}, {"required": ["signatures", "hash"]}],
+    }  # fmt: skip
+    spec = openapi.parse(minimal(components={"schemas": {"Envelope": envelope}}))
+    value = samples.sample(spec.schemas["Envelope"], spec.schemas)
+    assert value == {"content": "string"}
+    assert conformance.conforms(value, spec.schemas["Envelope"], spec.schemas)

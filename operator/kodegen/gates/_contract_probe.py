@@ -20,12 +20,16 @@ RESULT, not to stdout, which belongs to the application under test:
 How: each operation of the schema gets a Hypothesis test over `operation.as_strategy()`
 (positive data only), `per_operation()` cases (MAX_EXAMPLES, or fewer so that all operations
 together stay within MAX_CASES, never fewer than MIN_EXAMPLES), derandomized and without a
-database, so the same
-project always sees the same requests. Each case is sent once (`case.call()`) and each check
-validates the response on its own (`case.validate_response(response, checks=[check])`), so a
-failure is attributed to the check that raised it. The test never fails, so Hypothesis neither
-stops at the first failure nor spends time shrinking; the first failure of each kind
-(operation, check, title) is kept. An exception escaping the app is a server error.
+database, so the same project always sees the same requests. The requests are drawn from a copy
+of the document whose arrays hold at most `ARRAY_CAP` items (or their `minItems`; `capped`): an
+unbounded array of objects holding arrays makes Hypothesis build bodies of hundreds of objects,
+seconds each, and a list of three already tells one item from many. Each request is then made a
+case of the source document's operation, so every answer is judged by the document as written.
+Each case is sent once (`case.call()`) and each check validates the response on its own
+(`case.validate_response(response, checks=[check])`), so a failure is attributed to the check
+that raised it. The test never fails, so Hypothesis neither stops at the first failure nor
+spends time shrinking; the first failure of each kind (operation, check, title) is kept. An
+exception escaping the app is a server error.
 
 Security: the app is given one key through the `API_KEYS` environment variable (how kodegen's
 services read their credentials) and every request carries it where the operation's security
@@ -69,6 +73,12 @@ def json_lines(ctx: schemathesis.SerializationContext, value: Any) -> bytes:
     return b"".join(json.dumps(item).encode("utf-8") + b"\n" for item in items)
 
 
+ARRAY_CAP = 3
+"""The most items a generated array holds beyond its own `minItems` (see `capped`)."""
+VALUES = frozenset({"example", "examples", "default", "enum", "const"})
+"""Keys whose value is data, not schema: `capped` leaves them as they are."""
+
+
 def main(argv: list[str]) -> int:
     spec, target, budget, result_path, *rest = argv
     max_examples, max_cases, min_examples = (int(part) for part in budget.split(","))
@@ -85,10 +95,11 @@ def main(argv: list[str]) -> int:
     }
     try:
         schema = load(spec, target)
+        drawn = generating(schema)
     except Exception as exc:  # reported as the gate's reason: the gate cannot judge without them
         result["fatal"] = f"{type(exc).__name__}: {exc}"[:MESSAGE_CHARS]
     else:
-        probe(schema, (max_examples, max_cases, min_examples), result, gaps)
+        probe(schema, (max_examples, max_cases, min_examples), result, gaps, drawn)
     with open(result_path, "w", encoding="utf-8") as file:
         json.dump(result, file)
     return 0
@@ -103,6 +114,37 @@ def load(spec: str, target: str) -> Any:
     schema.app = app
     authenticate(schema.raw_schema)
     return schema
+
+
+def generating(schema: Any) -> dict[str, Any]:
+    """Label -> the operation requests are drawn from: the same operation of `capped(document)`."""
+    copy = schemathesis.openapi.from_dict(capped(schema.raw_schema), config=schemathesis.Config())
+    copy.app = schema.app
+    return {
+        entry.ok().label: entry.ok() for entry in copy.get_all_operations() if isinstance(entry, Ok)
+    }
+
+
+def capped(node: Any, cap: int = ARRAY_CAP) -> Any:
+    """A copy of the schema (or document) `node` in which every array schema holds at most
+    `cap` items, or its `minItems` if more; a smaller `maxItems` stays. Data (examples,
+    defaults, enums, constants) and `x-` extensions are copied as they are."""
+    if isinstance(node, list):
+        return [capped(item, cap) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {
+        key: value if key in VALUES or str(key).startswith("x-") else capped(value, cap)
+        for key, value in node.items()
+    }
+    kind = copy.get("type")
+    if kind == "array" or (isinstance(kind, list) and "array" in kind):
+        least = copy.get("minItems")
+        most = max(least if isinstance(least, int) else 0, cap)
+        given = copy.get("maxItems")
+        if not isinstance(given, int) or given > most:
+            copy["maxItems"] = most
+    return copy
 
 
 def authenticate(document: dict[str, Any]) -> None:
@@ -146,8 +188,14 @@ def per_operation(operations: int, max_examples: int, max_cases: int, min_exampl
 
 
 def probe(
-    schema: Any, budget: tuple[int, int, int], result: dict[str, Any], gaps: dict[str, list[int]]
+    schema: Any,
+    budget: tuple[int, int, int],
+    result: dict[str, Any],
+    gaps: dict[str, list[int]],
+    drawn: dict[str, Any] | None = None,
 ) -> None:
+    """Exercise every operation of `schema`, with requests drawn from `drawn`'s operation of
+    the same label (`generating`) where there is one."""
     failures: dict[tuple[str, str, str], dict[str, str]] = {}
     entries = list(schema.get_all_operations())
     max_examples = per_operation(sum(isinstance(e, Ok) for e in entries), *budget)
@@ -162,7 +210,8 @@ def probe(
         result["operations"] += 1
         try:
             accepted = frozenset(gaps.get(operation.label, ()))
-            result["cases"] += exercise(operation, max_examples, failures, accepted)
+            source = (drawn or {}).get(operation.label, operation)
+            result["cases"] += exercise(operation, max_examples, failures, accepted, source)
         except Exception as exc:  # no case could be generated or sent at all
             message = f"{type(exc).__name__}: {exc}"[:MESSAGE_CHARS]
             result["errors"].append({"operation": operation.label, "message": message})
@@ -177,9 +226,12 @@ def exercise(
     max_examples: int,
     failures: dict[tuple[str, str, str], dict[str, str]],
     accepted: frozenset[int] = frozenset(),
+    source: Any = None,
 ) -> int:
     """Send up to `max_examples` valid requests to one operation; record failures; count cases.
-    An answer whose status is in `accepted` (spec gaps) skips `status_code_conformance`."""
+    The requests are drawn from `source` (the same operation of a capped document), else from
+    `operation`, and judged by `operation`. An answer whose status is in `accepted` (spec gaps)
+    skips `status_code_conformance`."""
     checks = [(name, getattr(schemathesis.checks, name)) for name in CHECKS]
     label: str = operation.label
     cases = 0
@@ -193,9 +245,19 @@ def exercise(
         suppress_health_check=list(HealthCheck),
         print_blob=False,
     )
-    @given(case=operation.as_strategy())
-    def test(case: Any) -> None:
+    @given(drawn=(source or operation).as_strategy())
+    def test(drawn: Any) -> None:
         nonlocal cases
+        case = operation.Case(
+            method=drawn.method,
+            path_parameters=drawn.path_parameters,
+            headers=drawn.headers,
+            cookies=drawn.cookies,
+            query=drawn.query,
+            body=drawn.body,
+            media_type=drawn.media_type,
+            multipart_content_types=drawn.multipart_content_types,
+        )
         cases += 1
         for where in ("headers", "cookies"):  # what no client can send, the client raises on
             sent = getattr(case, where)

@@ -186,6 +186,84 @@ def test_rule_4_cases_per_operation(operations: int, expected: int) -> None:
     assert _contract_probe.per_operation(operations, 25, 400, 5) == expected
 
 
+BAG_APP = """\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.post("/bag")
+def bag(items: list[int]) -> list[int]:
+    if len(items) > 3:
+        raise RuntimeError("more items than the probe draws")
+    return [0] * 5
+"""
+_INTEGERS = {"type": "array", "items": {"type": "integer"}}
+BAG = {
+    "post": {
+        "operationId": "bag",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _INTEGERS}}},
+        "responses": {
+            "200": {"description": "ok", "content": {"application/json": {"schema": _INTEGERS}}}
+        },
+    }
+}
+
+
+async def test_rule_4_requests_hold_at_most_three_items_an_answer_any_number(
+    tmp_path: Path,
+) -> None:
+    """Drawn from the capped copy (the app fails on a fourth item), judged by the document as
+    written (the answer's five items break no `maxItems` the copy has)."""
+    settings = dataclasses.replace(CONFIG, max_examples=25)
+    result = await contract.run(_project(tmp_path, _spec(**{"/bag": BAG}), BAG_APP), settings)
+    assert result.passed, result.findings
+    assert result.counts["cases"] == 25
+
+
+@pytest.mark.parametrize(
+    ("schema", "expected"),
+    [
+        ({"type": "array"}, {"type": "array", "maxItems": 3}),
+        ({"type": ["array", "null"]}, {"type": ["array", "null"], "maxItems": 3}),
+        ({"type": "array", "maxItems": 2}, {"type": "array", "maxItems": 2}),
+        ({"type": "array", "maxItems": 9}, {"type": "array", "maxItems": 3}),
+        ({"type": "array", "minItems": 5}, {"type": "array", "minItems": 5, "maxItems": 5}),
+        ({"type": "array", "minItems": 1}, {"type": "array", "minItems": 1, "maxItems": 3}),
+        (
+            {"type": "object", "properties": {"items": {"type": "array"}, "type": {}}},
+            {
+                "type": "object",
+                "properties": {"items": {"type": "array", "maxItems": 3}, "type": {}},
+            },
+        ),
+        (
+            {"allOf": [{"type": "array", "items": {"type": "array"}}]},
+            {
+                "allOf": [
+                    {"type": "array", "maxItems": 3, "items": {"type": "array", "maxItems": 3}}
+                ]
+            },
+        ),
+        (
+            {"type": "string", "example": {"type": "array"}, "x-shape": {"type": "array"}},
+            {"type": "string", "example": {"type": "array"}, "x-shape": {"type": "array"}},
+        ),
+        (
+            {"enum": [{"type": "array"}], "default": {"type": "array"}, "const": {"type": "array"}},
+            {"enum": [{"type": "array"}], "default": {"type": "array"}, "const": {"type": "array"}},
+        ),
+        ({"type": "integer"}, {"type": "integer"}),
+    ],
+)
+def test_rule_4_generation_caps_arrays_and_leaves_data_alone(
+    schema: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    before = json.dumps(schema)
+    assert _contract_probe.capped(schema) == expected
+    assert json.dumps(schema) == before  # a copy: the document that judges is untouched
+
+
 async def test_rule_5_an_undocumented_answer_fails(tmp_path: Path) -> None:
     project = _project(tmp_path, _spec(**{"/ping": PING, "/teapot": TEAPOT}))
     result = await contract.run(project, CONFIG)

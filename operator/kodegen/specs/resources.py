@@ -130,14 +130,7 @@ def _read_only(
         and envelopes.same(item_answer, item_schema, components)
     ):
         item_methods = by_path.get(item_path or "", {})
-        ops = {op.operation_id: op for op in item_methods.values()}
-        semantics |= {  # a seeded store misses most keys: the miss must have a documented answer
-            op_id: meaning
-            for op_id, meaning in _item_semantics(
-                item_methods, item_schema, key, components
-            ).items()
-            if answers.misses(ops[op_id])
-        }
+        semantics |= _item_semantics(item_methods, item_schema, key, components)
     else:
         item_path = id_param = None
     if not semantics:

@@ -10,7 +10,8 @@ from typing import Any
 import yaml
 
 from kodegen.specs import model, openapi
-from kodegen.views.openapi import reasons
+from kodegen.templates import registry
+from kodegen.views.openapi import context, reasons
 
 SPECS = Path(__file__).resolve().parents[2] / "specs" / "crud"
 
@@ -342,7 +343,9 @@ def test_a_write_beside_a_read_it_cannot_write_says_why() -> None:
     )
 
 
-def test_a_seeded_store_serves_keyed_operations_only_with_a_documented_miss() -> None:
+def test_a_seeded_store_serves_keyed_operations_and_reports_an_undocumented_miss() -> None:
+    """`GET /jobs/{id}` documents 200 only: the store still serves it, and an unknown id gets
+    the conventional 404, reported as a spec gap (the contract gate accepts it there alone)."""
     item = {"type": "object", "properties": {"id": {"type": "integer"}, **STATUS["properties"]}}
     param = [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}]
     spec = openapi.parse(
@@ -360,8 +363,13 @@ def test_a_seeded_store_serves_keyed_operations_only_with_a_documented_miss() ->
         }
     )
     (jobs,) = spec.resources
-    assert jobs.operations == {"listJobs": "list"}
-    assert reasons.why(spec, spec.operation("getJob")) == (
-        "GET /jobs/{id} reaches one stored item by id but documents no answer for an unknown id "
-        "(404, 410, 4XX or default), which a store must give"
-    )
+    assert jobs.operations == {"listJobs": "list", "getJob": "get", "enableJob": "action"}
+    template = registry.resolve("python-fastapi-service", "^1.0")
+    built = context.build(spec, template, {"packageName": "svc", "port": 8000})
+    assert built.not_implemented == ()
+    assert [(gap.operation_id, gap.case, gap.status) for gap in built.spec_gaps] == [
+        ("getJob", "not_found", 404),
+        ("getJob", "invalid", 422),  # an id that is no integer
+        ("enableJob", "not_found", 404),
+        ("enableJob", "invalid", 422),
+    ]

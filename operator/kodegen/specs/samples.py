@@ -79,6 +79,12 @@ def example_or_sample(
     return sample(schema, components)
 
 
+def _other_type(kind: str) -> Any:
+    """A JSON value that is not of type `kind`; None for a schema of any type."""
+    return {"string": 0, "boolean": "x", "integer": "x", "number": "x", "array": "x",
+            "object": "x", "null": "x"}.get(kind)  # fmt: skip
+
+
 def _size(value: Any, seen: dict[int, int]) -> int:
     """Bytes of `value` as JSON, about; shared parts (`[item] * count`) computed once."""
     known = seen.get(id(value))
@@ -189,10 +195,11 @@ class _Sampler:
 
     def one_of(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
         """A sample of the first member that no other member accepts too (`oneOf` means
-        exactly one); the first member's when each is accepted by another."""
+        exactly one); else one made exclusive (`exclusive`); else the first member's."""
         first = self.value(schema.one_of[0], seen, depth + 1)
         if conformance.conforms(first, schema, self.components):
             return first
+        made = [(schema.one_of[0], first)]
         for option in schema.one_of[1:]:
             try:
                 candidate = self.value(option, seen, depth + 1)
@@ -200,7 +207,33 @@ class _Sampler:
                 continue
             if conformance.conforms(candidate, schema, self.components):
                 return candidate
+            made.append((option, candidate))
+        for member, candidate in made:
+            mended = self.exclusive(candidate, member, schema)
+            if mended is not None:
+                return mended
         return first
+
+    def exclusive(self, value: Any, member: model.Schema, schema: model.Schema) -> Any:
+        """`value` (of `member`) with, for each other member that accepts it too, a property
+        that member types and `member` leaves open, set to a value of another type; None when
+        that does not make `value` valid under exactly one member. Members that overlap
+        (`FileInfo` and `FolderInfo`, both a `GenericFileInfo` with more optional fields) are
+        told apart this way; a spec whose members allow no such property keeps its ambiguity."""
+        own = schemas.flatten(member, self.components)
+        if not isinstance(value, dict) or own.additional_properties is False:
+            return None
+        result = dict(value)
+        declared = {prop.name for prop in own.properties}
+        for other in schema.one_of:
+            if other is member or not conformance.conforms(result, other, self.components):
+                continue
+            for prop in schemas.flatten(other, self.components).properties:
+                wrong = _other_type(schemas.resolve(prop.schema, self.components).type)
+                if prop.name not in declared and prop.name not in result and wrong is not None:
+                    result[prop.name] = wrong
+                    break
+        return result if conformance.conforms(result, schema, self.components) else None
 
     def object(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
         result: dict[str, Any] = {}

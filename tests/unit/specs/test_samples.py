@@ -192,6 +192,33 @@ def test_a_one_of_sample_is_one_only_one_member_accepts() -> None:
     assert samples.sample(spec.schemas["S"], spec.schemas) == {"a": "string", "d": "string"}
 
 
+def test_overlapping_one_of_members_are_told_apart_by_a_field_the_others_type() -> None:
+    """Every member is an open object over the same base: each sample is accepted by all of
+    them. The first member's gets, for each other member, a field that member types and the
+    first leaves open, of another type: then it is the first member's alone."""
+    base = {"type": "object", "properties": {"name": {"type": "string"}}}
+    schema = {
+        "oneOf": [
+            {"allOf": [{"$ref": "#/components/schemas/Base"}]},
+            {"allOf": [{"$ref": "#/components/schemas/Base"},
+                       {"properties": {"children": {"type": "array", "items": {}}}}]},
+            {"allOf": [{"$ref": "#/components/schemas/Base"},
+                       {"properties": {"meta": {"type": "object"}, "size": {"type": "integer"}}}]},
+        ]
+    }  # fmt: skip
+    spec = openapi.parse(minimal(components={"schemas": {"S": schema, "Base": base}}))
+    value = samples.sample(spec.schemas["S"], spec.schemas)
+    assert value == {"name": "string", "children": "x", "meta": "x"}
+    assert conformance.problem(value, spec.schemas["S"], spec.schemas) is None
+
+
+def test_one_of_members_no_field_tells_apart_keep_the_first_sample() -> None:
+    closed = {"type": "object", "additionalProperties": False}
+    schema = {"oneOf": [{**closed, "properties": {"a": {"type": "string"}}}] * 2}
+    spec = openapi.parse(minimal(components={"schemas": {"S": schema}}))
+    assert samples.sample(spec.schemas["S"], spec.schemas) == {"a": "string"}
+
+
 def test_an_example_two_one_of_members_accept_is_refused() -> None:
     spec = openapi.parse(
         minimal(

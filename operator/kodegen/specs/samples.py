@@ -172,6 +172,8 @@ class _Sampler:
             return next((v for v in schema.enum if v is not None), schema.enum[0])
         if schema.one_of and schema.properties and all(map(_constrains, schema.one_of)):
             return self.required_one(schema, seen, depth)
+        if (schema.one_of or schema.any_of) and schema.properties:
+            return self.beside(schema, seen, depth)
         if schema.one_of:
             return self.one_of(schema, seen, depth)
         if schema.any_of:
@@ -180,6 +182,24 @@ class _Sampler:
         if kind == "any":
             kind = "object" if schema.properties else "string"
         return getattr(self, kind)(schema, seen, depth)
+
+    def beside(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
+        """An object whose `anyOf`/`oneOf` sits beside properties of its own
+        (`{anyOf: [ScanReport, CommitReport], properties: {report-type: ...}, required: [...]}`):
+        the first member's sample with the object's own fields added that leaves the whole
+        valid; else the first member's sample with them."""
+        own = self.object(dataclasses.replace(schema, one_of=(), any_of=()), seen, depth)
+        first = None
+        for member in (*schema.one_of, *schema.any_of):
+            try:
+                chosen = self.value(member, seen, depth + 1)
+            except errors.SpecError:  # a member with no finite value; the others may have one
+                continue
+            merged = {**chosen, **own} if isinstance(chosen, dict) else chosen
+            if conformance.conforms(merged, schema, self.components):
+                return merged
+            first = merged if first is None else first
+        return own if first is None else first
 
     def required_one(self, schema: model.Schema, seen: frozenset[str], depth: int) -> Any:
         """An object whose `oneOf` members only say which fields it requires

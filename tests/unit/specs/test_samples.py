@@ -219,6 +219,26 @@ def test_one_of_members_no_field_tells_apart_keep_the_first_sample() -> None:
     assert samples.sample(spec.schemas["S"], spec.schemas) == {"a": "string"}
 
 
+def test_an_any_of_beside_own_properties_keeps_both() -> None:
+    """Iceberg's `ReportMetricsRequest`: a report of either kind, and its own required
+    `report-type`; a sample of the member alone misses the field the object requires."""
+    scan = {"type": "object", "required": ["table"], "properties": {"table": {"type": "string"}}}
+    commit = {"type": "object", "required": ["op"], "properties": {"op": {"type": "integer"}}}
+    schema = {
+        "anyOf": [{"$ref": "#/components/schemas/Scan"}, {"$ref": "#/components/schemas/Commit"}],
+        "properties": {"report-type": {"type": "string"}},
+        "required": ["report-type"],
+    }
+    components = {"S": schema, "Scan": scan, "Commit": commit}
+    spec = openapi.parse(minimal(components={"schemas": components}))
+    value = samples.sample(spec.schemas["S"], spec.schemas)
+    assert value == {"table": "string", "report-type": "string"}
+    assert conformance.problem(value, spec.schemas["S"], spec.schemas) is None
+    one = openapi.parse(minimal(components={"schemas": {**components, "S": {
+        **{k: v for k, v in schema.items() if k != "anyOf"}, "oneOf": schema["anyOf"]}}}))  # fmt: skip
+    assert samples.sample(one.schemas["S"], one.schemas) == value
+
+
 def test_an_example_two_one_of_members_accept_is_refused() -> None:
     spec = openapi.parse(
         minimal(

@@ -234,8 +234,8 @@ def test_an_any_of_beside_own_properties_keeps_both() -> None:
     value = samples.sample(spec.schemas["S"], spec.schemas)
     assert value == {"table": "string", "report-type": "string"}
     assert conformance.problem(value, spec.schemas["S"], spec.schemas) is None
-    one = openapi.parse(minimal(components={"schemas": {**components, "S": {
-        **{k: v for k, v in schema.items() if k != "anyOf"}, "oneOf": schema["anyOf"]}}}))  # fmt: skip
+    as_one_of = {**{k: v for k, v in schema.items() if k != "anyOf"}, "oneOf": schema["anyOf"]}
+    one = openapi.parse(minimal(components={"schemas": {**components, "S": as_one_of}}))
     assert samples.sample(one.schemas["S"], one.schemas) == value
 
 

@@ -52,14 +52,23 @@ def fits(
     """Whether a value written through `written` can be read through `read` as it is: alike,
     or of the same kind with no stricter demand (`read`'s required properties all written,
     its enum holding `written`'s, each of its scalar constraints `written`'s too), looser than
-    `alike` for inline objects; an untyped side fits. `depth` bounds the walk down recursive
+    `alike` for inline objects; a written `oneOf`/`anyOf` fits a typed `read` when each of its
+    members does; an otherwise untyped side fits. `depth` bounds the walk down recursive
     schemas (what lies deeper fits)."""
     if depth == 0 or alike(written, read, components):
         return True
     w, r = schemas.flatten(written, components), schemas.flatten(read, components)
     if w.nullable and not r.nullable:
         return False
-    if w.one_of or w.any_of or r.one_of or r.any_of or "any" in (w.type, r.type):
+    choices = (*w.one_of, *w.any_of)
+    if choices and not (r.one_of or r.any_of) and r.type != "any":
+        # each member may be what is written (a null one is never stored)
+        return all(
+            fits(member, read, components, depth - 1)
+            for member in choices
+            if schemas.resolve(member, components).type != "null"
+        )
+    if choices or r.one_of or r.any_of or "any" in (w.type, r.type):
         return True
     if (w.type, r.type) == ("integer", "number"):
         return r.enum is None and _demands(w, r, NUMBER_DEMANDS)

@@ -246,6 +246,16 @@ def test_repairs_are_reported_as_warnings() -> None:
     ]
 
 
+def test_a_create_stores_no_field_the_item_types_otherwise() -> None:
+    """`network` is sent as one of an object or a word and kept by the item as a boolean: the
+    store owns it (a value of its own); `cpuCount` (an integer both ways) is the client's."""
+    spec = openapi.parse(yaml.safe_load((CRUD / "builds.yaml").read_text()))
+    template = registry.resolve("python-fastapi-service", "^1.0")
+    result = context.build(spec, template, {"packageName": "svc", "port": 8000})
+    (store,) = result.context["resources"]
+    assert store["owned"] == ["network", "templateID"]
+
+
 def test_an_operation_that_documents_only_errors_answers_the_first_of_them() -> None:
     document = yaml.safe_load((CRUD / "builds.yaml").read_text())
     refused = {"405": {"description": "deleted one by one"}}

@@ -121,6 +121,8 @@ def _read_only(
     if item_schema is None or not schemas.is_object(item_schema, components):
         return None
     key = _key(item_schema, id_param, path, components) if item_path else None
+    if item_get is not None and _enumerated(item_get, id_param, components):
+        key = None  # `/basic/{format}` with format json|xml picks a variant, not an item
     semantics: dict[str, model.Semantics] = {}
     if found and listing is not None:
         semantics[listing.operation_id] = "list"
@@ -275,6 +277,17 @@ def _item_schema(
         if schema is not None and schemas.is_object(schema, components):
             return schema
     return body.schema
+
+
+def _enumerated(
+    op: model.Operation, name: str | None, components: Mapping[str, model.Schema]
+) -> bool:
+    """Whether the path parameter `name` of `op` takes only listed values (`enum`): a choice of
+    form, never the key of a stored item."""
+    return any(
+        p.location == "path" and p.name == name and schemas.resolve(p.schema, components).enum
+        for p in op.parameters
+    )
 
 
 def _key(

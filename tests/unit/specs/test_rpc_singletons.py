@@ -343,6 +343,24 @@ def test_a_write_beside_a_read_it_cannot_write_says_why() -> None:
     )
 
 
+def test_an_enumerated_path_parameter_is_no_item_key() -> None:
+    """`GET /basic/{format}` (json or xml) answers an object with a `request_id`: the format
+    picks a form of the answer, it names no stored item."""
+    item = {"type": "object", "properties": {"request_id": {"type": "string"}}}
+    param = [{"name": "format", "in": "path", "required": True,
+              "schema": {"type": "string", "enum": ["json", "xml"]}}]  # fmt: skip
+    spec = openapi.parse(
+        {
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/basic/{format}": {"parameters": param, "get": op("basic", answers=answer(item))}
+            },
+        }
+    )
+    assert spec.resources == ()
+
+
 def test_a_seeded_store_serves_keyed_operations_and_reports_an_undocumented_miss() -> None:
     """`GET /jobs/{id}` documents 200 only: the store still serves it, and an unknown id gets
     the conventional 404, reported as a spec gap (the contract gate accepts it there alone)."""

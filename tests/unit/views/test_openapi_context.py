@@ -254,6 +254,8 @@ def test_a_create_stores_no_field_the_item_types_otherwise() -> None:
     result = context.build(spec, template, {"packageName": "svc", "port": 8000})
     (store,) = result.context["resources"]
     assert store["owned"] == ["network", "templateID"]
+    # what every item has and the client writes: a replace leaving it out keeps it
+    assert store["kept"] == ["cpuCount"]
 
 
 def test_an_operation_that_documents_only_errors_answers_the_first_of_them() -> None:

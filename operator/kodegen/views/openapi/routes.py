@@ -76,6 +76,7 @@ def resource(spec: model.ApiSpec, resource: model.Resource) -> dict[str, Any]:
         "key": untrusted.mark(resource.key),
         "generate": generate,
         "owned": owned,
+        "kept": sorted(p.name for p in item.properties if p.required and p.name not in owned),
         "defaults": defaults,
         "hidden": sorted(hidden),
         "max_items": max_items,

@@ -79,9 +79,12 @@ class Store:
         not_null: Iterable[str] = (),
         max_items: int | None = None,
         seed: Mapping[str, Any] | None = None,
+        kept: Iterable[str] = (),
     ) -> None:
-        """`not_null`: fields a read never answers null; a null written to one is dropped."""
+        """`not_null`: fields a read never answers null; a null written to one is dropped.
+        `kept`: fields every item has; a replace that leaves one out keeps the stored value."""
         self.key = key
+        self.kept = frozenset(kept)
         self.not_null = frozenset(not_null)
         self.seed = seed
         self.generate = dict(generate or {})
@@ -154,6 +157,7 @@ class Store:
             old = self._find(scope, key)
             item = self._accept(fields)
             item.update({name: old[name] for name in self.owned if name in old})
+            item.update({n: old[n] for n in self.kept if n not in item and n in old})
             item[self.key] = old[self.key]
             self._fill(scope, item)
             self._items[(scope, _text(key))] = item

@@ -74,12 +74,25 @@ clean:
 # The real control plane (etcd, kube-apiserver, kube-controller-manager built from Go modules into
 # ~/.cache/kodegen/k8s-<version>-<hash>/; the first build takes tens of minutes, later ones none)
 # and the test tier that starts it per session (tests/cluster/, skipped until it is built).
-.PHONY: cluster-tools test-cluster
+.PHONY: cluster-tools test-cluster soak bench-real
 cluster-tools:
 	bash tools/k8s/build.sh
 
 test-cluster: $(STAMP) cluster-tools
 	$(BIN)/python -m pytest tests/cluster -n 0 -q
+
+# The kill soak at its full count (tests/cluster/test_cluster_soak.py; test-cluster runs 9 kills):
+# the operator SIGKILLed at each checkpoint of a run, restarted, and the cluster checked for
+# duplicated Jobs, lost outputs and lost Events. 15-25 s per kill on 2 cores.
+SOAK_KILLS ?= 100
+soak: $(STAMP) cluster-tools
+	KODEGEN_SOAK_KILLS=$(SOAK_KILLS) $(BIN)/python -m pytest \
+		tests/cluster/test_cluster_soak.py -n 0 -q -s -p no:cacheprovider --timeout=0
+
+# benchmarks/operator_bench.py's admission rate, no-op reconcile and RSS against the real
+# kube-apiserver of tests/cluster/controlplane.py instead of kmock (a few minutes).
+bench-real: $(STAMP) cluster-tools
+	$(BIN)/python benchmarks/operator_bench_real.py
 
 # The real public specs in ../shared/specs/corpus/ through kodegen with every gate, one table
 # (benchmarks/corpus.py). CORPUS_ARGS: e.g. `--only graphql --jobs 1 --twice -o json`.

@@ -538,7 +538,9 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def table(results: Mapping[str, Any], args: argparse.Namespace) -> str:
+def table(results: Mapping[str, Any], args: argparse.Namespace, server: str | None = None) -> str:
+    """The report; `server` describes the API server when it is not kmock's emulator
+    (operator_bench_real.py)."""
     bursts = results["bursts"]
     rates = [b["rate"] for b in bursts]
     total_objects = sum(b["objects"] for b in bursts)
@@ -609,13 +611,14 @@ def table(results: Mapping[str, Any], args: argparse.Namespace) -> str:
     lines = [
         f"kodegen operator benchmark (DESIGN.md §6) - {platform.python_implementation()} "
         f"{platform.python_version()}, {os.cpu_count()} cores, load average {load}",
-        f"real kopf operator (job executor, limits 10000/10000) in this process; kmock "
-        f"KubernetesEmulator over HTTP in a child process, {kind}",
-        f"admission: {args.batches} bursts of {args.batch_size} CodeGenerations (POSTed by the "
-        f"emulator process), first POST to last Job created; CPU = this process, every thread",
+        "real kopf operator (job executor, limits 10000/10000) in this process; "
+        + (server or f"kmock KubernetesEmulator over HTTP in a child process, {kind}"),
+        f"admission: {args.batches} bursts of {args.batch_size} CodeGenerations (POSTed by "
+        f"{'a child' if server else 'the emulator'} process), first POST to last Job created; "
+        "CPU = this process, every thread",
         f"no-op: reconcile.reconcile(op, body) on a Succeeded CodeGeneration, unchanged input, "
         f"{len(noop_ms)} calls, outcome {'/'.join(noop['outcomes'])}",
-        "memory: VmRSS of this process (operator + kopf + client; the emulator is elsewhere) "
+        "memory: VmRSS of this process (operator + kopf + client; the server is elsewhere) "
         "after all were admitted and the operator went quiet",
         "",
     ]

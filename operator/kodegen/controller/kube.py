@@ -27,6 +27,11 @@ REQUEST_TIMEOUT = (10.0, 60.0)
 """Seconds to connect and to wait for an answer, for every call: urllib3 waits forever by
 default, and one answer lost by the API server (or a proxy) would hold a worker thread, and with
 it the watchdog or a handler, for good."""
+CONNECTIONS = 32
+"""Connections to the API server kept open for reuse: kopf's 16 handler threads
+(`handlers.configure`), the watchdog and the template pool, with room. The client's default (5
+per CPU: 10 on two cores) makes busy threads discard theirs and open new ones, a TLS handshake
+each."""
 TEMPLATE_PLURALS = {"CodeTemplate": "codetemplates", "ClusterCodeTemplate": "clustercodetemplates"}
 
 
@@ -48,6 +53,18 @@ def _translated(action: str) -> Iterator[None]:
         raise KubeError(action=action, status=0, reason=str(exc)) from exc
 
 
+def _body(answer: Any) -> bytes:
+    """The body of a raw answer (a call made with `_preload_content=False`, so no model objects
+    are built), read to its end, its connection given back to the pool. An answer left unread
+    keeps its connection until it is collected: the next call opens a new one (against a real
+    API server a TLS handshake, three times the cost of a create), and the API server logs
+    every such write as "Timeout or abort while handling"."""
+    try:
+        return bytes(answer.data)
+    finally:
+        answer.release_conn()
+
+
 def connect(
     configuration: kubernetes.client.Configuration | None = None, kubeconfig: str | None = None
 ) -> Kube:
@@ -64,6 +81,9 @@ def connect(
             kubernetes.config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         except kubernetes.config.ConfigException:
             kubernetes.config.load_kube_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    configuration.connection_pool_maxsize = max(
+        configuration.connection_pool_maxsize or 0, CONNECTIONS
+    )
     return Kube(kubernetes.client.ApiClient(configuration))
 
 
@@ -116,8 +136,10 @@ class Kube:
         namespace = body["metadata"]["namespace"]
         with _translated(f"create configmap {namespace}/{body['metadata']['name']}"):
             try:
-                self.core.create_namespaced_config_map(
-                    namespace, dict(body), _preload_content=False
+                _body(
+                    self.core.create_namespaced_config_map(
+                        namespace, dict(body), _preload_content=False
+                    )
                 )
             except kubernetes.client.ApiException as exc:
                 if exc.status == 409:
@@ -166,7 +188,9 @@ class Kube:
         namespace = body["metadata"]["namespace"]
         with _translated(f"create job {namespace}/{body['metadata']['name']}"):
             try:
-                self.batch.create_namespaced_job(namespace, dict(body), _preload_content=False)
+                _body(
+                    self.batch.create_namespaced_job(namespace, dict(body), _preload_content=False)
+                )
             except kubernetes.client.ApiException as exc:
                 if exc.status == 409:
                     return False
@@ -177,10 +201,12 @@ class Kube:
         """The Jobs of `namespace` carrying every label of `labels`."""
         selector = ",".join(f"{key}={value}" for key, value in sorted(labels.items()))
         with _translated(f"list jobs {namespace} {selector}"):
-            found = self.batch.list_namespaced_job(
-                namespace, label_selector=selector, _preload_content=False
+            found = _body(
+                self.batch.list_namespaced_job(
+                    namespace, label_selector=selector, _preload_content=False
+                )
             )
-        items: list[dict[str, Any]] = json.loads(found.data).get("items") or []
+        items: list[dict[str, Any]] = json.loads(found).get("items") or []
         return [job for job in items if _has_labels(job, labels)]
 
     def delete_job(self, namespace: str, name: str) -> None:
@@ -196,12 +222,14 @@ class Kube:
         """The Secret's body (data base64-encoded, as the API gives it); never logged."""
         with _translated(f"read secret {namespace}/{name}"):
             try:
-                found = self.core.read_namespaced_secret(name, namespace, _preload_content=False)
+                found = _body(
+                    self.core.read_namespaced_secret(name, namespace, _preload_content=False)
+                )
             except kubernetes.client.ApiException as exc:
                 if exc.status == 404:
                     return None
                 raise
-        return dict(json.loads(found.data))
+        return dict(json.loads(found))
 
     # -- templates --------------------------------------------------------------------------
 
@@ -229,7 +257,7 @@ class Kube:
         plural, body = TEMPLATE_PLURALS[kind], {"status": dict(status)}
         with _translated(f"patch {kind.lower()} {namespace or ''}/{name} status"):
             if namespace:
-                self.custom.patch_namespaced_custom_object_status(
+                answer = self.custom.patch_namespaced_custom_object_status(
                     base.GROUP,
                     base.VERSION,
                     namespace,
@@ -239,9 +267,10 @@ class Kube:
                     _preload_content=False,
                 )
             else:
-                self.custom.patch_cluster_custom_object_status(
+                answer = self.custom.patch_cluster_custom_object_status(
                     base.GROUP, base.VERSION, plural, name, body, _preload_content=False
                 )
+            _body(answer)
 
     # -- CodeGenerations --------------------------------------------------------------------
 
@@ -265,12 +294,12 @@ class Kube:
                 answer = self.custom.list_cluster_custom_object(
                     base.GROUP, base.VERSION, PLURAL, _preload_content=False
                 )
-                return list(json.loads(answer.data).get("items") or [])
+                return list(json.loads(_body(answer)).get("items") or [])
             for namespace in namespaces:
                 answer = self.custom.list_namespaced_custom_object(
                     base.GROUP, base.VERSION, namespace, PLURAL, _preload_content=False
                 )
-                found.extend(json.loads(answer.data).get("items") or [])
+                found.extend(json.loads(_body(answer)).get("items") or [])
         return found
 
     def read_peering(self, name: str, namespace: str | None = None) -> dict[str, Any] | None:
@@ -286,24 +315,26 @@ class Kube:
                     answer = self.custom.get_namespaced_custom_object(
                         "kopf.dev", "v1", namespace, "kopfpeerings", name, _preload_content=False
                     )
+                found: dict[str, Any] = json.loads(_body(answer))
             except kubernetes.client.ApiException as exc:
                 if exc.status == 404:
                     return None
                 raise
-        found: dict[str, Any] = json.loads(answer.data)
         return found
 
     def patch_generation_status(self, namespace: str, name: str, status: Mapping[str, Any]) -> None:
         """Merge `status` into the CodeGeneration's status subresource (never its spec)."""
         with _translated(f"patch codegeneration {namespace}/{name} status"):
-            self.custom.patch_namespaced_custom_object_status(
-                base.GROUP,
-                base.VERSION,
-                namespace,
-                PLURAL,
-                name,
-                {"status": dict(status)},
-                _preload_content=False,
+            _body(
+                self.custom.patch_namespaced_custom_object_status(
+                    base.GROUP,
+                    base.VERSION,
+                    namespace,
+                    PLURAL,
+                    name,
+                    {"status": dict(status)},
+                    _preload_content=False,
+                )
             )
 
 
@@ -350,7 +381,7 @@ def post_event(
     }
     with _translated(f"create event {namespace}/{reason}"):
         try:
-            client.core.create_namespaced_event(namespace, body, _preload_content=False)
+            _body(client.core.create_namespaced_event(namespace, body, _preload_content=False))
         except kubernetes.client.ApiException as exc:
             if exc.status != 409:
                 raise

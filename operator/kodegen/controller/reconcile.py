@@ -78,8 +78,11 @@ class Operator:
     """The name of the peering this replica is in (None: standalone, alone by definition)."""
     priority: int = 0
     """This replica's peering priority (the highest live one acts, the others are paused)."""
-    counted: bool = False
-    """Whether the slots of runs already going were counted from the cluster (`_admit`)."""
+    counted: threading.Event = dataclasses.field(default_factory=threading.Event)
+    """Set once the slots of runs already going were counted from the cluster (`_admit`). An
+    Event, not a bool: kopf hands every object its own shallow copy of the memo, so a flag set
+    by assignment would be set in one object's copy only, and every other object would count
+    again (a list of every CodeGeneration per admission, one at a time under `counting`)."""
     counting: threading.Lock = dataclasses.field(default_factory=threading.Lock)
     unannounced: set[tuple[str, str]] = dataclasses.field(default_factory=set)
     """(Job, hash8) of runs this process started (or tried to) whose JobCreated Event is not
@@ -335,15 +338,15 @@ def _resume(op: Operator, report: _Reporter, key: slots_.Key, digest: str) -> st
 def _admit(op: Operator, key: slots_.Key, digest: str) -> bool:
     """A slot for `key`'s run, once the slots held by runs already going (a restart) are
     counted again from the cluster."""
-    if not op.counted:
+    if not op.counted.is_set():
         with op.counting:
-            if not op.counted:
+            if not op.counted.is_set():
                 for found in op.kube.generations(op.namespaces):
                     meta, status = found["metadata"], found.get("status") or {}
                     if status.get("phase") == "Running" and status.get("inputHash"):
                         held = (meta.get("namespace") or "default", meta["name"])
                         op.slots.hold(held, str(status["inputHash"]))
-                op.counted = True
+                op.counted.set()
     return op.slots.acquire(key, digest)
 
 

@@ -100,7 +100,7 @@ _TESTS: Mapping[str, tuple[str, ...]] = {
     ),
     "kodegen/gates/gate.py": (_G + "test_gate.py", _G + "test_rules_gate.py"),
     "kodegen/gates/report.py": (_G + "test_report.py",),
-    "kodegen/gates/config.py": (_G + "test_config.py",),
+    "kodegen/gates/config.py": (_G + "test_config.py", _G + "test_rules_gate.py"),
     "kodegen/gates/syntax.py": (_G + "test_static_gates.py", _G + "test_rules_syntax.py"),
     "kodegen/gates/style.py": (_G + "test_static_gates.py", _G + "test_rules_style.py"),
     "kodegen/gates/security.py": (_G + "test_static_gates.py", _G + "test_rules_security.py"),

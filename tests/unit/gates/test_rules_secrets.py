@@ -231,15 +231,17 @@ def _held(file: str, line: int, label: str) -> report.Finding:
 
 def test_rule_8_every_occurrence_of_a_held_key_is_found_at_its_line() -> None:
     files = {
-        "b.txt": b"first line\nkey=sk-live sk-live\n\nagain sk-live",
-        "a/bin.dat": b"\x00\xff\nsk-live",
+        "b.txt": b"sk-live first\nkey=sk-live sk-live\nsk-live\n\nagain sk-live",
+        "a/bin.dat": b"\n\x00\xffsk-live",
         "clean.py": b"print('nothing')\n",
     }
     found = secrets.held(files, [("OPENAI_API_KEY", "sk-live")])
     assert found == (
         _held("a/bin.dat", 2, "OPENAI_API_KEY"),
+        _held("b.txt", 1, "OPENAI_API_KEY"),
         _held("b.txt", 2, "OPENAI_API_KEY"),
-        _held("b.txt", 4, "OPENAI_API_KEY"),
+        _held("b.txt", 3, "OPENAI_API_KEY"),
+        _held("b.txt", 5, "OPENAI_API_KEY"),
     )
 
 

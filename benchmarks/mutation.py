@@ -89,6 +89,15 @@ _G = "tests/unit/gates/"
 _T = "tests/unit/templates/"
 _TESTS: Mapping[str, tuple[str, ...]] = {
     "kodegen/controller/slots.py": ("tests/unit/controller",),
+    # the decisions of reconcile.py: the main ones, and stalled runs, uncontained runs, runs
+    # published to Git, passes that repeat (each a file of its own)
+    "kodegen/controller/reconcile.py": (
+        "tests/unit/controller/test_reconcile_decisions.py",
+        "tests/unit/controller/test_stalled.py",
+        "tests/unit/controller/test_uncontained.py",
+        "tests/unit/controller/test_git_output_runs.py",
+        "tests/unit/controller/test_idempotent_runs.py",
+    ),
     "kodegen/ai/budget.py": (
         "tests/unit/ai/test_pricing.py",
         "tests/unit/ai/test_budget_mutants.py",

@@ -72,12 +72,22 @@ def test_a_block_opened_inside_an_open_block_ends_the_first() -> None:
     assert parsed.problems == ("line 1: file 'a.py' is not closed by '=== END FILE ==='",)
 
 
-def test_an_answer_in_one_fence_is_unwrapped_only_if_it_holds_blocks() -> None:
+def test_an_answer_in_one_fence_gives_its_blocks_and_nothing_else() -> None:
     fenced = "\n```text\n" + _block("a.py") + "```\n\n"
     assert protocol.parse(fenced).files == {"a.py": "x = 1\n"}
     assert protocol.parse("```\nno blocks\n```").files == {}
     one_line = "```" + "\n"
     assert protocol.parse(one_line).files == {}
+
+
+def test_problems_in_an_answer_in_one_fence_name_the_lines_of_the_answer() -> None:
+    fenced = "```\n" + _block("a.py") + "=== FILE: ../b.py ===\ny\n=== END FILE ===\n```\n"
+    parsed = protocol.parse(fenced)
+    assert parsed.files == {"a.py": "x = 1\n"}
+    assert parsed.problems == (
+        "line 5: file '../b.py' rejected: '..', '.' and empty segments are not allowed: "
+        "the file must stay in the project",
+    )
 
 
 def test_content_in_its_own_fence_is_unwrapped_and_blank_edges_trimmed() -> None:

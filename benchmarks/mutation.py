@@ -93,6 +93,7 @@ _TESTS: Mapping[str, tuple[str, ...]] = {
     # published to Git, passes that repeat (each a file of its own)
     "kodegen/controller/reconcile.py": (
         "tests/unit/controller/test_reconcile_decisions.py",
+        "tests/unit/controller/test_reconcile_outcomes.py",
         "tests/unit/controller/test_stalled.py",
         "tests/unit/controller/test_uncontained.py",
         "tests/unit/controller/test_git_output_runs.py",

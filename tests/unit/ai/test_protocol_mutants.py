@@ -37,6 +37,11 @@ def _block(path: str, body: str = "x = 1") -> str:
         ("a/", "'..', '.' and empty segments are not allowed: the file must stay in the project"),
         (".kodegen/provenance.json", ".kodegen/ is kodegen's own folder"),
         (".kodegen", ".kodegen/ is kodegen's own folder"),
+        ("a\x01b.py", "control characters are not allowed in a path"),
+        ("a\x1fb.py", "control characters are not allowed in a path"),
+        ("a\x7fb.py", "control characters are not allowed in a path"),
+        (".git/config", "a .git folder is not part of a generated project"),
+        ("sub/.git/hooks/pre-commit", "a .git folder is not part of a generated project"),
     ],
 )
 def test_a_bad_path_is_rejected_with_its_reason(path: str, reason: str) -> None:
@@ -78,6 +83,11 @@ def test_an_answer_in_one_fence_gives_its_blocks_and_nothing_else() -> None:
     assert protocol.parse("```\nno blocks\n```").files == {}
     one_line = "```" + "\n"
     assert protocol.parse(one_line).files == {}
+
+
+@pytest.mark.parametrize("path", ["a b.py", "caf\x80e.py", "docs/.github/x.md", "a.git/b.py"])
+def test_a_path_with_a_space_or_beyond_ascii_or_like_git_is_accepted(path: str) -> None:
+    assert protocol.parse(_block(path)) == protocol.Parsed({path: "x = 1\n"}, ())
 
 
 def test_problems_in_an_answer_in_one_fence_name_the_lines_of_the_answer() -> None:

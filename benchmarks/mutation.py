@@ -89,6 +89,16 @@ _G = "tests/unit/gates/"
 _T = "tests/unit/templates/"
 _TESTS: Mapping[str, tuple[str, ...]] = {
     "kodegen/controller/slots.py": ("tests/unit/controller",),
+    # the decisions of reconcile.py: the main ones, and stalled runs, uncontained runs, runs
+    # published to Git, passes that repeat (each a file of its own)
+    "kodegen/controller/reconcile.py": (
+        "tests/unit/controller/test_reconcile_decisions.py",
+        "tests/unit/controller/test_reconcile_outcomes.py",
+        "tests/unit/controller/test_stalled.py",
+        "tests/unit/controller/test_uncontained.py",
+        "tests/unit/controller/test_git_output_runs.py",
+        "tests/unit/controller/test_idempotent_runs.py",
+    ),
     "kodegen/ai/budget.py": (
         "tests/unit/ai/test_pricing.py",
         "tests/unit/ai/test_budget_mutants.py",
@@ -100,7 +110,7 @@ _TESTS: Mapping[str, tuple[str, ...]] = {
     ),
     "kodegen/gates/gate.py": (_G + "test_gate.py", _G + "test_rules_gate.py"),
     "kodegen/gates/report.py": (_G + "test_report.py",),
-    "kodegen/gates/config.py": (_G + "test_config.py",),
+    "kodegen/gates/config.py": (_G + "test_config.py", _G + "test_rules_gate.py"),
     "kodegen/gates/syntax.py": (_G + "test_static_gates.py", _G + "test_rules_syntax.py"),
     "kodegen/gates/style.py": (_G + "test_static_gates.py", _G + "test_rules_style.py"),
     "kodegen/gates/security.py": (_G + "test_static_gates.py", _G + "test_rules_security.py"),
@@ -134,7 +144,10 @@ _TESTS: Mapping[str, tuple[str, ...]] = {
         "tests/unit/outputs/test_configmaps.py",
         "tests/unit/outputs/test_configmaps_mutants.py",
     ),
-    "kodegen/outputs/directory.py": ("tests/unit/outputs/test_directory.py",),
+    "kodegen/outputs/directory.py": (
+        "tests/unit/outputs/test_directory.py",
+        "tests/unit/outputs/test_ownership.py",  # what publish may replace
+    ),
 }
 """Unit tests judging a module, where not simply `tests/unit/<package>/test_<module>*.py`."""
 

@@ -8,8 +8,9 @@ A model answers with one block per file, and nothing else counts:
 
 The parser is strict about what it accepts and tolerant of what it skips:
 - prose before, between and after blocks is ignored (models like to explain);
-- a block whose content is wrapped in a Markdown fence (```python ... ```) is unwrapped, and so
-  is an answer wrapped as a whole in one fence;
+- a block whose content is wrapped in a Markdown fence (```python ... ```) is unwrapped; an
+  answer wrapped as a whole in one fence needs nothing of the kind: the fence lines are prose
+  outside every block (and line numbers in problems stay those of the answer);
 - a path must be relative, POSIX, inside the output tree: no `..`, no absolute path, no drive,
   no backslash, no control character, nothing under `.kodegen/` (kodegen's own folder) or in
   a `.git` folder (hooks and config a later `git` would run);
@@ -61,7 +62,7 @@ def format(files: Mapping[str, str]) -> str:
 
 def parse(text: str) -> Parsed:
     """Every well-formed file block of `text`, and a line per problem found."""
-    lines = _unwrap(text.splitlines())
+    lines = text.splitlines()
     found: dict[str, str] = {}
     problems: list[str] = []
     index = 0
@@ -103,19 +104,6 @@ def files(text: str, *, provider: str) -> Parsed:
             provider=provider, kind="unparseable", reason=f"no usable file in the answer: {detail}"
         )
     return parsed
-
-
-def _unwrap(lines: list[str]) -> list[str]:
-    """Drop one fence around the whole answer (leading and trailing blank lines ignored)."""
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    last = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), None)
-    if first is None or last is None or first == last:
-        return lines
-    if _FENCE.match(lines[first]) and lines[last].strip() in ("```", "~~~"):
-        inner = lines[first + 1 : last]
-        if any(_OPEN.match(line) for line in inner):
-            return inner
-    return lines
 
 
 def _content(body: list[str]) -> str:

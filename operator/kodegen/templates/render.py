@@ -181,7 +181,7 @@ def _reason(exc: Exception) -> str:
             )
         return f"undefined value: {exc}"
     if isinstance(exc, OverflowError | MemoryError):
-        return f"value too large: {exc or type(exc).__name__}"
+        return f"value too large: {str(exc) or type(exc).__name__}"
     if isinstance(exc, RecursionError):
         return "recursion too deep: does a macro or include call itself?"
     return f"{type(exc).__name__}: {exc}"

@@ -29,7 +29,7 @@ def test_prose_around_blocks_and_fenced_contents_are_tolerated() -> None:
     assert parsed.problems == ()
 
 
-def test_an_answer_wrapped_in_one_fence_is_unwrapped() -> None:
+def test_an_answer_wrapped_in_one_fence_gives_its_files() -> None:
     answer = "```\n=== FILE: a.py ===\nx = 1\n=== END FILE ===\n```\n"
     assert protocol.parse(answer).files == {"a.py": "x = 1\n"}
 

@@ -37,6 +37,11 @@ def _block(path: str, body: str = "x = 1") -> str:
         ("a/", "'..', '.' and empty segments are not allowed: the file must stay in the project"),
         (".kodegen/provenance.json", ".kodegen/ is kodegen's own folder"),
         (".kodegen", ".kodegen/ is kodegen's own folder"),
+        ("a\x01b.py", "control characters are not allowed in a path"),
+        ("a\x1fb.py", "control characters are not allowed in a path"),
+        ("a\x7fb.py", "control characters are not allowed in a path"),
+        (".git/config", "a .git folder is not part of a generated project"),
+        ("sub/.git/hooks/pre-commit", "a .git folder is not part of a generated project"),
     ],
 )
 def test_a_bad_path_is_rejected_with_its_reason(path: str, reason: str) -> None:
@@ -72,12 +77,27 @@ def test_a_block_opened_inside_an_open_block_ends_the_first() -> None:
     assert parsed.problems == ("line 1: file 'a.py' is not closed by '=== END FILE ==='",)
 
 
-def test_an_answer_in_one_fence_is_unwrapped_only_if_it_holds_blocks() -> None:
+def test_an_answer_in_one_fence_gives_its_blocks_and_nothing_else() -> None:
     fenced = "\n```text\n" + _block("a.py") + "```\n\n"
     assert protocol.parse(fenced).files == {"a.py": "x = 1\n"}
     assert protocol.parse("```\nno blocks\n```").files == {}
     one_line = "```" + "\n"
     assert protocol.parse(one_line).files == {}
+
+
+@pytest.mark.parametrize("path", ["a b.py", "caf\x80e.py", "docs/.github/x.md", "a.git/b.py"])
+def test_a_path_with_a_space_or_beyond_ascii_or_like_git_is_accepted(path: str) -> None:
+    assert protocol.parse(_block(path)) == protocol.Parsed({path: "x = 1\n"}, ())
+
+
+def test_problems_in_an_answer_in_one_fence_name_the_lines_of_the_answer() -> None:
+    fenced = "```\n" + _block("a.py") + "=== FILE: ../b.py ===\ny\n=== END FILE ===\n```\n"
+    parsed = protocol.parse(fenced)
+    assert parsed.files == {"a.py": "x = 1\n"}
+    assert parsed.problems == (
+        "line 5: file '../b.py' rejected: '..', '.' and empty segments are not allowed: "
+        "the file must stay in the project",
+    )
 
 
 def test_content_in_its_own_fence_is_unwrapped_and_blank_edges_trimmed() -> None:

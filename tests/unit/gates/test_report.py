@@ -73,3 +73,20 @@ def test_failure_builds_a_failed_report_with_a_reason() -> None:
     failed = report.GateReport.failure("contract", reason="timed out after 3 s")
     assert (failed.name, failed.passed, failed.reason) == ("contract", False, "timed out after 3 s")
     assert failed.findings == () and failed.counts == {} and failed.metrics == {}
+
+
+def test_failure_keeps_the_findings_counts_and_metrics_it_is_given() -> None:
+    found = _finding("a.py", 1)
+    failed = report.GateReport.failure(
+        "tests",
+        reason="1 failed",
+        findings=(found,),
+        counts={"failed": 1},
+        metrics={"coverage": 80.0},
+    )
+    assert (failed.passed, failed.reason) == (False, "1 failed")
+    assert (failed.findings, failed.counts, failed.metrics) == (
+        (found,),
+        {"failed": 1},
+        {"coverage": 80.0},
+    )

@@ -6,7 +6,11 @@ Rules:
    was isolated added; a gate that raises `GateError` fails with that reason; any other
    exception fails that gate as an internal error naming the exception;
 2. `tool` returns how a tool that ended by itself ended (whatever its exit status); a tool that
-   cannot start, or that ran past its time, fails the gate;
+   cannot start, ran past its time or was killed by a signal fails the gate, naming it; the
+   tool gets the environment and the writable folders it is given; a tool that runs generated
+   code also sees the folders of the project's interpreter, and is refused when that
+   interpreter could not be made, or when isolation is `required` and the sandbox cannot
+   contain it (static tools run either way);
 3. `parse_json` reads JSON; output that is not JSON fails the gate, quoting the last 400
    characters of what the tool said (its standard error first, else its standard output);
 4. the files a gate judges are every regular file outside version control and caches, sorted;
@@ -18,13 +22,15 @@ Rules:
 
 from __future__ import annotations
 
+import dataclasses
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kodegen import errors
-from kodegen.gates import config, gate, report, sandbox
+from kodegen.gates import config, environment, gate, isolation, report, sandbox
 
 SETTINGS = config.GateConfig(package="p", app=None, openapi=None, timeout_seconds=5.0)
 
@@ -90,7 +96,105 @@ async def test_rule_2_a_tool_past_its_time_fails(tmp_path: Path) -> None:
     quick = config.GateConfig(package="p", app=None, openapi=None, timeout_seconds=0.5)
     with pytest.raises(errors.GateError) as caught:
         await gate.tool("demo", gate.python("-c", "while True: pass"), cwd=tmp_path, config=quick)
-    assert "timed out" in caught.value.reason
+    assert (caught.value.gate, caught.value.reason) == ("demo", "timed out after 0.5 s")
+
+
+async def test_rule_2_a_tool_killed_by_a_signal_fails_naming_it_and_the_memory_limit(
+    tmp_path: Path,
+) -> None:
+    settings = dataclasses.replace(SETTINGS, memory_mb=512)
+    crash = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)"
+    with pytest.raises(errors.GateError) as caught:
+        await gate.tool("demo", gate.python("-c", crash), cwd=tmp_path, config=settings)
+    assert (caught.value.gate, caught.value.reason) == (
+        "demo",
+        "killed by signal 11 (SIGSEGV; memory limit 512 MiB?)",
+    )
+
+
+async def test_rule_2_a_tool_gets_its_environment_and_its_writable_folders(tmp_path: Path) -> None:
+    project, results = tmp_path / "project", tmp_path / "results"
+    project.mkdir()
+    results.mkdir()
+    script = (
+        "import os, pathlib; "
+        "pathlib.Path(os.environ['RESULTS'], 'out.txt').write_text(os.environ['DEMO_VALUE'])"
+    )
+    outcome = await gate.tool(
+        "demo",
+        gate.python("-c", script),
+        cwd=project,
+        config=SETTINGS,
+        env={"RESULTS": str(results), "DEMO_VALUE": "seen"},
+        writable=[results],
+    )
+    assert (outcome.returncode, outcome.stderr) == (0, "")
+    assert (results / "out.txt").read_text(encoding="utf-8") == "seen"
+
+
+async def test_rule_2_generated_code_sees_the_folders_of_its_interpreter(tmp_path: Path) -> None:
+    project, venv = tmp_path / "project", tmp_path / "venv"
+    project.mkdir()
+    venv.mkdir()
+    (venv / "marker").write_text("from the venv", encoding="utf-8")
+    settings = dataclasses.replace(
+        SETTINGS, interpreter=environment.Environment(python=sys.executable, readable=(venv,))
+    )
+    outcome = await gate.tool(
+        "demo",
+        gate.project_python(settings, "-c", f"print(open({str(venv / 'marker')!r}).read())"),
+        cwd=project,
+        config=settings,
+        runs_generated_code=True,
+    )
+    assert (outcome.returncode, outcome.stdout) == (0, "from the venv\n")
+
+
+async def test_rule_2_generated_code_is_refused_without_its_interpreter(tmp_path: Path) -> None:
+    settings = dataclasses.replace(
+        SETTINGS, interpreter=environment.Environment.unavailable("pip install failed")
+    )
+    with pytest.raises(errors.GateError) as caught:
+        await gate.tool(
+            "demo", gate.python("-V"), cwd=tmp_path, config=settings, runs_generated_code=True
+        )
+    assert (caught.value.gate, caught.value.reason) == (
+        "demo",
+        "gate environment: pip install failed",
+    )
+    static = await gate.tool("demo", gate.python("-c", "print(1)"), cwd=tmp_path, config=settings)
+    assert (static.returncode, static.stdout) == (0, "1\n")
+
+
+async def test_rule_2_required_isolation_refuses_generated_code_where_uncontained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(isolation.ENV_NAMESPACES, "off")
+    uncontained = isolation.probe()
+    assert not uncontained.contained
+    required = dataclasses.replace(SETTINGS, isolation="required")
+    with pytest.raises(errors.GateError) as caught:
+        await gate.tool(
+            "demo", gate.python("-V"), cwd=tmp_path, config=required, runs_generated_code=True
+        )
+    assert (caught.value.gate, caught.value.reason) == ("demo", uncontained.refusal())
+    static = await gate.tool("demo", gate.python("-c", "print(1)"), cwd=tmp_path, config=required)
+    assert (static.returncode, static.stdout) == (0, "1\n")
+
+
+async def test_rule_2_best_effort_runs_generated_code_where_uncontained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(isolation.ENV_NAMESPACES, "off")
+    assert not isolation.probe().contained
+    outcome = await gate.tool(
+        "demo",
+        gate.python("-c", "print(1)"),
+        cwd=tmp_path,
+        config=SETTINGS,
+        runs_generated_code=True,
+    )
+    assert (outcome.returncode, outcome.stdout) == (0, "1\n")
 
 
 def test_rule_3_json_is_read() -> None:
@@ -111,6 +215,7 @@ def test_rule_3_output_that_is_not_json_fails_quoting_the_tool(
 ) -> None:
     with pytest.raises(errors.GateError) as caught:
         gate.parse_json("demo", "the demo output", "not json", _outcome(stdout, stderr, 7))
+    assert caught.value.gate == "demo"
     reason = caught.value.reason
     assert reason.startswith("could not parse the demo output: Expecting value: ")
     assert reason.endswith(f"(exit status 7; output: {said!r})")
@@ -145,11 +250,13 @@ def test_rule_4_files_outside_version_control_and_caches_sorted(tmp_path: Path) 
         ("pkg/a.py", "pkg/a.py"),
         ("{root}/pkg/a.py", "pkg/a.py"),
         ("{root}/../elsewhere/a.py", "../elsewhere/a.py"),
+        ("{tmp}/elsewhere/a.py", "../elsewhere/a.py"),
+        ("{tmp}/a.py", "../a.py"),
     ],
 )
 def test_rule_4_paths_are_relative_to_the_project(tmp_path: Path, path: str, expected: str) -> None:
     root = tmp_path / "project"
-    assert gate.relative(path.format(root=root), root) == expected
+    assert gate.relative(path.format(root=root, tmp=tmp_path), root) == expected
 
 
 @pytest.mark.parametrize(

@@ -9,15 +9,26 @@ Rules:
 3. the copy leaves out version control data and caches (`gate.SKIPPED_DIRS`) and keeps links
    as links, never bringing in what a link points to outside the project;
 4. a project that cannot be copied fails every gate with the reason, and each failure is told
-   to progress; `run_gates` itself never raises for it.
+   to progress; `run_gates` itself never raises for it;
+5. the static gates (`runner.STATIC`) judge with the settings as given; the others with the
+   project's interpreter (`environment.prepare`), or, where preparing it raised, an unavailable
+   one whose problem names the exception;
+6. progress is given each gate's report itself; the copies live in a `kodegen-gates-` folder,
+   one folder per gate named after it, removed afterwards;
+7. the isolation policy is the one asked for when it is one, else the process default; the
+   isolation record is that policy and what the probe found.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
+from typing import Any
 
-from kodegen.gates import config, gate, report, runner
+import pytest
+
+from kodegen.gates import config, environment, gate, isolation, report, runner
 
 CONFIG = config.GateConfig(package="pkg", app=None, openapi=None)
 
@@ -117,3 +128,101 @@ async def test_rule_4_a_project_that_copies_runs_every_gate(tmp_path: Path) -> N
         ("b", True, None),
     ]
     assert sorted(seen) == ["a", "b"]
+
+
+def _interpreter_of(seen: dict[str, environment.Environment]) -> gate.GateFunction:
+    async def run(project: Path, settings: config.GateConfig) -> report.GateReport:
+        seen[project.name] = settings.interpreter
+        return report.GateReport(name=project.name, passed=True)
+
+    return run
+
+
+async def test_rule_5_only_the_gates_that_run_code_get_the_projects_interpreter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepared = environment.Environment(python="/venv/bin/python", added=("email-validator",))
+
+    async def prepare(project: Path, **_: Any) -> environment.Environment:
+        return prepared
+
+    monkeypatch.setattr(environment, "prepare", prepare)
+    seen: dict[str, environment.Environment] = {}
+    gates = [(name, _interpreter_of(seen)) for name in ("syntax", "tests", "secrets", "contract")]
+    await runner.run_gates(_project(tmp_path / "p"), CONFIG, gates=gates)
+    assert seen == {
+        "syntax": environment.OWN,
+        "tests": prepared,
+        "secrets": environment.OWN,
+        "contract": prepared,
+    }
+
+
+async def test_rule_5_a_bug_in_preparing_the_interpreter_is_its_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def prepare(project: Path, **_: Any) -> environment.Environment:
+        raise KeyError("requires")
+
+    monkeypatch.setattr(environment, "prepare", prepare)
+    seen: dict[str, environment.Environment] = {}
+    await runner.run_gates(
+        _project(tmp_path / "p"), CONFIG, gates=[("tests", _interpreter_of(seen))]
+    )
+    assert seen == {
+        "tests": environment.Environment(
+            python=sys.executable, problem="gate environment: internal error: KeyError: 'requires'"
+        )
+    }
+
+
+async def test_rule_6_progress_gets_each_report(tmp_path: Path) -> None:
+    told: list[tuple[str, report.GateReport]] = []
+    gates = [(name, _lister(name, 0.0, {})) for name in "ab"]
+    reports = await runner.run_gates(
+        _project(tmp_path / "p"),
+        CONFIG,
+        gates=gates,
+        progress=lambda name, result: told.append((name, result)),
+    )
+    assert sorted(told, key=lambda item: item[0]) == [("a", reports[0]), ("b", reports[1])]
+
+
+async def test_rule_6_each_gate_has_a_folder_of_its_own_removed_afterwards(
+    tmp_path: Path,
+) -> None:
+    folders: list[Path] = []
+
+    async def where(project: Path, settings: config.GateConfig) -> report.GateReport:
+        folders.append(project)
+        return report.GateReport(name="where", passed=True)
+
+    await runner.run_gates(_project(tmp_path / "p"), CONFIG, gates=[("where", where)])
+    [folder] = folders
+    assert folder.name == "where"
+    assert folder.parent.name.startswith("kodegen-gates-")
+    assert not folder.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("wanted", "default", "chosen"),
+    [
+        ("required", "", "required"),
+        ("best-effort", "required", "best-effort"),
+        (None, "required", "required"),
+        (None, "", "best-effort"),
+        ("strict", "required", "required"),
+    ],
+)
+def test_rule_7_the_policy_asked_for_else_the_default(
+    wanted: str | None, default: str, chosen: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(isolation.ENV_POLICY, default)
+    assert runner.policy(wanted) == chosen
+
+
+def test_rule_7_the_isolation_record_is_the_policy_and_the_probe() -> None:
+    assert runner.isolation_record("required") == {
+        "policy": "required",
+        **isolation.probe().to_dict(),
+    }

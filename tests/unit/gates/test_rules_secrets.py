@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from kodegen.gates import config, secrets
+from kodegen.gates import config, report, secrets
 
 SPEC = "pkg/openapi.json"
 CONFIG = config.GateConfig(package="pkg", app=None, openapi=SPEC)
@@ -87,6 +87,15 @@ async def test_rule_3_a_secret_in_any_file_fails_without_its_value(
     )
     assert finding.message == "potential AWS Access Key; the value is not reported"
     assert AWS_KEY not in json.dumps(result.to_dict())
+
+
+async def test_rule_3_a_secret_after_repeated_lines_is_found_at_its_own_line(
+    tmp_path: Path,
+) -> None:
+    # detect-secrets reads a condensed copy (each distinct line once): line 2 of the copy
+    code = 'X = 1\nX = 1\nX = 1\nKEY = "' + AWS_KEY + '"\n'
+    result = await secrets.run(_tree(tmp_path, {"pkg/settings.py": code}), CONFIG)
+    assert [(f.file, f.line) for f in result.findings] == [("pkg/settings.py", 4)]
 
 
 async def test_rule_4_a_value_of_the_specification_is_excused(tmp_path: Path) -> None:
@@ -191,3 +200,58 @@ async def test_rule_7_the_packages_own_module_names_are_not_secrets(
     assert result.counts["own_names"] == (1 if passed else 0)
     if not passed:
         assert [(f.file, f.line) for f in result.findings] == [("pyproject.toml", 2)]
+
+
+async def test_rule_7_own_names_are_found_past_a_file_that_is_not_text(tmp_path: Path) -> None:
+    pyproject = '[project.scripts]\npassword_vault = "password_vault.main:run"\n'
+    files: dict[str, str | bytes] = {
+        **VAULT,
+        "logo.bin": b"\xff\xfe\x00",
+        "pyproject.toml": pyproject,
+    }
+    result = await secrets.run(
+        _tree(tmp_path, files), dataclasses.replace(CONFIG, package="password_vault")
+    )
+    assert (result.passed, result.counts["own_names"]) == (True, 1)
+
+
+# Rules of `kodegen.gates.secrets.held` (the keys kodegen holds, searched for in the output):
+#
+# 8. every occurrence of every form of a held key is a `high` `held-key` finding at its file
+#    and 1-based line, naming the form's label and never the text; files are searched as bytes;
+# 9. a file without any form, and an empty form, give no finding; findings are sorted by file,
+#    line and label, each (file, line, label) once.
+
+
+def _held(file: str, line: int, label: str) -> report.Finding:
+    return report.Finding(
+        file=file, line=line, code="held-key", message=f"holds {label}", severity="high"
+    )
+
+
+def test_rule_8_every_occurrence_of_a_held_key_is_found_at_its_line() -> None:
+    files = {
+        "b.txt": b"sk-live first\nkey=sk-live sk-live\nsk-live\n\nagain sk-live",
+        "a/bin.dat": b"\n\x00\xffsk-live",
+        "clean.py": b"print('nothing')\n",
+    }
+    found = secrets.held(files, [("OPENAI_API_KEY", "sk-live")])
+    assert found == (
+        _held("a/bin.dat", 2, "OPENAI_API_KEY"),
+        _held("b.txt", 1, "OPENAI_API_KEY"),
+        _held("b.txt", 2, "OPENAI_API_KEY"),
+        _held("b.txt", 3, "OPENAI_API_KEY"),
+        _held("b.txt", 5, "OPENAI_API_KEY"),
+    )
+
+
+def test_rule_8_each_form_is_searched_under_its_own_label() -> None:
+    files = {"m.py": b"x = 'c2stbGl2ZQ=='\ny = 'sk-live'\n"}
+    forms = [("KEY", "sk-live"), ("KEY, base64", "c2stbGl2ZQ=="), ("KEY, empty", "")]
+    assert secrets.held(files, forms) == (_held("m.py", 1, "KEY, base64"), _held("m.py", 2, "KEY"))
+
+
+def test_rule_9_nothing_held_in_the_files_is_no_finding() -> None:
+    files = {"a.py": b"safe\n", "b.md": b"also safe"}
+    assert secrets.held(files, [("KEY", "sk-live"), ("EMPTY", "")]) == ()
+    assert secrets.held(files, []) == ()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -194,3 +196,154 @@ def test_the_check_before_any_work_finds_an_unwritable_destination(tmp_path: Pat
         directory.check(tmp_path / "file" / "a" / "b" / "out")
     directory.check(tmp_path / "new" / "deeper" / "out")  # missing folders are created later
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_files_in_nested_folders_are_written(tmp_path: Path) -> None:
+    files = {"app/api/v1/routes.py": b"routes\n", "top.txt": b"top\n"}
+    directory.publish(files, tmp_path / "out")
+    assert tree(tmp_path / "out") == files
+
+
+def test_missing_folders_above_out_are_created(tmp_path: Path) -> None:
+    out = tmp_path / "a" / "b" / "out"
+    directory.publish(GOOD, out)
+    assert tree(out) == GOOD
+
+
+def test_a_folder_above_out_that_cannot_be_made_is_a_destination_error(tmp_path: Path) -> None:
+    out = tmp_path / ("x" * 300) / "out"  # longer than a file name may be
+    with pytest.raises(errors.DestinationError) as caught:
+        directory.publish(GOOD, out)
+    assert str(caught.value).startswith(
+        f"cannot write the output folder {out}: File name too long; nothing was written"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_the_new_and_the_old_folder_are_hidden_siblings_with_fresh_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    previous_output(out)
+    (tmp_path / ".out.kodegen-new-aaaaaaaa").mkdir()  # names already taken: tried again
+    (tmp_path / ".out.kodegen-old-aaaaaaaa").mkdir()
+    tokens = iter(["aaaaaaaa", "bbbbbbbb", "aaaaaaaa", "cccccccc"])
+    monkeypatch.setattr(directory.secrets, "token_hex", lambda size: next(tokens))
+    real_rename = os.rename
+    renames: list[tuple[str, str]] = []
+
+    def rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        renames.append((Path(src).name, Path(dst).name))
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    directory.publish(GOOD, out)
+    monkeypatch.undo()
+    assert renames == [
+        ("out", ".out.kodegen-old-cccccccc"),
+        (".out.kodegen-new-bbbbbbbb", "out"),
+    ]
+    assert tree(out) == GOOD
+    assert siblings(out) == [".out.kodegen-new-aaaaaaaa", ".out.kodegen-old-aaaaaaaa"]
+
+
+def test_the_sibling_names_hold_eight_random_hex_digits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    previous_output(out)
+    real_rename = os.rename
+    names: list[str] = []
+
+    def rename(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        names.extend([Path(src).name, Path(dst).name])
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename)
+    directory.publish(GOOD, out)
+    monkeypatch.undo()
+    assert [re.sub("[0-9a-f]{8}$", "HEX", name) for name in names] == [
+        "out",
+        ".out.kodegen-old-HEX",
+        ".out.kodegen-new-HEX",
+        "out",
+    ]
+
+
+def test_a_filesystem_that_refuses_to_fsync_folders_is_fine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_fsync = os.fsync
+
+    def fsync(descriptor: int) -> None:
+        if stat.S_ISDIR(os.fstat(descriptor).st_mode):
+            raise OSError(22, "Invalid argument")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    directory.publish(GOOD, tmp_path / "out")
+    assert tree(tmp_path / "out") == GOOD
+
+
+def test_an_unwritable_parent_is_found_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_access = os.access
+    parent = tmp_path / "read-only"
+    parent.mkdir()
+
+    def access(path: str | os.PathLike[str], mode: int) -> bool:
+        if Path(path) == parent and mode & os.W_OK:
+            return False  # as a read-only mount answers, even for root
+        return real_access(path, mode)
+
+    monkeypatch.setattr(os, "access", access)
+    with pytest.raises(errors.DestinationError) as caught:
+        directory.check(parent / "new" / "out")
+    assert str(caught.value).startswith(
+        f"cannot write the output folder {parent / 'new' / 'out'}: "
+        f"{parent} is not writable (permissions or a read-only mount); nothing was written"
+    )
+
+
+def test_check_refuses_a_foreign_folder_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("precious")
+    with pytest.raises(errors.InputError) as caught:
+        directory.check(out)
+    assert str(caught.value) == (
+        f"refusing to replace {out}: it is not empty and kodegen has no record of writing it "
+        f"(no valid {directory.RECORD} inside); choose another --out, empty that folder, or "
+        "pass --force to replace it (everything in it is deleted)"
+    )
+    directory.check(out, force=True)
+    assert tree(out) == {"thesis.tex": b"precious"}
+
+
+def test_a_changed_output_is_refused_naming_the_difference(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    directory.publish(GOOD, out)
+    (out / "README.md").write_bytes(b"# edited by hand\n")
+    with pytest.raises(errors.InputError) as caught:
+        directory.publish(GOOD, out)
+    assert str(caught.value) == (
+        f"refusing to replace {out}: its content differs from what kodegen wrote there "
+        "(changed: README.md); pass --force to replace it anyway (everything in it is "
+        "deleted), or choose another --out"
+    )
+
+
+def test_a_path_that_is_not_plain_is_refused_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(errors.InputError) as caught:
+        directory.publish({"a/../b": b"x"}, tmp_path / "out")
+    assert str(caught.value) == (
+        "output path 'a/../b' is not a plain relative path; "
+        "a template may only write inside the output folder"
+    )
+
+
+def test_the_record_is_refused_as_a_file_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(errors.InputError) as caught:
+        directory.publish({".kodegen/output.json": b"{}"}, tmp_path / "out")
+    assert str(caught.value) == "output path '.kodegen/output.json' is kodegen's own record"

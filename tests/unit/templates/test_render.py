@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ from .conftest import make, write_template
 CONTEXT: dict[str, Any] = {"packageName": "petstore", "port": 8000, "models": [], "title": "Pets"}
 
 
-def failure(files: dict[str, str], context: dict[str, Any] | None = None) -> errors.TemplateError:
+def failure(
+    files: dict[str, str], context: Mapping[str, Any] | None = None
+) -> errors.TemplateError:
     with pytest.raises(errors.TemplateError) as caught:
         render.render(make(files), CONTEXT if context is None else context)
     assert caught.value.template == "demo@1.0.0"
@@ -141,33 +144,50 @@ def test_nondeterministic_helpers_are_gone() -> None:
 
 
 @pytest.mark.parametrize(
-    ("source", "problem"),
+    ("source", "target", "problem"),
     [
-        ("../x", "leaves the output folder"),
-        ("a/../../x.j2", "leaves the output folder"),
-        ("{{ '..' }}/x", "leaves the output folder"),
-        ("/etc/x", "is absolute"),
-        ("{{ '/etc/passwd' }}", "is absolute"),
-        ("C:/x", "is absolute"),
-        ("a\\b", "backslash"),
-        ("{{ '..\\\\x' }}", "backslash"),
-        ("a{{ '\\n' }}b", "control character"),
-        ("a//b", "is not normalized"),
-        ("./a", "is not normalized"),
-        ("a/./b", "is not normalized"),
+        ("../x", "../x", "leaves the output folder (..)"),
+        ("a/../../x.j2", "a/../../x", "leaves the output folder (..)"),
+        ("{{ '..' }}/x", "../x", "leaves the output folder (..)"),
+        ("/etc/x", "/etc/x", "is absolute"),
+        ("{{ '/etc/passwd' }}", "/etc/passwd", "is absolute"),
+        ("C:/x", "C:/x", "is absolute"),
+        ("a\\b", "a\\b", "holds a backslash or a control character"),
+        ("{{ '..\\\\x' }}", "..\\x", "holds a backslash or a control character"),
+        ("a{{ '\\n' }}b", "a\nb", "holds a backslash or a control character"),
+        ("a//b", "a//b", "is not normalized (empty, '.' or '//' parts)"),
+        ("./a", "./a", "is not normalized (empty, '.' or '//' parts)"),
+        ("a/./b", "a/./b", "is not normalized (empty, '.' or '//' parts)"),
+        (".git/config", ".git/config", "is inside a .git folder (hooks and config there run code)"),
+        (
+            "a/.GIT/hooks/x",
+            "a/.GIT/hooks/x",
+            "is inside a .git folder (hooks and config there run code)",
+        ),
+        ("a/.git./x", "a/.git./x", "is inside a .git folder (hooks and config there run code)"),
+        ("a/.git /x", "a/.git /x", "is inside a .git folder (hooks and config there run code)"),
     ],
 )
-def test_path_escapes_are_rejected(source: str, problem: str) -> None:
+def test_path_escapes_are_rejected(source: str, target: str, problem: str) -> None:
     caught = failure({source: "x"})
     assert caught.file == source
-    assert problem in caught.reason
-    assert "output paths must be relative and normalized" in caught.reason
+    assert caught.reason == (
+        f"renders to the path {target!r}, which {problem}; output paths must be "
+        "relative and normalized, '/'-separated, without '..'"
+    )
+
+
+def test_paths_that_only_look_like_git_are_allowed() -> None:
+    files = {".github/ci.yml": "c", ".gitignore": "i", "a/git/x": "g", "b/.git-x/y": "y"}
+    assert render.render(make(files), CONTEXT) == dict(sorted(files.items()))
 
 
 def test_two_files_on_one_path() -> None:
     caught = failure({"main.py": "a", "{{ 'main.py' }}": "b"})
     assert caught.file == "{{ 'main.py' }}"
-    assert "renders to 'main.py', as 'main.py' does" in caught.reason
+    assert caught.reason == (
+        "renders to 'main.py', as 'main.py' does; make the paths distinct or the files conditional"
+    )
     caught = failure({"main.py": "a", "main.py.j2": "b"})
     assert "renders to 'main.py'" in caught.reason
 
@@ -175,8 +195,29 @@ def test_two_files_on_one_path() -> None:
 def test_a_file_cannot_be_the_folder_of_another() -> None:
     caught = failure({"{{ packageName }}": "a file", "petstore/main.py.j2": "x"})
     assert caught.file == "{{ packageName }}"
-    assert (
-        "renders to the file 'petstore', but 'petstore/main.py.j2' needs a folder" in caught.reason
+    assert caught.reason == (
+        "renders to the file 'petstore', but 'petstore/main.py.j2' needs a folder "
+        "of that name; rename one of them"
+    )
+
+
+def test_a_file_cannot_be_a_folder_deeper_down() -> None:
+    caught = failure({"pkg/sub": "a file", "pkg/sub/deep/main.py": "x"})
+    assert caught.file == "pkg/sub"
+    assert caught.reason == (
+        "renders to the file 'pkg/sub', but 'pkg/sub/deep/main.py' needs a folder "
+        "of that name; rename one of them"
+    )
+
+
+def test_the_rendered_files_together_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render.budget, "MAX_TOTAL_CHARS", 10)
+    at_the_limit = {"a.j2": "{{ '12345' }}", "b": "67890"}
+    assert render.render(make(at_the_limit), CONTEXT) == {"a": "12345", "b": "67890"}
+    caught = failure({"a.j2": "{{ '12345' }}", "b": "67890", "c": "!"})
+    assert (caught.file, caught.reason) == (
+        "c",
+        "the rendered files exceed 10 characters together",
     )
 
 
@@ -207,6 +248,33 @@ def test_syntax_error_names_file_and_line() -> None:
 def test_error_in_an_included_file_names_that_file() -> None:
     caught = failure({"a.j2": "{% include 'b.inc' %}", "b.inc": "1\n2\n3\n{{ nope }}"})
     assert caught.file == "b.inc:4"
+
+
+def test_syntax_error_in_an_included_file_names_that_file() -> None:
+    caught = failure({"a.j2": "{% include 'b.inc' %}", "b.inc": "1\n{% if %}\n"})
+    assert caught.file == "b.inc:2"
+    assert caught.reason.startswith("syntax error: ")
+
+
+def test_syntax_error_in_a_file_a_path_includes_names_the_path() -> None:
+    caught = failure({"{% include 'bad.inc' %}x": "x", "bad.inc": "1\n{% if %}\n"})
+    assert caught.file == "{% include 'bad.inc' %}x:2"
+    assert caught.reason.startswith("in the path: syntax error: ")
+
+
+def test_an_error_outside_every_template_line_names_the_file_alone() -> None:
+    class Unreadable(Mapping[str, Any]):
+        def __getitem__(self, key: str) -> Any:
+            raise RuntimeError("no values")
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(["title"])
+
+        def __len__(self) -> int:
+            return 1
+
+    caught = failure({"a.j2": "{{ title }}"}, Unreadable())
+    assert (caught.file, caught.reason) == ("a.j2", "in the path: RuntimeError: no values")
 
 
 def test_including_a_missing_file() -> None:
@@ -242,7 +310,24 @@ def test_exception_raised_by_the_context() -> None:
 
 def test_recursion() -> None:
     caught = failure({"a.j2": "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}"})
-    assert "recursion too deep" in caught.reason
+    assert caught.reason == "recursion too deep: does a macro or include call itself?"
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (OverflowError("int too large to convert"), "value too large: int too large to convert"),
+        (MemoryError(), "value too large: MemoryError"),
+    ],
+)
+def test_a_value_too_large_says_so(error: Exception, reason: str) -> None:
+    class Huge:
+        @property
+        def size(self) -> int:
+            raise error
+
+    caught = failure({"a.j2": "{{ thing.size }}"}, {"thing": Huge()})
+    assert caught.reason == reason
 
 
 # --- expand ---------------------------------------------------------------------------------
@@ -263,3 +348,9 @@ def test_expand_errors_name_the_text() -> None:
     )
     with pytest.raises(errors.TemplateError, match="unsafe operation blocked"):
         render.expand("{{ packageName.__class__ }}", CONTEXT)
+
+
+def test_expand_errors_without_a_name_are_the_expressions() -> None:
+    with pytest.raises(errors.TemplateError) as caught:
+        render.expand("{{ nope }}", CONTEXT)
+    assert caught.value.template == "expression"

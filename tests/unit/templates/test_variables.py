@@ -158,3 +158,39 @@ def test_message_names_variable() -> None:
 )  # fmt: skip
 def test_json_type(value: Any, expected: str) -> None:
     assert variables.json_type(value) == expected
+
+
+def test_unknown_variable_without_a_close_name_lists_the_declared_ones() -> None:
+    declared = [var("packageName"), var("port", type="integer")]
+    assert error(declared, {"zzz": 1}).reason == (
+        "unknown variable; the template declares packageName, port"
+    )
+    assert error(declared, {"prot": 1}).reason == (
+        "unknown variable; did you mean 'port'? the template declares packageName, port"
+    )
+
+
+def test_unknown_variable_of_a_template_without_variables_is_to_be_removed() -> None:
+    assert error([], {"x": 1}).reason == "unknown: this template declares no variables; remove it"
+
+
+def test_a_missing_required_variable_is_described_in_full() -> None:
+    declared = [
+        var("mode", required=True, enum=["sync", "async"], description="how handlers run"),
+        var("name", required=True, pattern="^[a-z]+$"),
+    ]
+    assert error(declared, {}).reason == (
+        "is required but not given; add it to spec.variables "
+        "(string; one of 'sync', 'async'; how handlers run)"
+    )
+    assert error(declared, {"mode": "sync"}).reason == (
+        "is required but not given; add it to spec.variables (string; matching ^[a-z]+$)"
+    )
+
+
+def test_nested_defaults_are_copies_too() -> None:
+    declared = [var("limits", type="object", default={"paths": ["/a"]})]
+    first = variables.validate(declared, {})
+    first["limits"]["paths"].append("/mutated")
+    assert variables.validate(declared, {}) == {"limits": {"paths": ["/a"]}}
+    assert declared[0].default == {"paths": ["/a"]}

@@ -102,6 +102,23 @@ MATRIX: list[tuple[str, str, bool]] = [
     (">=1.0.0-rc.2", "1.0.0-rc.1", False),
     ("^1.0", "1.1.0-rc.1", False),
     ("~1.2.3-alpha", "1.2.3-beta", True),
+    # an upper bound excludes every prerelease of its release (`<2.0.0-0`), even where another
+    # comparator of the set names one, and whatever the prerelease is called ("0" sorts first)
+    (">=2.0.0-rc.1 ^1.5", "2.0.0-rc.2", False),
+    ("^1.2", "2.0.0-A", False),
+    (">=2.0.0-rc.1 <=1", "2.0.0-rc.2", False),
+    ("<=1", "2.0.0-A", False),
+    (">=1.2.0-rc.1 <1.2", "1.2.0-rc.2", False),
+    ("<1.2", "1.2.0-A", False),
+    # a full version as a strict upper bound; operators that read alike
+    ("<1.2.3", "1.2.3", False),
+    ("<1.2.3", "1.2.2", True),
+    ("~>1.2", "1.3.0", False),
+    ("=1.2", "1.3.0", False),
+    ("=1.2", "1.2.5", True),
+    ("1.X", "1.5.0", True),
+    ("1.X", "2.0.0", False),
+    ("<*", "0.0.0", False),
 ]
 
 
@@ -151,3 +168,48 @@ def test_invalid_range_names_it_and_shows_valid_forms(bad: str) -> None:
 def test_matches_rejects_a_version_that_is_not_semver() -> None:
     with pytest.raises(errors.TemplateError, match=r"'1\.0' is not a semantic version"):
         versions.matches("1.0", "*")
+
+
+@pytest.mark.parametrize(
+    ("bad", "detail"),
+    [
+        ("latest", "'latest' is not a version"),
+        ("1.x.3", "'1.x.3' has a number after a wildcard"),
+        ("1.2.x-rc", "'1.2.x-rc' has a prerelease without a full version"),
+    ],
+)
+def test_an_invalid_range_says_what_is_wrong_with_it(bad: str, detail: str) -> None:
+    with pytest.raises(errors.TemplateError) as caught:
+        versions.parse_range(f">=1.0 {bad}", template="demo")
+    assert (caught.value.template, caught.value.reason) == (
+        "demo",
+        f"invalid version range '>=1.0 {bad}': {detail}; {versions.VALID_FORMS}",
+    )
+
+
+def test_an_invalid_range_without_a_family_is_labelled_any_template() -> None:
+    with pytest.raises(errors.TemplateError) as caught:
+        versions.parse_range("latest")
+    assert caught.value.template == "*"
+    with pytest.raises(errors.TemplateError) as caught:
+        versions.best(["1.0.0"], "latest")
+    assert caught.value.template == "*"
+
+
+def test_best_labels_an_invalid_range_with_the_family() -> None:
+    with pytest.raises(errors.TemplateError) as caught:
+        versions.best(["1.0.0"], "latest", template="python-fastapi-service")
+    assert caught.value.template == "python-fastapi-service"
+
+
+def test_a_range_keeps_its_text() -> None:
+    assert versions.parse_range(">=1.0 <2 || 3").text == ">=1.0 <2 || 3"
+
+
+def test_a_version_that_is_not_semver_is_named_as_the_template() -> None:
+    with pytest.raises(errors.TemplateError) as caught:
+        versions.parse_version("1.0")
+    assert (caught.value.template, caught.value.reason) == (
+        "1.0",
+        "'1.0' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)",
+    )

@@ -343,6 +343,52 @@ async def quiet(emulator: Emulator, *, settle: float = 0.3, timeout: float = 60.
     raise TimeoutError("the emulator did not go quiet")
 
 
+async def run_request(op: Any, name: str) -> Any:
+    """Run the request of the Running CodeGeneration `name` for real (`main.run_job`, gates
+    replaced by one passing gate), as its Job's pod would; its Job (the client's object)."""
+    from kodegen.controller import main
+    from kodegen.pipeline import generate
+
+    body = op.kube.read_generation(NAMESPACE, name)
+    assert body is not None and body["status"]["phase"] == "Running", body
+    job = op.kube.batch.read_namespaced_job(body["status"]["job"]["name"], NAMESPACE)
+    command = job.spec.template.spec.containers[0].command
+    request = command[command.index("--request") + 1]
+    fast = generate.Generator(run_gates=_passing_gates)
+    code = await asyncio.to_thread(main.run_job, NAMESPACE, request, op.kube, fast)
+    assert code == 0, f"run-job exited {code}"
+    return job
+
+
+def noop_reconciles(op: Any, name: str, count: int) -> dict[str, Any]:
+    """`count` reconciles of the Succeeded CodeGeneration `name` as read back, in this thread
+    with the operator stopped: their wall times, outcomes and the API calls they made."""
+    from kodegen.controller import reconcile
+
+    body = op.kube.read_generation(NAMESPACE, name)
+    assert body is not None and body["status"]["phase"] == "Succeeded", body
+    api, calls = op.kube.client, 0
+    real_call_api = api.call_api
+
+    def counted(*a: Any, **kw: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real_call_api(*a, **kw)
+
+    api.call_api = counted
+    timings: list[float] = []
+    outcomes: set[str] = set()
+    try:
+        for _ in range(count):
+            began = time.perf_counter()
+            outcomes.add(reconcile.reconcile(op, body))
+            timings.append(time.perf_counter() - began)
+    finally:
+        api.call_api = real_call_api
+    log(f"no-op: {len(timings)} calls, outcomes {sorted(outcomes)}, {calls} API calls")
+    return {"seconds": timings, "api_calls": calls, "outcomes": sorted(outcomes)}
+
+
 def _passing_gates(project: Path, config: Any, *, progress: Any = None) -> tuple[Any, ...]:
     from kodegen.gates import report
 
@@ -353,7 +399,6 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
     from kubernetes import client
 
     from kodegen.controller import kube, main, reconcile, settings
-    from kodegen.pipeline import generate
 
     logging.basicConfig(
         level=logging.INFO,
@@ -473,14 +518,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 
         # 2: one CodeGeneration to Succeeded, for real, then no-op reconciles.
         name = "cg-00-0000"
-        body = op.kube.read_generation(NAMESPACE, name)
-        assert body is not None and body["status"]["phase"] == "Running", body
-        job = op.kube.batch.read_namespaced_job(body["status"]["job"]["name"], NAMESPACE)
-        command = job.spec.template.spec.containers[0].command
-        request = command[command.index("--request") + 1]
-        fast = generate.Generator(run_gates=_passing_gates)
-        code = await asyncio.to_thread(main.run_job, NAMESPACE, request, op.kube, fast)
-        assert code == 0, f"run-job exited {code}"
+        job = await run_request(op, name)
         status = {
             "conditions": [{"type": "Complete", "status": "True", "reason": "Completed"}],
             "succeeded": 1,
@@ -505,26 +543,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         reconcile.reconcile = real_reconcile  # type: ignore[assignment]
 
     try:
-        body = op.kube.read_generation(NAMESPACE, name)
-        assert body is not None and body["status"]["phase"] == "Succeeded", body
-        calls = 0
-        real_call_api = api.call_api
-
-        def counted(*a: Any, **kw: Any) -> Any:
-            nonlocal calls
-            calls += 1
-            return real_call_api(*a, **kw)
-
-        api.call_api = counted  # type: ignore[method-assign]
-        timings: list[float] = []
-        outcomes: set[str] = set()
-        for _ in range(args.noop_calls):
-            began = time.perf_counter()
-            outcomes.add(reconcile.reconcile(op, body))
-            timings.append(time.perf_counter() - began)
-        api.call_api = real_call_api  # type: ignore[method-assign]
-        results["noop"] = {"seconds": timings, "api_calls": calls, "outcomes": sorted(outcomes)}
-        log(f"no-op: {len(timings)} calls, outcomes {sorted(outcomes)}, {calls} API calls")
+        results["noop"] = noop_reconciles(op, name, args.noop_calls)
     finally:
         api.close()
         emulator.close()

@@ -209,7 +209,6 @@ async def quiet(
 
 async def bench(args: argparse.Namespace, plane: controlplane.ControlPlane) -> dict[str, Any]:
     from kodegen.controller import jobs, kube, main, names, reconcile, settings
-    from kodegen.pipeline import generate
 
     logging.basicConfig(
         level=logging.INFO,
@@ -309,14 +308,9 @@ async def bench(args: argparse.Namespace, plane: controlplane.ControlPlane) -> d
         }
 
         # One CodeGeneration to Succeeded: its request run for real, its end recorded.
+        await bench_kmock.run_request(op, name)
         body = op.kube.read_generation(NAMESPACE, name)
-        assert body is not None and body["status"]["phase"] == "Running", body
-        job = op.kube.batch.read_namespaced_job(body["status"]["job"]["name"], NAMESPACE)
-        command = job.spec.template.spec.containers[0].command
-        request = command[command.index("--request") + 1]
-        fast = generate.Generator(run_gates=bench_kmock._passing_gates)
-        code = await asyncio.to_thread(main.run_job, NAMESPACE, request, op.kube, fast)
-        assert code == 0, f"run-job exited {code}"
+        assert body is not None
         run = names.hash8(body["status"]["inputHash"])
         state = jobs.JobState(phase="Succeeded", attempts=1)
         done = await asyncio.to_thread(reconcile.complete, op, NAMESPACE, name, run, state)
@@ -330,26 +324,7 @@ async def bench(args: argparse.Namespace, plane: controlplane.ControlPlane) -> d
         poster.close()
 
     try:
-        body = op.kube.read_generation(NAMESPACE, name)
-        assert body is not None and body["status"]["phase"] == "Succeeded", body
-        api, calls = op.kube.client, 0
-        real_call_api = api.call_api
-
-        def counting(*a: Any, **kw: Any) -> Any:
-            nonlocal calls
-            calls += 1
-            return real_call_api(*a, **kw)
-
-        api.call_api = counting  # type: ignore[method-assign]
-        timings: list[float] = []
-        outcomes: set[str] = set()
-        for _ in range(args.noop_calls):
-            began = time.perf_counter()
-            outcomes.add(reconcile.reconcile(op, body))
-            timings.append(time.perf_counter() - began)
-        api.call_api = real_call_api  # type: ignore[method-assign]
-        results["noop"] = {"seconds": timings, "api_calls": calls, "outcomes": sorted(outcomes)}
-        log(f"no-op: {len(timings)} calls, outcomes {sorted(outcomes)}, {calls} API calls")
+        results["noop"] = bench_kmock.noop_reconciles(op, name, args.noop_calls)
     finally:
         op.kube.client.close()
     return results
